@@ -1,0 +1,311 @@
+"""What each spoken command does to a running session."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicecoach.core import (
+    Intent,
+    PainReported,
+    Pressure,
+    Say,
+    SessionFinished,
+    SessionState,
+    StopSpeaking,
+)
+from voicecoach.core.engine import PROFESSIONAL_ADVICE
+
+from .coach_driver import CoachDriver
+
+
+def test_pause_stops_speech_at_once_and_freezes_remaining_time(started: CoachDriver):
+    started.advance(10)
+    actions = started.hear("pause")
+    assert isinstance(actions[0], StopSpeaking) or any(
+        isinstance(a, StopSpeaking) for a in actions
+    )
+    assert started.state is SessionState.PAUSED
+    left = started.snapshot().step_seconds_left
+    started.advance(600)
+    assert started.snapshot().step_seconds_left == pytest.approx(left)
+    assert started.said(since=10.001) == []  # no cues while paused
+
+
+def test_resume_says_where_we_are_and_continues(started: CoachDriver):
+    started.advance(10)
+    started.hear("pause")
+    started.advance(100)
+    started.hear("go")
+    assert started.state is SessionState.HOLDING
+    assert "Kneading, left side: 50 seconds left." in started.said()[-1]
+    started.advance(50)
+    assert started.when("Switch to your right side.") == pytest.approx(160)
+
+
+def test_pause_during_instruction_reads_it_again_on_resume(coach: CoachDriver):
+    from voicecoach.core import Command, Heard
+
+    engine = coach.engine
+    engine.handle(Heard(Command(Intent.START, {"routine": "glutes"})), 0.0)
+    engine.handle(Heard(Command(Intent.PAUSE)), 1.0)
+    actions = engine.handle(Heard(Command(Intent.RESUME)), 5.0)
+    [say] = [a for a in actions if isinstance(a, Say)]
+    assert say.interrupt and "Lie on your side." in say.text
+
+
+def test_repeat_says_the_current_instruction_again(started: CoachDriver):
+    started.advance(25)
+    started.hear("repeat")
+    last = started.said()[-1]
+    assert "Knead the buttock slowly." in last
+    assert "medium pressure" in last
+
+
+def test_restart_begins_the_current_step_again(started: CoachDriver):
+    started.advance(45)
+    started.hear("restart")
+    assert "Step 1 of 3: Kneading." in started.said()[-1]
+    assert started.snapshot().step_seconds_left == pytest.approx(60)
+
+
+def test_next_moves_to_the_other_side_then_the_next_step(started: CoachDriver):
+    started.hear("next")
+    assert "Switch to your right side." in started.said()[-1]
+    started.hear("skip")
+    assert "Step 2 of 3: Circles." in started.said()[-1]
+
+
+def test_next_during_rest_starts_the_next_step(started: CoachDriver):
+    started.advance(125)
+    assert started.state is SessionState.RESTING
+    started.hear("next")
+    assert "Step 2 of 3" in started.said()[-1]
+
+
+def test_next_on_last_step_finishes_the_routine(started: CoachDriver):
+    started.hear("next")
+    started.hear("next")
+    started.hear("next")
+    started.hear("next")
+    assert started.state is SessionState.FINISHED
+    assert PROFESSIONAL_ADVICE in started.said_text()
+
+
+def test_back_goes_to_the_previous_step(started: CoachDriver):
+    started.hear("next")
+    started.hear("next")
+    started.hear("go back")
+    assert "Step 1 of 3: Kneading." in started.said()[-1]
+    assert started.snapshot().side == "left"
+
+
+def test_back_on_the_first_step_starts_it_over(started: CoachDriver):
+    started.advance(30)
+    started.hear("back")
+    assert "This is the first step." in started.said_text(since=30)
+    assert started.snapshot().step_seconds_left == pytest.approx(60)
+
+
+def test_stop_ends_at_once_with_a_summary(started: CoachDriver):
+    started.advance(130)
+    actions = started.hear("stop")
+    say = next(a for a in actions if isinstance(a, Say))
+    assert say.interrupt
+    assert "You finished 1 of 3 steps" in say.text
+    assert PROFESSIONAL_ADVICE in say.text
+    [finished] = started.of_type(SessionFinished)
+    assert finished.summary.reason == "stopped"
+    assert started.state is SessionState.FINISHED
+    assert started.engine.next_deadline() is None
+
+
+def test_slower_scales_the_remaining_hold_and_later_holds(started: CoachDriver):
+    started.advance(20)
+    started.hear("slower")
+    assert "Slower: 50 seconds left" in started.said()[-1]
+    started.run_to_end()
+    # 20 s at pace 1, then 40 s of hold at 1.25, then three holds (60, 60... ) all at 1.25.
+    holds = 20 + 40 * 1.25 + (60 + 30 + 45) * 1.25
+    assert started.now == pytest.approx(holds + 20 + 10)
+
+
+def test_cues_move_with_the_pace(started: CoachDriver):
+    started.advance(10)
+    started.hear("slower")
+    started.advance(60)
+    assert started.when("A little deeper now.") == pytest.approx(10 + 10 * 1.25)
+
+
+def test_faster_shortens_and_pace_is_bounded(started: CoachDriver):
+    for _ in range(3):
+        started.hear("faster")
+    assert started.snapshot().pace == pytest.approx(0.512)
+    started.hear("faster")
+    assert started.snapshot().pace == pytest.approx(0.5)  # stops at the bound
+    started.hear("faster")
+    assert "already the fastest pace" in started.said()[-1]
+    assert started.snapshot().pace == pytest.approx(0.5)
+    for _ in range(10):
+        started.hear("slower")
+    assert started.snapshot().pace == pytest.approx(2.0)
+
+
+def test_lighter_and_firmer_move_pressure_a_level_and_confirm(started: CoachDriver):
+    started.advance(25)  # medium now
+    started.hear("lighter")
+    assert started.said()[-1] == "Lighter: use light pressure."
+    assert started.snapshot().pressure is Pressure.LIGHT
+    started.hear("lighter")
+    assert "already the lightest pressure" in started.said()[-1]
+    started.hear("firmer")
+    started.hear("firmer")
+    assert started.snapshot().pressure is Pressure.FIRM
+
+
+def test_user_pressure_preference_carries_through_the_ramp(started: CoachDriver):
+    started.hear("lighter")  # light stays light: nothing to lower
+    started.advance(25)
+    started.hear("lighter")  # medium -> light
+    started.advance(20)  # the plan's firm point arrives, one level lower: medium
+    assert started.snapshot().pressure is Pressure.MEDIUM
+
+
+def test_more_time_adds_thirty_seconds(started: CoachDriver):
+    started.advance(55)
+    started.hear("more time")
+    assert started.snapshot().step_seconds_left == pytest.approx(35)
+    started.advance(40)
+    assert started.when("Switch to your right side.") == pytest.approx(90)
+    ten = [t for t, a in started.log if "Ten seconds" in getattr(a, "text", "")]
+    assert ten == [50.0, 80.0]  # said again once the extra time runs down
+
+
+def test_status_tells_step_and_times(started: CoachDriver):
+    started.advance(15)
+    started.hear("status")
+    text = started.said()[-1]
+    assert text.startswith("Step 1 of 3. Kneading, left side: 45 seconds left.")
+    assert "About 4 minutes to go." in text  # 45 + 60 + 20 + 30 + 10 + 45 = 210 s
+
+
+def test_first_pain_report_interrupts_and_keeps_pressure_light(started: CoachDriver):
+    started.advance(45)  # firm by now
+    actions = started.hear("that hurts")
+    say = next(a for a in actions if isinstance(a, Say))
+    assert say.interrupt
+    assert "Ease off to light pressure" in say.text
+    assert "sharp or shooting, stop" in say.text
+    assert started.snapshot().pressure is Pressure.LIGHT
+    started.hear("firmer")
+    assert started.snapshot().pressure is Pressure.LIGHT
+    started.advance(16)  # the right side of the same step stays light
+    assert started.snapshot().pressure is Pressure.LIGHT
+    [report] = started.of_type(PainReported)
+    assert report.step_title == "Kneading" and report.areas == ("glutes",)
+
+
+def test_pressure_returns_to_plan_on_the_next_step(started: CoachDriver):
+    started.hear("ouch")
+    started.hear("next")
+    started.hear("next")
+    assert "Step 2 of 3" in started.said()[-1]
+    assert "Use light pressure." in started.said()[-1]
+    started.advance(1)
+    assert started.snapshot().pressure is Pressure.LIGHT  # the plan's own start
+
+
+def test_second_pain_report_suggests_stopping_and_seeing_a_professional(started):
+    started.hear("ouch")
+    started.advance(5)
+    started.hear("too much")
+    assert started.state is SessionState.ASKING
+    assert "professional" in started.said()[-1]
+    assert "Shall we stop?" in started.said()[-1]
+    started.hear("yes")
+    assert started.state is SessionState.FINISHED
+
+
+def test_declining_to_stop_after_pain_carries_on_gently(started: CoachDriver):
+    started.hear("ouch")
+    started.hear("it hurts")
+    started.advance(300)  # the question holds the session still
+    assert started.snapshot().step_seconds_left == pytest.approx(60)
+    started.hear("no")
+    assert started.state is SessionState.HOLDING
+    assert "carry on gently" in started.said()[-1]
+
+
+def test_unanswered_question_is_asked_once_more(started: CoachDriver):
+    started.hear("start outer hip")
+    started.advance(60)
+    asked = [text for text in started.said() if "start Test outer-hip instead" in text]
+    assert len(asked) == 2
+
+
+def test_starting_another_routine_asks_first(started: CoachDriver):
+    started.hear("start outer hip")
+    assert started.state is SessionState.ASKING
+    assert "Say yes or no" in started.said()[-1]
+    started.hear("no")
+    assert started.state is SessionState.HOLDING
+    started.hear("start outer hip")
+    started.hear("yes")
+    assert "Test outer-hip" in started.said_text()
+    [finished] = started.of_type(SessionFinished)
+    assert finished.summary.routine == "glutes"
+    assert started.state is SessionState.HOLDING
+
+
+def test_other_commands_during_a_question_repeat_it(started: CoachDriver):
+    started.hear("start outer hip")
+    started.hear("slower")
+    assert "Say yes or no" in started.said()[-1]
+    assert started.snapshot().pace == 1.0
+
+
+def test_help_offers_the_commands_that_make_sense_now(coach: CoachDriver):
+    coach.hear("help")
+    assert "Say start and a routine name" in coach.said()[-1]
+    coach.hear("start glutes")
+    coach.hear("help")
+    assert "pause" in coach.said()[-1] and "that hurts" in coach.said()[-1]
+    coach.hear("pause")
+    coach.hear("help")
+    assert coach.said()[-1].startswith("Say resume")
+
+
+def test_list_names_the_routines(coach: CoachDriver):
+    coach.hear("list routines")
+    assert "I know 2 routines: glutes and outer hip." in coach.said()[-1]
+
+
+def test_yes_and_no_nobody_asked_for_change_nothing(started: CoachDriver):
+    before = len(started.log)
+    started.hear("yes")
+    started.hear("no")
+    assert len(started.log) == before
+
+
+def test_unknown_utterance_is_not_a_command(coach: CoachDriver):
+    assert coach.grammar.parse("marvin went to the house") is None
+
+
+def test_side_picks_which_side_comes_first(started: CoachDriver):
+    started.hear("right")
+    assert started.said()[-1] == "Okay: right side first."
+    assert started.snapshot().side == "right"
+    started.hear("next")
+    assert "Switch to your left side." in started.said()[-1]
+
+
+def test_commands_while_idle_explain_how_to_start(coach: CoachDriver):
+    coach.hear("pause")
+    assert "Nothing is running." in coach.said()[-1]
+    coach.hear("ouch")
+    assert "professional" in coach.said()[-1]
+    assert coach.state is SessionState.IDLE
+
+
+def test_pain_while_idle_is_not_recorded_as_a_session_report(coach: CoachDriver):
+    coach.hear("that hurts")
+    assert coach.of_type(PainReported) == []

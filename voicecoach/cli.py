@@ -1,0 +1,212 @@
+"""`voicecoach` on the command line: parses arguments and calls the parts that do the work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .core.routine import Routine
+from .library import Library, RoutineError, builtin_routines_dir, check_routines, load_library
+from .rehearsal import ScriptError, format_record, parse_script, rehearse
+
+
+class UsageError(Exception):
+    """A problem the user can fix, said in one line, with no traceback."""
+
+
+def _library(args: argparse.Namespace) -> Library:
+    paths = [Path(p) for p in getattr(args, "routines", None) or []]
+    return load_library(paths or None)
+
+
+def _find(library: Library, name: str) -> Routine:
+    routine = library.find(name)
+    if routine is None:
+        known = ", ".join(library.routines)
+        raise UsageError(f"no routine called {name!r}. Known routines: {known}")
+    return routine
+
+
+def _summary(routine: Routine) -> dict[str, Any]:
+    return {
+        "name": routine.name,
+        "title": routine.title,
+        "aliases": routine.aliases,
+        "areas": [area.value for area in routine.areas],
+        "tool": routine.tool.value,
+        "minutes": routine.minutes,
+        "steps": len(routine.steps),
+    }
+
+
+def cmd_list(args: argparse.Namespace, out: Console) -> int:
+    library = _library(args)
+    rows = [_summary(routine) for routine in library.routines.values()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="Routines — say “start” and a name")
+    for column in ("name", "title", "areas", "tool", "minutes", "say"):
+        table.add_column(column, justify="right" if column == "minutes" else "left")
+    for row in rows:
+        table.add_row(
+            row["name"], row["title"], ", ".join(row["areas"]), row["tool"],
+            str(row["minutes"]), " / ".join(row["aliases"]),
+        )
+    out.print(table)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: Console) -> int:
+    routine = _find(_library(args), args.routine)
+    if args.json:
+        print(json.dumps(routine.model_dump(mode="json"), indent=2))
+        return 0
+    out.print(f"[bold]{routine.title}[/bold]  ({routine.name}, {routine.minutes} min, "
+              f"{routine.tool}, {', '.join(routine.areas)})")
+    out.print(routine.introduction)
+    for note in routine.safety:
+        out.print(f"[yellow]! {note}[/yellow]")
+    for number, step in enumerate(routine.steps, start=1):
+        sides = " each side" if step.both_sides else ""
+        ramp = " → ".join([step.pressure.start] + [c.level for c in step.pressure.ramp])
+        rest = f", then rest {step.rest_seconds}s" if step.rest_seconds else ""
+        out.print(f"\n[bold]{number}. {step.title}[/bold]  {step.hold_seconds}s{sides}, "
+                  f"{step.technique}, {ramp}{rest}")
+        out.print(f"   {step.instruction}")
+        for cue in step.cues:
+            out.print(f"   at {cue.at_seconds}s: {cue.say}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: Console) -> int:
+    paths = [Path(p) for p in args.paths] or [builtin_routines_dir()]
+    missing = [p for p in paths if not p.exists()]
+    routines, errors = check_routines([p for p in paths if p.exists()])
+    problems = [f"{p}:1: no such file or folder" for p in missing] + [str(e) for e in errors]
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    if not routines:
+        print(f"{', '.join(map(str, paths))}:1: no routine files (*.yaml) found")
+        return 1
+    print(f"{len(routines)} routines OK")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, out: Console) -> int:
+    print(json.dumps(Routine.model_json_schema(), indent=2))
+    return 0
+
+
+def cmd_phrases(args: argparse.Namespace, out: Console) -> int:
+    library = _library(args)
+    sentences = library.grammar.sentences
+    if args.json:
+        rows = []
+        for sentence in sentences:
+            command = library.grammar.parse(sentence)
+            assert command is not None
+            rows.append({"text": sentence, "intent": command.intent.value, "slots": command.slots})
+        print(json.dumps(rows, indent=2))
+    else:
+        print("\n".join(sentences))
+    return 0
+
+
+def cmd_rehearse(args: argparse.Namespace, out: Console) -> int:
+    library = _library(args)
+    routine = _find(library, args.routine)
+    script = []
+    if args.commands:
+        path = Path(args.commands)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the commands file {path}: {exc}") from exc
+        script = parse_script(text, path)
+    result = rehearse(library, routine.name, script, words_per_minute=args.words_per_minute)
+    for record in result.records:
+        print(json.dumps(record) if args.json else format_record(record))
+    if not result.finished:
+        print(f"voicecoach: the session did not finish: it was {result.end_state} when the "
+              "commands ran out (add 'resume' or 'stop' to the commands file)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voicecoach",
+        description="Offline, hands-free voice coach for self-massage routines.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        return command
+
+    def routines_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--routines", nargs="+", metavar="PATH",
+                             help="routine files or folders to use instead of the built-in library")
+
+    listing = add("list", "list the routines")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    routines_option(listing)
+    listing.set_defaults(run=cmd_list)
+
+    show = add("show", "show one routine's steps")
+    show.add_argument("routine", help="routine name or spoken alias, e.g. glutes")
+    show.add_argument("--json", action="store_true", help="the routine as JSON")
+    routines_option(show)
+    show.set_defaults(run=cmd_show)
+
+    check = add("check", "validate routine files (default: the built-in library)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="routine files or folders")
+    check.set_defaults(run=cmd_check)
+
+    schema = add("schema", "print the JSON Schema of the routine format, for editors")
+    schema.set_defaults(run=cmd_schema)
+
+    phrases = add("phrases", "print every command sentence the coach understands")
+    phrases.add_argument("--json", action="store_true", help="with intents and slots")
+    routines_option(phrases)
+    phrases.set_defaults(run=cmd_phrases)
+
+    rehearse_cmd = add("rehearse", "run a whole session on a virtual clock, instantly")
+    rehearse_cmd.add_argument("routine", help="routine name or spoken alias")
+    rehearse_cmd.add_argument("--commands", metavar="FILE",
+                              help="lines of 'MM:SS utterance', as if heard at those times")
+    rehearse_cmd.add_argument("--json", action="store_true", help="one JSON object a line")
+    rehearse_cmd.add_argument("--words-per-minute", type=float, default=None, metavar="N",
+                              help="let the coach's speech take time (default: instant)")
+    routines_option(rehearse_cmd)
+    rehearse_cmd.set_defaults(run=cmd_rehearse)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Console()
+    try:
+        code: int = args.run(args, out)
+        return code
+    except (UsageError, RoutineError, ScriptError) as exc:
+        print(f"voicecoach: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

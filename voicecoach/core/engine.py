@@ -1,0 +1,787 @@
+"""The session engine: `handle(event, now) -> actions`. Pure: no I/O, no threads, no clock.
+
+    idle ──start──► introducing ──speech done──► instructing ──speech done──► holding
+                                                  ▲   ▲                          │ time up
+                                                  │   └──── other side ◄─────────┤
+                                                  └─ time up ── resting ◄────────┤
+                                 finished ◄──speech done── closing ◄── last step ┘
+    any running state ──pause──► paused ──resume──► same state (spoken phases speak again)
+    any running state ──"start other" / second pain──► asking ──yes / no──►
+    any running state ──stop──► finished
+
+Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
+clock starts only once its instruction has been heard; if the speaker never reports back, an
+estimate of the speaking time stands in. Holds run on a `Countdown` whose rate is 1/pace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+
+from . import wording
+from .intents import Command, Intent, Side
+from .messages import (
+    Action,
+    EndReason,
+    Event,
+    Heard,
+    PainReported,
+    Say,
+    SessionFinished,
+    SessionState,
+    SessionSummary,
+    Snapshot,
+    SpeechFinished,
+    StateChanged,
+    StopSpeaking,
+    Tick,
+)
+from .routine import Pressure, Routine, Step, Technique
+from .timer import EPSILON, Countdown
+
+TEN_SECONDS_LEFT = 10.0
+COUNTDOWN_MIN_HOLD = 20.0  # real seconds; a shorter hold needs no "ten seconds left"
+PACE_FACTOR = 1.25
+PACE_BOUNDS = (0.5, 2.0)
+PRESSURE_OFFSET_BOUNDS = (-2, 2)
+MORE_TIME_SECONDS = 30
+QUESTION_REPEAT_SECONDS = 20.0
+MAX_FIRINGS_PER_EVENT = 10_000
+WORDS_PER_SECOND = 2.5  # a calm coaching voice; used only when the speaker never reports back
+
+PROFESSIONAL_ADVICE = (
+    "If your pain persists or gets worse, please consult a professional, "
+    "such as a physiotherapist or your doctor."
+)
+PAIN_ADVICE = (
+    "Ease off to light pressure now. If the pain is sharp or shooting, stop completely. "
+    "I'll keep the pressure light for the rest of this step."
+)
+IDLE_PAIN_ADVICE = (
+    "Rest, and leave that area alone for now. If the pain is sharp, shooting or does not "
+    "settle, please see a professional."
+)
+START_HINT = "Say start and a routine name, for example start glutes, or say list."
+RUNNING_HELP = (
+    "You can say pause, repeat, next, go back, restart, slower, faster, lighter, firmer, "
+    "more time, status, or stop. If anything hurts, say that hurts."
+)
+
+UNPRESSED_TECHNIQUES = (Technique.HEAT, Technique.ICE, Technique.BREATHING)
+STRETCH_WORDS = {Pressure.LIGHT: "gentle", Pressure.MEDIUM: "moderate", Pressure.FIRM: "strong"}
+
+SPOKEN_PHASES = (SessionState.INTRODUCING, SessionState.INSTRUCTING, SessionState.CLOSING)
+TIMED_PHASES = (SessionState.HOLDING, SessionState.RESTING)
+
+
+class Question(StrEnum):
+    SWITCH_ROUTINE = "switch_routine"
+    STOP_AFTER_PAIN = "stop_after_pain"
+
+
+def _speaking_seconds(text: str) -> float:
+    return len(text.split()) / WORDS_PER_SECOND * 1.5 + 2.0
+
+
+class SessionEngine:
+    def __init__(self, routines: Mapping[str, Routine]) -> None:
+        self._routines = dict(routines)
+        self._phase = SessionState.IDLE
+        self._reported = SessionState.IDLE
+        self._answering = False
+        self._clear_session(0.0)
+        self._handlers: dict[Intent, Callable[[Command, float, list[Action]], None]] = {
+            Intent.START: self._on_start,
+            Intent.NEXT: self._on_next,
+            Intent.BACK: self._on_back,
+            Intent.PAUSE: self._on_pause,
+            Intent.RESUME: self._on_resume,
+            Intent.REPEAT: self._on_repeat,
+            Intent.RESTART: self._on_restart,
+            Intent.STOP: self._on_stop,
+            Intent.SLOWER: self._on_pace,
+            Intent.FASTER: self._on_pace,
+            Intent.LIGHTER: self._on_pressure,
+            Intent.FIRMER: self._on_pressure,
+            Intent.MORE_TIME: self._on_more_time,
+            Intent.STATUS: self._on_status,
+            Intent.HELP: self._on_help,
+            Intent.LIST: self._on_list,
+            Intent.PAIN: self._on_pain,
+            Intent.YES: self._on_unasked_answer,
+            Intent.NO: self._on_unasked_answer,
+            Intent.SIDE: self._on_side,
+        }
+
+    def _clear_session(self, now: float) -> None:
+        self._routine: Routine | None = None
+        self._started_at = now
+        self._updated_at = now
+        self._step = 0
+        self._side = 0
+        self._side_order = (Side.LEFT, Side.RIGHT)
+        self._timer: Countdown | None = None
+        self._paused = False
+        self._question: Question | None = None
+        self._question_text = ""
+        self._question_asked_at = 0.0
+        self._question_repeated = False
+        self._switch_target: Routine | None = None
+        self._spoken_text = ""
+        self._spoken_deadline = 0.0
+        self._pace = 1.0
+        self._pressure_offset = 0
+        self._pain_step: int | None = None
+        self._pain_reports = 0
+        self._ramps_done = 0
+        self._cues_done = 0
+        self._ten_said = False
+        self._announced_pressure = Pressure.LIGHT
+        self._extra_hold_seconds = 0.0
+        self._completed: set[int] = set()
+        self._adjustments: list[str] = []
+
+    # --- public face ------------------------------------------------------------------------
+
+    @property
+    def state(self) -> SessionState:
+        if self._question is not None:
+            return SessionState.ASKING
+        if self._paused:
+            return SessionState.PAUSED
+        return self._phase
+
+    @property
+    def running(self) -> bool:
+        return self._routine is not None
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        out: list[Action] = []
+        self._answering = False
+        self._catch_up(now, out)
+        self._answering = isinstance(event, Heard)
+        match event:
+            case Heard(command) if self._question is not None:
+                self._answer(command, now, out)
+            case Heard(command):
+                self._handlers[command.intent](command, now, out)
+            case SpeechFinished():
+                if self._phase in SPOKEN_PHASES and not self._frozen:
+                    self._leave_spoken_phase(now, out)
+            case Tick():
+                pass
+        self._report(out)
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When the next Tick would change something, or None while nothing is timed."""
+        if self._question is not None:
+            if self._question_repeated:
+                return None
+            return self._question_asked_at + QUESTION_REPEAT_SECONDS
+        if self._paused or self._routine is None:
+            return None
+        if self._phase in SPOKEN_PHASES:
+            return self._spoken_deadline
+        timer = self._timer
+        if timer is None:
+            return None
+        marks = [timer.length]
+        if self._phase is SessionState.HOLDING:
+            step = self._current_step
+            if self._ramps_done < len(step.pressure.ramp):
+                marks.append(step.pressure.ramp[self._ramps_done].after_seconds)
+            if self._cues_done < len(step.cues):
+                marks.append(step.cues[self._cues_done].at_seconds)
+        due = min(self._updated_at + timer.real_seconds_until(mark) for mark in marks)
+        if self._countdown_pending():
+            due = min(due, self._updated_at + timer.real_seconds_left - TEN_SECONDS_LEFT)
+        return max(due, self._updated_at)
+
+    def snapshot(self, now: float) -> Snapshot:
+        if self._routine is None:
+            return Snapshot(state=self.state)
+        step = self._current_step
+        running_for = 0.0 if self._frozen else max(0.0, now - self._updated_at)
+        step_left = step_total = None
+        if self._timer is not None and self._phase in TIMED_PHASES:
+            step_left = max(0.0, self._timer.real_seconds_left - running_for)
+            step_total = self._timer.length / self._timer.rate
+        return Snapshot(
+            state=self.state,
+            routine_title=self._routine.title,
+            step_number=self._step + 1,
+            step_count=len(self._routine.steps),
+            step_title=step.title,
+            instruction=step.instruction,
+            side=self._side_name if step.both_sides else None,
+            pressure=self._pressure_now(),
+            step_seconds_left=step_left,
+            step_seconds_total=step_total,
+            routine_seconds_left=max(0.0, self._routine_seconds_left() - running_for),
+            pace=self._pace,
+        )
+
+    # --- time ---------------------------------------------------------------------------------
+
+    @property
+    def _frozen(self) -> bool:
+        return self._paused or self._question is not None
+
+    def _advance_to(self, moment: float) -> None:
+        if self._timer is not None and not self._frozen and self._phase in TIMED_PHASES:
+            self._timer.advance(moment - self._updated_at)
+        self._updated_at = moment
+
+    def _catch_up(self, now: float, out: list[Action]) -> None:
+        """Fire everything due up to `now`, each at its own moment, so a late event never
+        shifts the schedule (segments start exactly where the previous one ended)."""
+        for _ in range(MAX_FIRINGS_PER_EVENT):
+            due = self.next_deadline()
+            if due is None or due > now + EPSILON:
+                break
+            self._advance_to(min(due, now))
+            self._fire(self._updated_at, out)
+        else:
+            raise RuntimeError(f"the schedule did not advance at {now}s")  # a bug, not input
+        self._advance_to(max(now, self._updated_at))
+
+    def _fire(self, now: float, out: list[Action]) -> None:
+        if self._question is not None:
+            self._question_repeated = True
+            self._say(out, self._question_text)
+        elif self._phase in SPOKEN_PHASES:
+            self._leave_spoken_phase(now, out)
+        elif self._phase is SessionState.HOLDING:
+            self._fire_hold(now, out)
+        elif self._phase is SessionState.RESTING and self._timer and self._timer.finished:
+            self._begin_step(self._step + 1, now, out)
+
+    def _countdown_pending(self) -> bool:
+        timer = self._timer
+        return (
+            self._phase is SessionState.HOLDING
+            and timer is not None
+            and not self._ten_said
+            and timer.length / timer.rate > COUNTDOWN_MIN_HOLD
+            and timer.real_seconds_left > TEN_SECONDS_LEFT - EPSILON
+        )
+
+    def _fire_hold(self, now: float, out: list[Action]) -> None:
+        timer, step = self._timer, self._current_step
+        assert timer is not None
+        ramp = step.pressure.ramp
+        while self._ramps_done < len(ramp) and timer.reached(ramp[self._ramps_done].after_seconds):
+            change = ramp[self._ramps_done]
+            self._ramps_done += 1
+            self._announce_pressure(out, change.say)
+        while self._cues_done < len(step.cues) and timer.reached(
+            step.cues[self._cues_done].at_seconds
+        ):
+            self._say(out, step.cues[self._cues_done].say)
+            self._cues_done += 1
+        if self._countdown_pending() and timer.real_seconds_left <= TEN_SECONDS_LEFT + EPSILON:
+            self._ten_said = True
+            self._say(out, "Ten seconds left.")
+        if timer.finished:
+            self._end_hold(now, out)
+
+    # --- the routine's course -------------------------------------------------------------------
+
+    @property
+    def _current_step(self) -> Step:
+        assert self._routine is not None
+        return self._routine.steps[self._step]
+
+    @property
+    def _side_name(self) -> str:
+        return self._side_order[self._side].value
+
+    def _start_routine(self, routine: Routine, now: float, out: list[Action]) -> None:
+        self._clear_session(now)
+        self._routine = routine
+        parts = [routine.title, routine.introduction, *routine.safety]
+        if any(step.both_sides for step in routine.steps):
+            parts.append("We'll work both sides, left first. Say right to start on the right.")
+        self._speak_phase(SessionState.INTRODUCING, parts, now, out)
+
+    def _speak_phase(
+        self, phase: SessionState, parts: list[str], now: float, out: list[Action]
+    ) -> None:
+        self._phase = phase
+        self._timer = None
+        self._spoken_text = " ".join(wording.sentence(part) for part in parts if part)
+        self._spoken_deadline = now + _speaking_seconds(self._spoken_text)
+        # Moving on by itself the coach queues its words; answering a command it cuts in.
+        self._say(out, self._spoken_text, interrupt=self._answering)
+
+    def _leave_spoken_phase(self, now: float, out: list[Action]) -> None:
+        if self._phase is SessionState.INTRODUCING:
+            self._begin_step(0, now, out)
+        elif self._phase is SessionState.INSTRUCTING:
+            self._begin_hold(now, out)
+        elif self._phase is SessionState.CLOSING:
+            self._finish(EndReason.COMPLETED, now, out)
+
+    def _begin_step(self, index: int, now: float, out: list[Action], *, side: int = 0) -> None:
+        assert self._routine is not None
+        self._step, self._side = index, side
+        step = self._current_step
+        self._announced_pressure = self._pressure_at(0.0)
+        parts = [
+            f"Step {index + 1} of {len(self._routine.steps)}: {step.title}",
+            step.instruction,
+        ]
+        if step.both_sides:
+            parts.append(f"{self._side_name.capitalize()} side {'first' if side == 0 else 'now'}")
+        parts.append(self._pressure_words(self._announced_pressure))
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out)
+
+    def _switch_side(self, now: float, out: list[Action]) -> None:
+        self._side = 1
+        self._announced_pressure = self._pressure_at(0.0)
+        parts = [
+            f"Switch to your {self._side_name} side",
+            self._pressure_words(self._announced_pressure),
+        ]
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out)
+
+    def _begin_hold(self, now: float, out: list[Action]) -> None:
+        self._phase = SessionState.HOLDING
+        step = self._current_step
+        self._timer = Countdown(length=float(step.hold_seconds), rate=1.0 / self._pace)
+        self._timer.extend_by_real_seconds(self._extra_hold_seconds)
+        self._extra_hold_seconds = 0.0
+        self._ramps_done = self._cues_done = 0
+        self._ten_said = False
+        self._announced_pressure = self._pressure_at(0.0)
+
+    def _end_hold(self, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        step = self._current_step
+        if step.both_sides and self._side == 0:
+            self._switch_side(now, out)
+            return
+        self._completed.add(self._step)
+        if self._step + 1 >= len(self._routine.steps):
+            self._begin_closing(now, out)
+        elif step.rest_seconds:
+            self._begin_rest(now, out)
+        else:
+            self._begin_step(self._step + 1, now, out)
+
+    def _begin_rest(self, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        self._phase = SessionState.RESTING
+        self._timer = Countdown(length=float(self._current_step.rest_seconds))
+        upcoming = self._routine.steps[self._step + 1]
+        self._say(
+            out,
+            f"Rest for {wording.duration(self._timer.length)}. Next: {upcoming.title}.",
+        )
+
+    def _begin_closing(self, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        minutes = wording.about_minutes(now - self._started_at)
+        parts = [
+            f"That's the end of {self._routine.title}",
+            self._routine.closing or "",
+            f"Well done: you worked for {minutes}",
+            PROFESSIONAL_ADVICE,
+        ]
+        self._speak_phase(SessionState.CLOSING, parts, now, out)
+
+    def _finish(self, reason: EndReason, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        summary = SessionSummary(
+            routine=self._routine.name,
+            reason=reason,
+            steps_completed=len(self._completed),
+            steps_total=len(self._routine.steps),
+            elapsed_seconds=now - self._started_at,
+            pace=self._pace,
+            pressure_offset=self._pressure_offset,
+            pain_reports=self._pain_reports,
+            adjustments=tuple(self._adjustments),
+        )
+        self._clear_session(now)
+        self._phase = SessionState.FINISHED
+        self._report(out)
+        out.append(SessionFinished(summary))
+
+    # --- pressure and timing ------------------------------------------------------------------
+
+    def _pressure_at(self, seconds_into_hold: float) -> Pressure:
+        if self._pain_step == self._step:
+            return Pressure.LIGHT
+        planned = self._current_step.pressure.level_at(seconds_into_hold)
+        return planned.step(self._pressure_offset)
+
+    def _pressure_now(self) -> Pressure:
+        in_hold = self._phase is SessionState.HOLDING and self._timer is not None
+        return self._pressure_at(self._timer.done if in_hold and self._timer else 0.0)
+
+    def _announce_pressure(self, out: list[Action], planned_words: str | None) -> None:
+        level = self._pressure_now()
+        if level == self._announced_pressure:
+            return  # the user's own adjustment or a pain cap already covers this point
+        deeper = list(Pressure).index(level) > list(Pressure).index(self._announced_pressure)
+        self._announced_pressure = level
+        if deeper and planned_words:
+            self._say(out, planned_words)
+        else:
+            self._say(out, f"Now {self._pressure_words(level).lower()}.")
+
+    def _pressure_words(self, level: Pressure) -> str:
+        """How to ask for a level: stretches have intensity, heat and ice have none."""
+        technique = self._current_step.technique
+        if technique in UNPRESSED_TECHNIQUES:
+            return ""
+        if technique is Technique.STRETCH:
+            return f"Stretch only to a {STRETCH_WORDS[level]} pull"
+        return f"Use {level} pressure"
+
+    def _routine_seconds_left(self) -> float:
+        assert self._routine is not None
+        steps = self._routine.steps
+        if self._phase is SessionState.CLOSING:
+            return 0.0
+
+        def whole(step: Step) -> float:
+            return step.hold_seconds * step.sides * self._pace + step.rest_seconds
+
+        if self._phase is SessionState.INTRODUCING:
+            return sum(whole(step) for step in steps)
+        step = steps[self._step]
+        if self._phase is SessionState.RESTING and self._timer:
+            current = self._timer.real_seconds_left
+        else:
+            in_hold = self._phase is SessionState.HOLDING and self._timer
+            this_side = (
+                self._timer.real_seconds_left
+                if in_hold and self._timer
+                else step.hold_seconds * self._pace + self._extra_hold_seconds
+            )
+            other_sides = (step.sides - 1 - self._side) * step.hold_seconds * self._pace
+            current = this_side + other_sides + step.rest_seconds
+        return current + sum(whole(later) for later in steps[self._step + 1 :])
+
+    # --- speaking ------------------------------------------------------------------------------
+
+    def _say(self, out: list[Action], text: str, *, interrupt: bool = False) -> None:
+        self._report(out)  # a new state is announced before the words that belong to it
+        out.append(Say(text, interrupt=interrupt))
+
+    def _report(self, out: list[Action]) -> None:
+        if self.state != self._reported:
+            self._reported = self.state
+            out.append(StateChanged(self.state))
+
+    def _ask(self, question: Question, text: str, now: float, out: list[Action]) -> None:
+        self._question = question
+        self._question_text = text
+        self._question_asked_at = now
+        self._question_repeated = False
+        self._say(out, text, interrupt=True)
+
+    def _carry_on(self, now: float, out: list[Action], words: str) -> None:
+        """After a pause or a question: say `words` and pick up where we were."""
+        if self._paused:
+            self._say(out, f"{words} Still paused: say resume when you're ready.", interrupt=True)
+        elif self._phase in SPOKEN_PHASES:
+            self._spoken_deadline = now + _speaking_seconds(self._spoken_text)
+            self._say(out, f"{words} {self._spoken_text}", interrupt=True)
+        else:
+            self._say(out, f"{words} {self._where_we_are()}", interrupt=True)
+
+    def _where_we_are(self) -> str:
+        if self._phase is SessionState.RESTING and self._timer:
+            return f"Resting: {wording.duration(self._timer.real_seconds_left)} left."
+        if self._phase is SessionState.HOLDING and self._timer:
+            step = self._current_step
+            side = f", {self._side_name} side" if step.both_sides else ""
+            left = wording.duration(self._timer.real_seconds_left)
+            pressure = self._pressure_words(self._pressure_now())
+            return wording.sentence(f"{step.title}{side}: {left} left. {pressure}")
+        return ""
+
+    # --- commands -------------------------------------------------------------------------------
+
+    def _not_running(self, out: list[Action]) -> None:
+        self._say(out, f"Nothing is running. {START_HINT}", interrupt=True)
+
+    def _on_start(self, command: Command, now: float, out: list[Action]) -> None:
+        target = self._routines.get(command.slots.get("routine", ""))
+        if target is None:
+            self._say(out, START_HINT, interrupt=True)
+        elif self._routine is None:
+            self._start_routine(target, now, out)
+        elif target.name == self._routine.name:
+            self._say(out, f"We're already doing {target.title}.", interrupt=True)
+        else:
+            self._switch_target = target
+            self._ask(
+                Question.SWITCH_ROUTINE,
+                f"Stop {self._routine.title} and start {target.title} instead? Say yes or no.",
+                now,
+                out,
+            )
+
+    def _on_next(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        self._paused = False
+        step = self._current_step
+        if self._phase is SessionState.INTRODUCING:
+            self._begin_step(0, now, out)
+        elif self._phase is SessionState.CLOSING:
+            self._say(out, "This is the end of the routine.", interrupt=True)
+        elif self._phase is SessionState.RESTING:
+            self._begin_step(self._step + 1, now, out)
+        elif step.both_sides and self._side == 0:
+            self._switch_side(now, out)
+        elif self._step + 1 < len(self._routine.steps):
+            self._begin_step(self._step + 1, now, out)
+        else:
+            self._begin_closing(now, out)
+
+    def _on_back(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        self._paused = False
+        if self._phase is SessionState.INTRODUCING:
+            self._say(out, "We haven't started the first step yet.", interrupt=True)
+        elif self._phase in (SessionState.RESTING, SessionState.CLOSING) or self._side == 1:
+            self._begin_step(self._step, now, out)  # the step we just did, or its first side
+        elif self._step == 0:
+            self._say(out, "This is the first step.", interrupt=True)
+            self._begin_step(0, now, out)
+        else:
+            self._begin_step(self._step - 1, now, out)
+
+    def _on_restart(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        self._paused = False
+        if self._phase is SessionState.INTRODUCING:
+            self._start_routine(self._routine, now, out)
+        elif self._phase in (SessionState.RESTING, SessionState.CLOSING):
+            self._begin_step(self._step, now, out)
+        else:
+            self._begin_step(self._step, now, out, side=self._side)
+
+    def _on_pause(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        if self._paused:
+            self._say(out, "We're paused. Say resume when you're ready.", interrupt=True)
+            return
+        self._paused = True
+        out.append(StopSpeaking())
+        self._say(out, "Paused. Say resume when you're ready.")
+
+    def _on_resume(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        if self._paused:
+            self._paused = False
+            self._carry_on(now, out, "Resuming.")
+        elif self._phase is SessionState.INTRODUCING:
+            self._begin_step(0, now, out)  # "go" during the introduction: skip to the work
+        else:
+            self._say(out, "We're not paused.", interrupt=True)
+
+    def _on_repeat(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        if self._phase in SPOKEN_PHASES:
+            if not self._paused:
+                self._spoken_deadline = now + _speaking_seconds(self._spoken_text)
+            self._say(out, self._spoken_text, interrupt=True)
+        elif self._phase is SessionState.RESTING:
+            upcoming = self._routine.steps[self._step + 1]
+            self._say(out, f"{self._where_we_are()} Next: {upcoming.title}.", interrupt=True)
+        else:
+            step = self._current_step
+            pressure = self._pressure_words(self._pressure_now())
+            text = wording.sentence(f"{wording.sentence(step.instruction)} {pressure}")
+            self._say(out, text, interrupt=True)
+
+    def _on_stop(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        done, total = len(self._completed), len(self._routine.steps)
+        minutes = wording.about_minutes(now - self._started_at)
+        self._say(
+            out,
+            f"Stopping. You finished {done} of {total} steps in {minutes}. {PROFESSIONAL_ADVICE}",
+            interrupt=True,
+        )
+        self._finish(EndReason.STOPPED, now, out)
+
+    def _on_pace(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        slower = command.intent is Intent.SLOWER
+        factor = PACE_FACTOR if slower else 1 / PACE_FACTOR
+        low, high = PACE_BOUNDS
+        pace = min(max(self._pace * factor, low), high)
+        if abs(pace - self._pace) < EPSILON:
+            limit = "slowest" if slower else "fastest"
+            self._say(out, f"This is already the {limit} pace.", interrupt=True)
+            return
+        self._pace = pace
+        self._adjustments.append(command.intent.value)
+        word = "Slower" if slower else "Faster"
+        if self._phase is SessionState.HOLDING and self._timer:
+            self._timer.rate = 1.0 / pace
+            left = wording.duration(self._timer.real_seconds_left)
+            self._say(out, f"{word}: {left} left on this step.", interrupt=True)
+        else:
+            more_or_less = "more" if slower else "less"
+            self._say(out, f"{word}: I'll give each hold {more_or_less} time.", interrupt=True)
+
+    def _on_pressure(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        lighter = command.intent is Intent.LIGHTER
+        if not lighter and self._pain_step == self._step:
+            self._say(out, "Let's keep it light for the rest of this step, since it hurt.",
+                      interrupt=True)
+            return
+        before = self._pressure_now()
+        low, high = PRESSURE_OFFSET_BOUNDS
+        offset = min(max(self._pressure_offset + (-1 if lighter else 1), low), high)
+        previous_offset, self._pressure_offset = self._pressure_offset, offset
+        after = self._pressure_now()
+        if after == before:
+            self._pressure_offset = previous_offset
+            limit = "lightest" if lighter else "firmest"
+            self._say(out, f"That's already the {limit} pressure.", interrupt=True)
+            return
+        self._announced_pressure = after
+        self._adjustments.append(command.intent.value)
+        word = "Lighter" if lighter else "Firmer"
+        self._say(out, wording.sentence(f"{word}: {self._pressure_words(after).lower()}"),
+                  interrupt=True)
+
+    def _on_more_time(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        self._adjustments.append(command.intent.value)
+        if self._phase in TIMED_PHASES and self._timer:
+            self._timer.extend_by_real_seconds(MORE_TIME_SECONDS)
+            if self._timer.real_seconds_left > TEN_SECONDS_LEFT:
+                self._ten_said = False
+            left = wording.duration(self._timer.real_seconds_left)
+            self._say(out, f"{MORE_TIME_SECONDS} more seconds: {left} left.", interrupt=True)
+        else:
+            self._extra_hold_seconds += MORE_TIME_SECONDS
+            self._say(out, f"I'll add {MORE_TIME_SECONDS} seconds to this step.", interrupt=True)
+
+    def _on_status(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        routine = self._routine
+        total = wording.about_minutes(self._routine_seconds_left())
+        if self._phase is SessionState.INTRODUCING:
+            text = f"Starting {routine.title}: {len(routine.steps)} steps, {total} in all."
+        elif self._phase is SessionState.CLOSING:
+            text = "We're finishing up."
+        else:
+            step_number = self._step + 1 + (self._phase is SessionState.RESTING)
+            where = self._where_we_are() or f"{self._current_step.title}."
+            text = f"Step {step_number} of {len(routine.steps)}. {where} {total.capitalize()} to go."
+        if self._paused:
+            text += " We're paused."
+        self._say(out, text, interrupt=True)
+
+    def _on_help(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            text = START_HINT
+        elif self._paused:
+            text = "Say resume to carry on, repeat to hear the step again, or stop to finish."
+        else:
+            text = RUNNING_HELP
+        self._say(out, text, interrupt=True)
+
+    def _on_list(self, command: Command, now: float, out: list[Action]) -> None:
+        names = [routine.aliases[0] for routine in self._routines.values()]
+        self._say(
+            out,
+            f"I know {len(names)} routines: {wording.spoken_list(names)}. "
+            "Say start and a routine name.",
+            interrupt=True,
+        )
+
+    def _on_pain(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            self._say(out, IDLE_PAIN_ADVICE, interrupt=True)
+            return
+        self._pain_reports += 1
+        self._pain_step = self._step
+        self._announced_pressure = Pressure.LIGHT
+        step = self._current_step
+        out.append(
+            PainReported(
+                routine=self._routine.name,
+                step_index=self._step,
+                step_title=step.title,
+                areas=tuple(area.value for area in self._routine.areas),
+                reports_this_session=self._pain_reports,
+            )
+        )
+        if self._pain_reports == 1 or self._question is not None:
+            self._say(out, PAIN_ADVICE, interrupt=True)
+            return
+        self._ask(
+            Question.STOP_AFTER_PAIN,
+            "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
+            "here, and see a professional if the pain persists. Shall we stop? Say yes or no.",
+            now,
+            out,
+        )
+
+    def _on_side(self, command: Command, now: float, out: list[Action]) -> None:
+        if self._routine is None:
+            return self._not_running(out)
+        first = Side(command.slots.get("side", Side.LEFT))
+        other = Side.RIGHT if first is Side.LEFT else Side.LEFT
+        order = (first, other)
+        if order == self._side_order:
+            return
+        self._side_order = order
+        if self._side == 0:
+            self._say(out, f"Okay: {first} side first.", interrupt=True)
+        else:
+            self._say(out, f"Okay: from the next step, {first} side first.", interrupt=True)
+
+    def _on_unasked_answer(self, command: Command, now: float, out: list[Action]) -> None:
+        """A yes or no nobody asked for is most likely a stray recognition: change nothing."""
+
+    def _answer(self, command: Command, now: float, out: list[Action]) -> None:
+        question = self._question
+        if command.intent is Intent.STOP or (
+            command.intent is Intent.YES and question is Question.STOP_AFTER_PAIN
+        ):
+            self._on_stop(command, now, out)
+        elif command.intent is Intent.YES and self._switch_target is not None:
+            target = self._switch_target
+            title = self._routine.title if self._routine else ""
+            self._say(out, f"Stopping {title}.", interrupt=True)
+            self._finish(EndReason.STOPPED, now, out)
+            self._start_routine(target, now, out)
+        elif command.intent is Intent.NO:
+            self._question = None
+            self._switch_target = None
+            words = (
+                "Okay, we'll carry on gently: light pressure, and stop if it gets worse."
+                if question is Question.STOP_AFTER_PAIN
+                else "Okay, carrying on."
+            )
+            self._carry_on(now, out, words)
+        elif command.intent is Intent.PAIN:
+            self._on_pain(command, now, out)
+        else:
+            self._say(out, self._question_text, interrupt=True)

@@ -1,0 +1,260 @@
+"""The command grammar: one table of phrases that yields both the text parser and, for the
+recognisers, the exact list of sentences they may hear, so the two can never disagree.
+
+Phrase syntax (a small subset of JSGF):
+
+    word            a literal word
+    [ ... ]         optional
+    ( a | b )       alternatives
+    <slot>          one of the slot's spoken values, e.g. <routine> -> "glutes", "butt", ...
+
+    "(start | begin) [the] <routine>"  ->  start glutes, begin the butt, ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
+
+from .intents import Command, Intent, Side
+
+# Sentences are expanded in full; a runaway phrase would blow up memory, so cap it.
+MAX_SENTENCES = 50_000
+
+
+class GrammarError(ValueError):
+    """A phrase that cannot be parsed, or two intents claiming the same sentence."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class Sequence_:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    options: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Optional_:
+    inner: Node
+
+
+Node = Word | SlotRef | Sequence_ | Alternatives | Optional_
+
+_TOKEN = re.compile(r"\s*(<[a-z_]+>|[()\[\]|]|[a-z']+)")
+
+
+def _tokenize(phrase: str) -> list[str]:
+    tokens: list[str] = []
+    position = 0
+    phrase = phrase.strip()
+    while position < len(phrase):
+        match = _TOKEN.match(phrase, position)
+        if not match:
+            raise GrammarError(f"cannot read {phrase!r} at {phrase[position:]!r}")
+        tokens.append(match.group(1))
+        position = match.end()
+    return tokens
+
+
+class _PhraseParser:
+    """Recursive descent over: alternatives := sequence ('|' sequence)*."""
+
+    def __init__(self, phrase: str) -> None:
+        self.phrase = phrase
+        self.tokens = _tokenize(phrase)
+        self.position = 0
+
+    def parse(self) -> Node:
+        node = self._alternatives()
+        if self.position != len(self.tokens):
+            raise GrammarError(f"unexpected {self.tokens[self.position]!r} in {self.phrase!r}")
+        return node
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def _alternatives(self) -> Node:
+        options = [self._sequence()]
+        while self._peek() == "|":
+            self.position += 1
+            options.append(self._sequence())
+        return options[0] if len(options) == 1 else Alternatives(tuple(options))
+
+    def _sequence(self) -> Node:
+        items: list[Node] = []
+        while (token := self._peek()) is not None and token not in ")]|":
+            items.append(self._item())
+        if not items:
+            raise GrammarError(f"empty alternative in {self.phrase!r}")
+        return items[0] if len(items) == 1 else Sequence_(tuple(items))
+
+    def _item(self) -> Node:
+        token = self.tokens[self.position]
+        self.position += 1
+        if token in "([":
+            inner = self._alternatives()
+            closing = ")" if token == "(" else "]"
+            if self._peek() != closing:
+                raise GrammarError(f"missing {closing!r} in {self.phrase!r}")
+            self.position += 1
+            return inner if token == "(" else Optional_(inner)
+        if token.startswith("<"):
+            return SlotRef(token[1:-1])
+        return Word(token)
+
+
+def parse_phrase(phrase: str) -> Node:
+    return _PhraseParser(phrase).parse()
+
+
+# A sentence is its words plus the slot values it filled in.
+_Expansion = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+def _expand(node: Node, slots: Mapping[str, Mapping[str, str]]) -> Iterator[_Expansion]:
+    match node:
+        case Word(text):
+            yield (text,), ()
+        case SlotRef(name):
+            if name not in slots:
+                raise GrammarError(f"unknown slot <{name}>")
+            for spoken, value in slots[name].items():
+                yield tuple(spoken.split()), ((name, value),)
+        case Optional_(inner):
+            yield (), ()
+            yield from _expand(inner, slots)
+        case Alternatives(options):
+            for option in options:
+                yield from _expand(option, slots)
+        case Sequence_(items):
+            for parts in product(*(list(_expand(item, slots)) for item in items)):
+                words = tuple(word for part in parts for word in part[0])
+                filled = tuple(pair for part in parts for pair in part[1])
+                yield words, filled
+
+
+# The phrases users say, by intent. The single words the coach must understand are listed
+# first. Keep phrases short and acoustically distinct: every phrase here is also a sentence the
+# recogniser may hear, and near-homophones make it guess.
+COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
+    Intent.START: ["(start | begin) [the] <routine> [routine]", "let's do [the] <routine>"],
+    Intent.NEXT: ["next", "skip", "next step", "skip [this | it]", "move on"],
+    Intent.BACK: ["back", "go back", "previous [step]", "last step"],
+    Intent.PAUSE: ["pause", "wait", "hold on", "hang on", "pause please"],
+    Intent.RESUME: ["go", "resume", "continue", "carry on", "keep going", "go on", "i'm ready"],
+    Intent.REPEAT: ["repeat", "repeat that", "say that again", "again", "pardon"],
+    Intent.RESTART: ["restart", "start over", "restart [this | the] step", "from the top"],
+    Intent.STOP: ["stop", "stop now", "stop the session", "end [the] session", "finish", "quit",
+                  "i'm done", "that's enough"],
+    Intent.SLOWER: ["slower", "slow down", "go slower", "more slowly"],
+    Intent.FASTER: ["faster", "speed up", "go faster", "hurry up", "quicker"],
+    Intent.LIGHTER: ["lighter", "softer", "gentler", "less pressure", "too hard", "not so hard"],
+    Intent.FIRMER: ["firmer", "harder", "deeper", "more pressure", "stronger"],
+    Intent.MORE_TIME: ["more time", "extra time", "a bit longer", "thirty more seconds",
+                       "give me more time"],
+    Intent.STATUS: ["status", "how long", "how long left", "how much longer", "time left",
+                    "where are we"],
+    Intent.HELP: ["help", "what can i say"],
+    Intent.LIST: ["list", "list [the] routines", "which routines", "what routines"],
+    Intent.PAIN: ["ouch", "ow", "that hurts", "it hurts", "too much", "pain", "that's painful"],
+    Intent.YES: ["yes", "yeah", "yep", "sure", "okay", "yes please"],
+    Intent.NO: ["no", "nope", "no thanks", "not now"],
+    Intent.SIDE: ["<side>", "[the] <side> side", "start on the <side>"],
+}
+
+SIDE_SLOT: Mapping[str, str] = {side.value: side.value for side in Side}
+
+# Words people put around commands that change nothing ("um, pause please").
+_FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "hmm", "please", "coach"})
+
+
+def normalize(text: str) -> str:
+    """Lower-case words only, as recognisers print them and as the sentence table stores them."""
+    text = text.lower().replace("\u2019", "'")
+    return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    intent: Intent
+    slots: tuple[tuple[str, str], ...]
+
+
+class CommandGrammar:
+    """Every sentence the coach understands, each with its intent and slot values."""
+
+    def __init__(
+        self,
+        phrases: Mapping[Intent, Sequence[str]],
+        slots: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        self._sentences: dict[str, Sentence] = {}
+        for intent, intent_phrases in phrases.items():
+            for phrase in intent_phrases:
+                for words, filled in _expand(parse_phrase(phrase), slots):
+                    self._add(Sentence(" ".join(words), intent, filled))
+
+    @classmethod
+    def for_routines(cls, aliases: Mapping[str, Iterable[str]]) -> CommandGrammar:
+        """The standard grammar, with each routine reachable by its name and its aliases.
+
+        `aliases` maps a routine's name (e.g. "glutes-roller") to its spoken aliases.
+        """
+        routine_slot: dict[str, str] = {}
+        for name, spoken in aliases.items():
+            for phrase in [name.replace("-", " "), *spoken]:
+                owner = routine_slot.setdefault(normalize(phrase), name)
+                if owner != name:
+                    raise GrammarError(
+                        f"{phrase!r} names both routine {owner!r} and routine {name!r}"
+                    )
+        return cls(COMMAND_PHRASES, {"routine": routine_slot, "side": SIDE_SLOT})
+
+    def _add(self, sentence: Sentence) -> None:
+        existing = self._sentences.get(sentence.text)
+        if existing and existing != sentence:
+            raise GrammarError(
+                f"{sentence.text!r} would mean both {existing.intent} and {sentence.intent}"
+            )
+        self._sentences[sentence.text] = sentence
+        if len(self._sentences) > MAX_SENTENCES:
+            raise GrammarError(f"the grammar expands to more than {MAX_SENTENCES} sentences")
+
+    def parse(self, text: str) -> Command | None:
+        """The command `text` says, or None if it is not a command (then nothing should change)."""
+        spoken = normalize(text)
+        sentence = self._sentences.get(spoken)
+        if sentence is None:
+            spoken = " ".join(w for w in spoken.split() if w not in _FILLER_WORDS)
+            sentence = self._sentences.get(spoken)
+        if sentence is None:
+            return None
+        return Command(sentence.intent, dict(sentence.slots), text=sentence.text)
+
+    @property
+    def sentences(self) -> list[str]:
+        """Every sentence, sorted: the phrase list a recogniser is restricted to."""
+        return sorted(self._sentences)
+
+    @property
+    def words(self) -> set[str]:
+        return {word for sentence in self._sentences for word in sentence.split()}
+
+    def sentences_for(self, intent: Intent) -> list[str]:
+        return sorted(s.text for s in self._sentences.values() if s.intent is intent)

@@ -1,0 +1,122 @@
+"""What goes into the session engine (events) and what comes out (actions).
+
+Each message is a small frozen dataclass; times are seconds on whatever clock the caller uses
+(the real monotonic clock live, stream time in the demo, a virtual clock in rehearsals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .intents import Command
+from .routine import Pressure
+
+
+class SessionState(StrEnum):
+    IDLE = "idle"
+    INTRODUCING = "introducing"
+    INSTRUCTING = "instructing"
+    HOLDING = "holding"
+    RESTING = "resting"
+    PAUSED = "paused"
+    ASKING = "asking"
+    CLOSING = "closing"
+    FINISHED = "finished"
+
+
+class EndReason(StrEnum):
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heard:
+    """The user said something the command grammar understood."""
+
+    command: Command
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time has passed; the engine fires whatever fell due."""
+
+
+@dataclass(frozen=True)
+class SpeechFinished:
+    """The speaker has said everything it was given and is silent now."""
+
+
+Event = Heard | Tick | SpeechFinished
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    interrupt: bool = False  # stop whatever is being said first (the user spoke over the coach)
+
+
+@dataclass(frozen=True)
+class StopSpeaking:
+    pass
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: SessionState
+
+
+@dataclass(frozen=True)
+class PainReported:
+    """Recorded for the history: which routine, step and areas hurt, and when."""
+
+    routine: str
+    step_index: int  # 0-based
+    step_title: str
+    areas: tuple[str, ...]
+    reports_this_session: int
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    routine: str
+    reason: EndReason
+    steps_completed: int
+    steps_total: int
+    elapsed_seconds: float
+    pace: float
+    pressure_offset: int
+    pain_reports: int
+    adjustments: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SessionFinished:
+    summary: SessionSummary
+
+
+Action = Say | StopSpeaking | StateChanged | PainReported | SessionFinished
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a display shows: the engine's state at one moment, with times in real seconds."""
+
+    state: SessionState
+    routine_title: str | None = None
+    step_number: int | None = None  # 1-based
+    step_count: int | None = None
+    step_title: str | None = None
+    instruction: str | None = None
+    side: str | None = None
+    pressure: Pressure | None = None
+    step_seconds_left: float | None = None
+    step_seconds_total: float | None = None
+    routine_seconds_left: float | None = None
+    pace: float = 1.0

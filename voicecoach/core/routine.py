@@ -1,0 +1,193 @@
+"""The routine format: what a self-massage routine is, validated with pydantic.
+
+A routine file is YAML; `voicecoach.library` parses it into these models. Every model forbids
+unknown keys, so a misspelt field is an error that names the field instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# A routine's steps are held for seconds to minutes; a day-long hold is a typo, not a plan.
+MAX_HOLD_SECONDS = 3600
+MAX_REST_SECONDS = 600
+
+# Routine names are typed on the command line and used as file names: keep them plain.
+NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Pressure(StrEnum):
+    LIGHT = "light"
+    MEDIUM = "medium"
+    FIRM = "firm"
+
+    def step(self, levels: int) -> Pressure:
+        """The level `levels` steps up (positive) or down (negative), stopping at the ends."""
+        order = list(Pressure)
+        index = min(max(order.index(self) + levels, 0), len(order) - 1)
+        return order[index]
+
+
+class Technique(StrEnum):
+    EFFLEURAGE = "effleurage"  # long gliding strokes, warms the tissue
+    KNEADING = "kneading"
+    PETRISSAGE = "petrissage"  # lifting and squeezing
+    CIRCULAR = "circular"  # small circles with fingertips or knuckles
+    COMPRESSION = "compression"  # steady pressure on one spot
+    ROLLING = "rolling"  # foam roller
+    BALL = "ball"  # tennis or massage ball
+    PERCUSSION = "percussion"  # massage gun
+    STRETCH = "stretch"
+    HEAT = "heat"
+    ICE = "ice"
+    BREATHING = "breathing"
+
+
+class Tool(StrEnum):
+    HANDS = "hands"
+    FOAM_ROLLER = "foam roller"
+    TENNIS_BALL = "tennis ball"
+    MASSAGE_GUN = "massage gun"
+    NONE = "none"
+    HEAT_AND_ICE = "heat and ice"
+    MIXED = "mixed"
+
+
+class Area(StrEnum):
+    GLUTES = "glutes"
+    OUTER_HIP = "outer hip"
+    HIP_FLEXORS = "hip flexors"
+    QUADRICEPS = "quadriceps"
+    PIRIFORMIS = "piriformis"
+    ADDUCTORS = "adductors"
+    HAMSTRINGS = "hamstrings"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+Text = Annotated[str, Field(min_length=1, max_length=600)]
+Seconds = Annotated[int, Field(ge=0, le=MAX_HOLD_SECONDS)]
+
+
+class PressureChange(_Strict):
+    """From `after_seconds` into the hold on, ask for `level`; `say` is how the coach asks."""
+
+    after_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_SECONDS)]
+    level: Pressure
+    say: Text | None = None
+
+
+class PressurePlan(_Strict):
+    """Start at `start` and ramp as the muscles relax ("gradually apply more pressure")."""
+
+    start: Pressure = Pressure.LIGHT
+    ramp: list[PressureChange] = Field(default_factory=list, max_length=10)
+
+    @field_validator("ramp")
+    @classmethod
+    def _ramp_in_time_order(cls, ramp: list[PressureChange]) -> list[PressureChange]:
+        times = [change.after_seconds for change in ramp]
+        if times != sorted(set(times)):
+            raise ValueError("ramp points must be in increasing order of after_seconds")
+        return ramp
+
+    def level_at(self, seconds_into_hold: float) -> Pressure:
+        level = self.start
+        for change in self.ramp:
+            if change.after_seconds <= seconds_into_hold:
+                level = change.level
+        return level
+
+
+class Cue(_Strict):
+    """Something to say `at_seconds` into the hold, e.g. "switch to circular motions"."""
+
+    at_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_SECONDS)]
+    say: Text
+
+
+class Step(_Strict):
+    title: Annotated[str, Field(min_length=1, max_length=80)]
+    instruction: Text
+    hold_seconds: Annotated[int, Field(ge=5, le=MAX_HOLD_SECONDS)]
+    technique: Technique
+    pressure: PressurePlan = Field(default_factory=PressurePlan)
+    cues: list[Cue] = Field(default_factory=list, max_length=20)
+    rest_seconds: Annotated[int, Field(ge=0, le=MAX_REST_SECONDS)] = 0
+    both_sides: bool = False
+
+    @model_validator(mode="after")
+    def _timings_fit_the_hold(self) -> Step:
+        for change in self.pressure.ramp:
+            if change.after_seconds >= self.hold_seconds:
+                raise ValueError(
+                    f"pressure change at {change.after_seconds}s is not inside the "
+                    f"{self.hold_seconds}s hold"
+                )
+        for cue in self.cues:
+            if cue.at_seconds >= self.hold_seconds:
+                raise ValueError(
+                    f"cue at {cue.at_seconds}s is not inside the {self.hold_seconds}s hold"
+                )
+        return self
+
+    @property
+    def sides(self) -> int:
+        return 2 if self.both_sides else 1
+
+    @property
+    def total_seconds(self) -> int:
+        """Hold on every side plus the rest after it."""
+        return self.hold_seconds * self.sides + self.rest_seconds
+
+
+def _spoken_phrase(text: str) -> str:
+    """Aliases are spoken and matched against recogniser output: lower-case words only."""
+    words = re.sub(r"[^a-z' ]+", " ", text.lower()).split()
+    if not words:
+        raise ValueError(f"alias {text!r} has no words")
+    return " ".join(words)
+
+
+class Routine(_Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]
+    title: Annotated[str, Field(min_length=1, max_length=80)]
+    aliases: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=1, max_length=12
+    )
+    areas: list[Area] = Field(min_length=1)
+    tool: Tool
+    introduction: Text
+    safety: list[Text] = Field(default_factory=list, max_length=10)
+    steps: list[Step] = Field(min_length=1, max_length=100)
+    closing: Text | None = None
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_spoken_phrases(cls, aliases: list[str]) -> list[str]:
+        phrases = [_spoken_phrase(alias) for alias in aliases]
+        if len(set(phrases)) != len(phrases):
+            raise ValueError("aliases repeat each other")
+        return phrases
+
+    @field_validator("steps")
+    @classmethod
+    def _no_rest_after_the_end(cls, steps: list[Step]) -> list[Step]:
+        # The session ends after the last hold; a rest there would be silently skipped.
+        if steps and steps[-1].rest_seconds:
+            raise ValueError("the last step cannot have rest_seconds: the routine ends there")
+        return steps
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(step.total_seconds for step in self.steps)
+
+    @property
+    def minutes(self) -> int:
+        return max(1, round(self.total_seconds / 60))

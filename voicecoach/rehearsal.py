@@ -1,0 +1,164 @@
+"""Rehearse a session on a virtual clock: the real engine, scripted utterances, no waiting.
+
+The clock jumps from one moment that matters to the next (a scripted utterance, the end of
+the coach's speech, the engine's next deadline), so a twenty-minute routine takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .core.engine import SessionEngine
+from .core.intents import Command, Intent
+from .core.messages import (
+    Action,
+    Event,
+    Heard,
+    Say,
+    SessionState,
+    SpeechFinished,
+    StateChanged,
+    Tick,
+)
+from .library import Library
+
+MAX_EVENTS = 1_000_000  # a session that needs more is a bug, not a long routine
+_SCRIPT_LINE = re.compile(r"^(?:(\d+):)?(\d+):(\d{2})(?:\.(\d+))?\s+(\S.*)$")
+
+
+class ScriptError(ValueError):
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    at: float  # seconds from the start of the session
+    text: str
+
+
+def parse_script(text: str, path: Path | str = "<commands>") -> list[Utterance]:
+    """Lines of `MM:SS utterance` (or H:MM:SS); blank lines and `#` comments are skipped."""
+    utterances: list[Utterance] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _SCRIPT_LINE.match(line)
+        if not match:
+            raise ScriptError(path, number, f"expected 'MM:SS utterance', got {line!r}")
+        hours, minutes, seconds, fraction, said = match.groups()
+        if int(seconds) >= 60:
+            raise ScriptError(path, number, f"seconds must be below 60 in {line!r}")
+        at = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+        at += float(f"0.{fraction}") if fraction else 0.0
+        utterances.append(Utterance(at, said.strip()))
+    return sorted(utterances, key=lambda utterance: utterance.at)
+
+
+@dataclass
+class Rehearsal:
+    records: list[dict[str, Any]]
+    finished: bool
+    end_state: SessionState
+
+
+class _VirtualSpeaker:
+    """Knows when the coach would fall silent: instantly, or at a speaking rate."""
+
+    def __init__(self, words_per_minute: float | None) -> None:
+        self.words_per_minute = words_per_minute
+        self.silent_at: float | None = None
+
+    def say(self, action: Say, now: float) -> None:
+        seconds = 0.0
+        if self.words_per_minute:
+            seconds = len(action.text.split()) * 60.0 / self.words_per_minute
+        start = now if action.interrupt or self.silent_at is None else max(now, self.silent_at)
+        self.silent_at = start + seconds
+
+    def stop(self, now: float) -> None:
+        self.silent_at = now
+
+
+def rehearse(
+    library: Library,
+    routine_name: str,
+    script: Iterable[Utterance] = (),
+    words_per_minute: float | None = None,
+) -> Rehearsal:
+    engine = SessionEngine(library.routines)
+    speaker = _VirtualSpeaker(words_per_minute)
+    pending = sorted(script, key=lambda utterance: utterance.at)
+    records: list[dict[str, Any]] = []
+
+    def dispatch(event: Event, now: float) -> None:
+        for action in engine.handle(event, now):
+            records.extend(_record(action, now, speaker))
+
+    dispatch(Heard(Command(Intent.START, {"routine": routine_name})), 0.0)
+    for _ in range(MAX_EVENTS):
+        if engine.state is SessionState.FINISHED:
+            break
+        moments = [m for m in (speaker.silent_at, engine.next_deadline()) if m is not None]
+        if pending:
+            moments.append(pending[0].at)
+        if not moments:
+            break  # waiting for a command that the script never gives (e.g. still paused)
+        now = min(moments)
+        if speaker.silent_at is not None and speaker.silent_at <= now:
+            speaker.silent_at = None
+            dispatch(SpeechFinished(), now)
+        elif pending and pending[0].at <= now:
+            utterance = pending.pop(0)
+            command = library.grammar.parse(utterance.text)
+            records.append(_heard(now, utterance.text, command))
+            if command is not None:
+                dispatch(Heard(command), now)
+        else:
+            dispatch(Tick(), now)
+    state = engine.state
+    return Rehearsal(records, finished=state is SessionState.FINISHED, end_state=state)
+
+
+def _record(action: Action, now: float, speaker: _VirtualSpeaker) -> list[dict[str, Any]]:
+    t = round(now, 3)
+    match action:
+        case Say():
+            speaker.say(action, now)
+            return [{"t": t, "say": action.text}]
+        case StateChanged(state):
+            return [{"t": t, "state": state.value}]
+        case _:
+            if type(action).__name__ == "StopSpeaking":
+                speaker.stop(now)
+            return []
+
+
+def _heard(now: float, text: str, command: Command | None) -> dict[str, Any]:
+    return {
+        "t": round(now, 3),
+        "heard": text,
+        "intent": command.intent.value if command else None,
+        "slots": dict(command.slots) if command else {},
+    }
+
+
+def clock(seconds: float) -> str:
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes:02d}:{rest:02d}"
+
+
+def format_record(record: dict[str, Any]) -> str:
+    """One line of a human-readable rehearsal transcript."""
+    stamp = clock(record["t"])
+    if "say" in record:
+        return f"{stamp}  coach: {record['say']}"
+    if "heard" in record:
+        meaning = record["intent"] or "not a command, ignored"
+        return f"{stamp}  you:   {record['heard']}  [{meaning}]"
+    return f"{stamp}  -- {record['state']}"
