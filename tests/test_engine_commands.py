@@ -309,3 +309,19 @@ def test_commands_while_idle_explain_how_to_start(coach: CoachDriver):
 def test_pain_while_idle_is_not_recorded_as_a_session_report(coach: CoachDriver):
     coach.hear("that hurts")
     assert coach.of_type(PainReported) == []
+
+
+def test_status_during_rest_names_the_next_step(started: CoachDriver):
+    started.advance(125)
+    started.hear("how long left")
+    assert started.said()[-1].startswith(
+        "Resting: 15 seconds left. Next is step 2 of 3: Circles."
+    )
+
+
+def test_moving_on_from_a_step_under_way_counts_it_done(started: CoachDriver):
+    started.hear("next")  # to the right side
+    started.advance(5)
+    started.hear("next")  # on to step 2: step 1 was done, if briefly
+    started.hear("stop")
+    assert "You finished 1 of 3 steps" in started.said()[-1]

@@ -8,7 +8,7 @@ nesting are bounded before anything is built from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -169,7 +169,8 @@ def check_routines(paths: Iterable[Path]) -> tuple[list[Routine], list[RoutineEr
             errors.append(error)
             continue
         if routine.name in owners:
-            errors.append(RoutineError(path, 1, f"name: {routine.name!r} is also {owners[routine.name]}"))
+            other = owners[routine.name]
+            errors.append(RoutineError(path, 1, f"name: {routine.name!r} is also {other}"))
             continue
         owners[routine.name] = path
         routines.append(routine)
@@ -197,8 +198,3 @@ def load_library(paths: Iterable[Path] | None = None) -> Library:
     by_name = {routine.name: routine for routine in routines}
     grammar = CommandGrammar.for_routines({r.name: r.aliases for r in routines})
     return Library(routines=by_name, grammar=grammar)
-
-
-def iter_errors(errors: Iterable[RoutineError]) -> Iterator[str]:
-    for error in errors:
-        yield str(error)

@@ -54,7 +54,7 @@ def parse_script(text: str, path: Path | str = "<commands>") -> list[Utterance]:
         hours, minutes, seconds, fraction, said = match.groups()
         if int(seconds) >= 60:
             raise ScriptError(path, number, f"seconds must be below 60 in {line!r}")
-        at = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+        at = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
         at += float(f"0.{fraction}") if fraction else 0.0
         utterances.append(Utterance(at, said.strip()))
     return sorted(utterances, key=lambda utterance: utterance.at)
@@ -149,7 +149,7 @@ def _heard(now: float, text: str, command: Command | None) -> dict[str, Any]:
 
 
 def clock(seconds: float) -> str:
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     return f"{minutes:02d}:{rest:02d}"
 
 

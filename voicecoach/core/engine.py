@@ -532,19 +532,21 @@ class SessionEngine:
         if self._routine is None:
             return self._not_running(out)
         self._paused = False
-        step = self._current_step
         if self._phase is SessionState.INTRODUCING:
             self._begin_step(0, now, out)
         elif self._phase is SessionState.CLOSING:
             self._say(out, "This is the end of the routine.", interrupt=True)
         elif self._phase is SessionState.RESTING:
             self._begin_step(self._step + 1, now, out)
-        elif step.both_sides and self._side == 0:
+        elif self._current_step.both_sides and self._side == 0:
             self._switch_side(now, out)
-        elif self._step + 1 < len(self._routine.steps):
-            self._begin_step(self._step + 1, now, out)
         else:
-            self._begin_closing(now, out)
+            if self._phase is SessionState.HOLDING:
+                self._completed.add(self._step)  # moved on from its last side once under way
+            if self._step + 1 < len(self._routine.steps):
+                self._begin_step(self._step + 1, now, out)
+            else:
+                self._begin_closing(now, out)
 
     def _on_back(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
@@ -689,10 +691,16 @@ class SessionEngine:
             text = f"Starting {routine.title}: {len(routine.steps)} steps, {total} in all."
         elif self._phase is SessionState.CLOSING:
             text = "We're finishing up."
+        elif self._phase is SessionState.RESTING:
+            upcoming = routine.steps[self._step + 1]
+            text = (
+                f"{self._where_we_are()} Next is step {self._step + 2} of {len(routine.steps)}: "
+                f"{upcoming.title}. {total.capitalize()} to go."
+            )
         else:
-            step_number = self._step + 1 + (self._phase is SessionState.RESTING)
             where = self._where_we_are() or f"{self._current_step.title}."
-            text = f"Step {step_number} of {len(routine.steps)}. {where} {total.capitalize()} to go."
+            text = f"Step {self._step + 1} of {len(routine.steps)}. {where} "
+            text += f"{total.capitalize()} to go."
         if self._paused:
             text += " We're paused."
         self._say(out, text, interrupt=True)

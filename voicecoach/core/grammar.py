@@ -196,6 +196,11 @@ class Sentence:
     slots: tuple[tuple[str, str], ...]
 
 
+def _described(sentence: Sentence) -> str:
+    values = ", ".join(f"{name} {value!r}" for name, value in sentence.slots)
+    return f"{sentence.intent} ({values})" if values else str(sentence.intent)
+
+
 class CommandGrammar:
     """Every sentence the coach understands, each with its intent and slot values."""
 
@@ -230,7 +235,8 @@ class CommandGrammar:
         existing = self._sentences.get(sentence.text)
         if existing and existing != sentence:
             raise GrammarError(
-                f"{sentence.text!r} would mean both {existing.intent} and {sentence.intent}"
+                f"{sentence.text!r} would mean both {_described(existing)} and "
+                f"{_described(sentence)}"
             )
         self._sentences[sentence.text] = sentence
         if len(self._sentences) > MAX_SENTENCES:

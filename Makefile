@@ -1,0 +1,33 @@
+# `make demo` and `make test` do every set-up step themselves on a fresh Debian, Ubuntu or
+# Raspberry Pi OS machine: system packages where missing, a .venv, and the project in it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-packages.sh
+	scripts/system-packages.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/voicecoach rehearse glutes --commands examples/demo-commands.txt
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check voicecoach tests
+	$(BIN)/mypy
+
+lint: $(STAMP)
+	$(BIN)/ruff check voicecoach tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

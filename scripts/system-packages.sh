@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs, from Debian/Ubuntu/Raspberry Pi OS packages, what voicecoach needs outside Python,
+# and only what is missing. Safe to run again. Called by `make` before the virtual environment
+# is built; run it yourself with no arguments to see what it would do.
+set -euo pipefail
+
+# Debian packages voicecoach needs, one per line with why.
+packages=(
+  python3-venv     # the project's .venv
+  python3-pip
+)
+
+need_python_venv() {
+  ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
+}
+
+missing=()
+for package in "${packages[@]}"; do
+  if [[ $package == python3-venv || $package == python3-pip ]]; then
+    # A Python that already has venv and ensurepip (pyenv, python.org builds) needs neither.
+    need_python_venv && missing+=("$package")
+    continue
+  fi
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+
+if ! command -v python3 >/dev/null 2>&1; then
+  missing+=(python3)
+fi
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "voicecoach needs these system packages: ${missing[*]}" >&2
+  echo "This is not a Debian-like system: install their equivalents, then run make again." >&2
+  exit 1
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    echo "voicecoach needs: ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,134 @@
+"""The command line: what users and scripts see."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voicecoach.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_list_json_gives_name_title_areas_tool_minutes(capsys, library):
+    code, out, _ = run(capsys, "list", "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == len(library.routines)
+    glutes = next(row for row in rows if row["name"] == "glutes")
+    assert {"name", "title", "areas", "tool", "minutes"} <= set(glutes)
+    assert glutes["areas"] == ["glutes"] and glutes["tool"] == "hands"
+
+
+def test_list_table_names_every_routine(capsys, library):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    for name in library.routines:
+        assert name[:10] in out
+
+
+def test_show_prints_the_steps(capsys):
+    code, out, _ = run(capsys, "show", "butt")
+    assert code == 0 and "1. Warm up with long strokes" in out
+    code, out, _ = run(capsys, "show", "glutes", "--json")
+    assert json.loads(out)["steps"][0]["title"] == "Warm up with long strokes"
+
+
+def test_show_unknown_routine_names_the_known_ones(capsys):
+    code, _, err = run(capsys, "show", "elbows")
+    assert code == 1 and "no routine called 'elbows'" in err and "glutes" in err
+
+
+def test_check_accepts_the_builtin_library(capsys, library):
+    code, out, _ = run(capsys, "check")
+    assert code == 0 and f"{len(library.routines)} routines OK" in out
+
+
+def test_check_reports_each_problem_as_path_line_message(capsys, tmp_path: Path):
+    (tmp_path / "bad.yaml").write_text("name: bad\ntitle: Bad\naliases: [bad]\nsteps: 3\n")
+    (tmp_path / "junk.yaml").write_bytes(b"\xff\xfe\x00junk")
+    missing = tmp_path / "missing.yaml"
+    code, out, err = run(capsys, "check", str(tmp_path), str(missing))
+    lines = out.strip().splitlines()
+    assert code == 1 and err == ""
+    assert f"{missing}:1: no such file or folder" in lines
+    assert f"{tmp_path / 'junk.yaml'}:1: not a text file (it is not UTF-8)" in lines
+    assert any(line.startswith(f"{tmp_path / 'bad.yaml'}:") and "areas" in line for line in lines)
+
+
+def test_schema_is_json_schema(capsys):
+    code, out, _ = run(capsys, "schema")
+    schema = json.loads(out)
+    assert code == 0 and schema["title"] == "Routine" and "$defs" in schema
+
+
+def test_rehearse_json_is_one_object_a_line_ending_finished(capsys, tmp_path: Path):
+    commands = tmp_path / "cmds.txt"
+    commands.write_text("00:10 pause\n00:20 hmm what\n00:30 resume\n01:00 stop\n")
+    code, out, _ = run(capsys, "rehearse", "glutes", "--commands", str(commands), "--json")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert records[-1] == {"t": 60, "state": "finished"}
+    assert {"t": 10, "heard": "pause", "intent": "pause", "slots": {}} in records
+    assert {"t": 20, "heard": "hmm what", "intent": None, "slots": {}} in records
+    assert all(set(r) in ({"t", "say"}, {"t", "state"}, {"t", "heard", "intent", "slots"})
+               for r in records)
+
+
+def test_rehearse_text_is_a_readable_transcript(capsys):
+    code, out, _ = run(capsys, "rehearse", "quick")
+    assert code == 0
+    assert out.splitlines()[1].startswith("00:00  coach: Quick five-minute hip routine.")
+    assert out.splitlines()[-1] == "05:00  -- finished"
+
+
+def test_rehearse_bad_commands_file_is_a_clear_error(capsys, tmp_path: Path):
+    commands = tmp_path / "cmds.txt"
+    commands.write_text("00:10 pause\nsoon resume\n")
+    code, _, err = run(capsys, "rehearse", "glutes", "--commands", str(commands))
+    assert code == 1 and f"{commands}:2: expected 'MM:SS utterance'" in err
+    code, _, err = run(capsys, "rehearse", "glutes", "--commands", str(tmp_path / "nope.txt"))
+    assert code == 1 and "cannot read the commands file" in err
+
+
+def test_rehearse_that_never_finishes_says_why(capsys, tmp_path: Path):
+    commands = tmp_path / "cmds.txt"
+    commands.write_text("00:10 pause\n")
+    code, _, err = run(capsys, "rehearse", "glutes", "--commands", str(commands))
+    assert code == 1 and "it was paused when the commands ran out" in err
+
+
+def test_phrases_lists_every_sentence_with_its_intent(capsys):
+    code, out, _ = run(capsys, "phrases", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert {"text": "start glutes", "intent": "start", "slots": {"routine": "glutes"}} in rows
+
+
+def test_user_routines_folder_replaces_the_library(capsys, tmp_path: Path):
+    source = Path(__file__).parent.parent / "routines" / "quick-hip.yaml"
+    (tmp_path / "quick-hip.yaml").write_text(source.read_text())
+    code, out, _ = run(capsys, "list", "--json", "--routines", str(tmp_path))
+    assert code == 0 and [row["name"] for row in json.loads(out)] == ["quick-hip"]
+
+
+def test_broken_user_routine_is_a_one_line_error(capsys, tmp_path: Path):
+    (tmp_path / "mine.yaml").write_text("name: mine\n")
+    code, _, err = run(capsys, "list", "--routines", str(tmp_path))
+    assert code == 1 and err.startswith(f"voicecoach: {tmp_path / 'mine.yaml'}:1: ")
+    assert "Traceback" not in err
+
+
+def test_module_and_console_script_both_run():
+    for argv in ([sys.executable, "-m", "voicecoach", "list", "--json"],
+                 [str(Path(sys.executable).parent / "voicecoach"), "list", "--json"]):
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)

@@ -1,0 +1,181 @@
+"""Routine files: the built-in library, and clear `path:line: message` errors for broken ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voicecoach.core import Area, Technique, Tool
+from voicecoach.library import RoutineError, builtin_routines_dir, check_routines, load_routine
+
+GOOD = """\
+name: sample
+title: Sample
+aliases: [sample]
+areas: [glutes]
+tool: hands
+introduction: Lie down.
+steps:
+  - title: Knead
+    instruction: Knead slowly.
+    hold_seconds: 30
+    technique: kneading
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "sample.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_for(tmp_path: Path, text: str, name: str = "sample.yaml") -> RoutineError:
+    with pytest.raises(RoutineError) as caught:
+        load_routine(write(tmp_path, text, name))
+    return caught.value
+
+
+def test_library_has_at_least_twelve_valid_routines(library):
+    assert len(library.routines) >= 12
+
+
+def test_library_covers_every_area_and_way(library):
+    routines = library.routines.values()
+    assert {area for r in routines for area in r.areas} == set(Area)
+    tools = {r.tool for r in routines}
+    assert {Tool.HANDS, Tool.FOAM_ROLLER, Tool.TENNIS_BALL, Tool.MASSAGE_GUN,
+            Tool.HEAT_AND_ICE} <= tools
+    techniques = {step.technique for r in routines for step in r.steps}
+    assert {Technique.EFFLEURAGE, Technique.KNEADING, Technique.PETRISSAGE, Technique.CIRCULAR,
+            Technique.STRETCH, Technique.HEAT, Technique.ICE} <= techniques
+
+
+def test_library_has_a_full_hip_and_a_five_minute_routine(library):
+    assert library.routines["full-hip"].minutes >= 15
+    assert 4 <= library.routines["quick-hip"].minutes <= 6
+
+
+def test_hip_flexor_routines_warn_about_the_pulse(library):
+    for routine in library.routines.values():
+        if Area.HIP_FLEXORS in routine.areas:
+            assert any("pulse" in note for note in routine.safety), routine.name
+
+
+def test_massage_gun_routine_starts_soft_and_avoids_bone(library):
+    text = " ".join(library.routines["massage-gun"].safety).lower()
+    assert "softest" in text and "bone" in text and "moving" in text
+
+
+def test_routines_are_found_by_alias(library):
+    assert library.find("butt").name == "glutes"
+    assert library.find("nonsense") is None
+
+
+def test_builtin_dir_is_the_project_library():
+    assert (builtin_routines_dir() / "glutes.yaml").is_file()
+
+
+def test_a_good_file_loads(tmp_path: Path):
+    routine = load_routine(write(tmp_path, GOOD))
+    assert routine.name == "sample" and routine.steps[0].hold_seconds == 30
+
+
+def test_wrong_type_names_the_field_and_its_line(tmp_path: Path):
+    error = error_for(tmp_path, GOOD.replace("hold_seconds: 30", "hold_seconds: soon"))
+    assert error.line == 10
+    assert "steps[0].hold_seconds" in error.message
+    assert str(error).startswith(f"{tmp_path / 'sample.yaml'}:10: steps[0].hold_seconds")
+
+
+def test_unknown_key_is_an_error_not_ignored(tmp_path: Path):
+    error = error_for(tmp_path, GOOD + "    colour: blue\n")
+    assert error.line == 12 and "steps[0].colour" in error.message
+    assert "Extra inputs are not permitted" in error.message
+
+
+def test_missing_field_points_at_its_parent(tmp_path: Path):
+    error = error_for(tmp_path, GOOD.replace("    technique: kneading\n", ""))
+    assert error.line == 8 and "steps[0].technique: Field required" in error.message
+
+
+def test_cue_outside_the_hold_is_an_error(tmp_path: Path):
+    text = GOOD + "    cues:\n      - at_seconds: 45\n        say: Circles now.\n"
+    error = error_for(tmp_path, text)
+    assert "cue at 45s is not inside the 30s hold" in error.message
+
+
+def test_bad_yaml_gives_its_line(tmp_path: Path):
+    error = error_for(tmp_path, GOOD.replace("tool: hands", "tool: [hands"))
+    assert error.line >= 5 and "not valid YAML" in error.message
+
+
+def test_name_must_match_file(tmp_path: Path):
+    error = error_for(tmp_path, GOOD, name="other.yaml")
+    assert error.line == 1 and "must match the file name" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("", "empty"), ("- a\n- b\n", "mapping"), ("\x00\xff\xfe".encode("latin-1").decode("latin-1"),
+                                                  "")],
+)
+def test_files_that_are_not_routines_are_errors(tmp_path: Path, text: str, fragment: str):
+    error = error_for(tmp_path, text)
+    assert fragment in error.message
+
+
+def test_binary_junk_is_reported_as_not_text(tmp_path: Path):
+    path = tmp_path / "junk.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(RoutineError, match="not a text file"):
+        load_routine(path)
+
+
+def test_python_tags_are_refused_so_a_routine_cannot_run_code(tmp_path: Path):
+    text = GOOD.replace("title: Sample", "title: !!python/object/apply:os.system ['touch pwned']")
+    error = error_for(tmp_path, text)
+    assert "not valid YAML" in error.message
+    assert not (Path.cwd() / "pwned").exists()
+
+
+def test_anchor_bombs_are_refused(tmp_path: Path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    error = error_for(tmp_path, bomb)
+    assert "anchors and aliases" in error.message
+
+
+def test_deep_nesting_is_refused(tmp_path: Path):
+    error = error_for(tmp_path, "a: " + "[" * 100 + "]" * 100 + "\n")
+    assert "nested more than" in error.message
+
+
+def test_huge_files_are_refused(tmp_path: Path):
+    error = error_for(tmp_path, GOOD + "#" * 300_000 + "\n")
+    assert "larger than" in error.message
+
+
+def test_check_collects_every_problem_in_a_folder(tmp_path: Path):
+    write(tmp_path, GOOD)
+    write(tmp_path, GOOD.replace("name: sample", "name: twin").replace("[sample]", "[sample]"),
+          "twin.yaml")
+    write(tmp_path, "title: [", "broken.yaml")
+    routines, errors = check_routines([tmp_path])
+    messages = [str(e) for e in errors]
+    assert any("broken.yaml:1: not valid YAML" in m for m in messages)
+    assert any("aliases:" in m and "names both" in m for m in messages)
+    assert [r.name for r in routines] == ["sample", "twin"]
+
+
+def test_schema_is_what_editors_need():
+    from voicecoach.core import Routine
+
+    schema = Routine.model_json_schema()
+    assert schema["additionalProperties"] is False
+    assert "steps" in schema["required"]
+
+
+def test_builtin_files_are_plain_yaml():
+    for path in builtin_routines_dir().glob("*.yaml"):
+        assert isinstance(yaml.safe_load(path.read_text()), dict)

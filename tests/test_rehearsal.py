@@ -1,0 +1,51 @@
+"""Rehearsing sessions on the virtual clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicecoach.rehearsal import ScriptError, Utterance, parse_script, rehearse
+
+
+def test_every_builtin_routine_finishes_in_the_sum_of_its_holds_sides_and_rests(library):
+    for name, routine in library.routines.items():
+        result = rehearse(library, name)
+        assert result.finished, name
+        assert result.records[-1] == {"t": pytest.approx(routine.total_seconds),
+                                      "state": "finished"}, name
+
+
+def test_records_are_in_time_order_and_say_what_was_heard(library):
+    script = [Utterance(30, "pause"), Utterance(40, "marvin"), Utterance(50, "resume")]
+    result = rehearse(library, "glutes", script)
+    times = [record["t"] for record in result.records]
+    assert times == sorted(times)
+    heard = [r for r in result.records if "heard" in r]
+    assert heard == [
+        {"t": 30, "heard": "pause", "intent": "pause", "slots": {}},
+        {"t": 40, "heard": "marvin", "intent": None, "slots": {}},
+        {"t": 50, "heard": "resume", "intent": "resume", "slots": {}},
+    ]
+    assert result.records[-1]["t"] == pytest.approx(library.routines["glutes"].total_seconds + 20)
+
+
+def test_a_session_left_paused_does_not_finish(library):
+    result = rehearse(library, "quick-hip", [Utterance(5, "pause")])
+    assert not result.finished and result.end_state == "paused"
+
+
+def test_speaking_rate_makes_speech_take_time(library):
+    instant = rehearse(library, "quick-hip")
+    spoken = rehearse(library, "quick-hip", words_per_minute=150)
+    assert spoken.records[-1]["t"] > instant.records[-1]["t"] + 30
+
+
+def test_script_lines_are_minutes_and_seconds():
+    script = parse_script("# warm-up\n00:30 pause\n\n1:05 resume\n1:02:03.5 stop\n")
+    assert script == [Utterance(30, "pause"), Utterance(65, "resume"), Utterance(3723.5, "stop")]
+
+
+@pytest.mark.parametrize("line", ["pause", "0:75 pause", "12 pause", "00:10"])
+def test_bad_script_lines_name_the_line(line: str):
+    with pytest.raises(ScriptError, match=r"cmds.txt:2: "):
+        parse_script(f"00:01 pause\n{line}\n", "cmds.txt")
