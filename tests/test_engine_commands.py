@@ -16,6 +16,7 @@ from voicecoach.core import (
 from voicecoach.core.engine import PROFESSIONAL_ADVICE
 
 from .coach_driver import CoachDriver
+from .conftest import make_routine
 
 
 def test_pause_stops_speech_at_once_and_freezes_remaining_time(started: CoachDriver):
@@ -325,3 +326,16 @@ def test_moving_on_from_a_step_under_way_counts_it_done(started: CoachDriver):
     started.hear("next")  # on to step 2: step 1 was done, if briefly
     started.hear("stop")
     assert "You finished 1 of 3 steps" in started.said()[-1]
+
+
+def test_heat_steps_have_no_pressure_to_change():
+    heat = make_routine(
+        "heat",
+        steps=[{"title": "Heat pad", "instruction": "Lay the heat pad on your hip.",
+                "hold_seconds": 600, "technique": "heat"}],
+    )
+    driver = CoachDriver({"heat": heat})
+    driver.hear("start heat")
+    assert "pressure" not in driver.said()[-1]
+    driver.hear("firmer")
+    assert driver.said()[-1] == "This step has no pressure to change."

@@ -80,6 +80,11 @@ class Question(StrEnum):
     STOP_AFTER_PAIN = "stop_after_pain"
 
 
+def _clamp(value: float, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    return min(max(value, low), high)
+
+
 def _speaking_seconds(text: str) -> float:
     return len(text.split()) / WORDS_PER_SECOND * 1.5 + 2.0
 
@@ -627,8 +632,7 @@ class SessionEngine:
             return self._not_running(out)
         slower = command.intent is Intent.SLOWER
         factor = PACE_FACTOR if slower else 1 / PACE_FACTOR
-        low, high = PACE_BOUNDS
-        pace = min(max(self._pace * factor, low), high)
+        pace = _clamp(self._pace * factor, PACE_BOUNDS)
         if abs(pace - self._pace) < EPSILON:
             limit = "slowest" if slower else "fastest"
             self._say(out, f"This is already the {limit} pace.", interrupt=True)
@@ -652,9 +656,11 @@ class SessionEngine:
             self._say(out, "Let's keep it light for the rest of this step, since it hurt.",
                       interrupt=True)
             return
+        if self._current_step.technique in UNPRESSED_TECHNIQUES:
+            self._say(out, "This step has no pressure to change.", interrupt=True)
+            return
         before = self._pressure_now()
-        low, high = PRESSURE_OFFSET_BOUNDS
-        offset = min(max(self._pressure_offset + (-1 if lighter else 1), low), high)
+        offset = int(_clamp(self._pressure_offset + (-1 if lighter else 1), PRESSURE_OFFSET_BOUNDS))
         previous_offset, self._pressure_offset = self._pressure_offset, offset
         after = self._pressure_now()
         if after == before:
