@@ -8,6 +8,10 @@ set -euo pipefail
 packages=(
   python3-venv     # the project's .venv
   python3-pip
+  libportaudio2    # sounddevice: microphone and speaker
+  libasound2       # ALSA, under PortAudio (and the tests' virtual microphone)
+  espeak-ng        # the speech synthesiser pyttsx3 drives, and test speech
+  sox              # converts and measures test audio
 )
 
 need_python_venv() {

@@ -55,7 +55,8 @@ class Optional_:
 
 Node = Word | SlotRef | Sequence_ | Alternatives | Optional_
 
-_TOKEN = re.compile(r"\s*(<[a-z_]+>|[()\[\]|]|[a-z']+)")
+# Words are any letters (the Korean test grammar uses Hangul), with apostrophes.
+_TOKEN = re.compile(r"\s*(<[a-z_]+>|[()\[\]|]|[^\W\d_](?:[^\W\d_]|')*)")
 
 
 def _tokenize(phrase: str) -> list[str]:
@@ -148,19 +149,19 @@ def _expand(node: Node, slots: Mapping[str, Mapping[str, str]]) -> Iterator[_Exp
                 yield words, filled
 
 
-# The phrases users say, by intent. The single words the coach must understand are listed
-# first. Keep phrases short and acoustically distinct: every phrase here is also a sentence the
-# recogniser may hear, and near-homophones make it guess.
+# The phrases users say, by intent. Keep phrases short and acoustically distinct: every phrase
+# here is also a sentence the recogniser may hear, and near-homophones make it guess. The urgent
+# words (pause, stop, next, ...) have no longer phrase starting with them, so a partial result can
+# act on them without waiting for the end-of-utterance silence (see `can_decide_early`).
 COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
     Intent.START: ["(start | begin) [the] <routine> [routine]", "let's do [the] <routine>"],
-    Intent.NEXT: ["next", "skip", "next step", "skip [this | it]", "move on"],
+    Intent.NEXT: ["next", "skip", "move on"],
     Intent.BACK: ["back", "go back", "previous [step]", "last step"],
-    Intent.PAUSE: ["pause", "wait", "hold on", "hang on", "pause please"],
+    Intent.PAUSE: ["pause", "wait", "hold on", "hang on"],
     Intent.RESUME: ["go", "resume", "continue", "carry on", "keep going", "go on", "i'm ready"],
-    Intent.REPEAT: ["repeat", "repeat that", "say that again", "again", "pardon"],
-    Intent.RESTART: ["restart", "start over", "restart [this | the] step", "from the top"],
-    Intent.STOP: ["stop", "stop now", "stop the session", "end [the] session", "finish", "quit",
-                  "i'm done", "that's enough"],
+    Intent.REPEAT: ["repeat", "say that again", "again", "pardon"],
+    Intent.RESTART: ["restart", "start over", "from the top"],
+    Intent.STOP: ["stop", "end [the] session", "finish", "quit", "i'm done", "that's enough"],
     Intent.SLOWER: ["slower", "slow down", "go slower", "more slowly"],
     Intent.FASTER: ["faster", "speed up", "go faster", "hurry up", "quicker"],
     Intent.LIGHTER: ["lighter", "softer", "gentler", "less pressure", "too hard", "not so hard"],
@@ -172,8 +173,8 @@ COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
     Intent.HELP: ["help", "what can i say"],
     Intent.LIST: ["list", "list [the] routines", "which routines", "what routines"],
     Intent.PAIN: ["ouch", "ow", "that hurts", "it hurts", "too much", "pain", "that's painful"],
-    Intent.YES: ["yes", "yeah", "yep", "sure", "okay", "yes please"],
-    Intent.NO: ["no", "nope", "no thanks", "not now"],
+    Intent.YES: ["yes", "yeah", "yep", "sure", "okay"],
+    Intent.NO: ["no", "nope", "not now"],
     Intent.SIDE: ["<side>", "[the] <side> side", "start on the <side>"],
 }
 
@@ -186,7 +187,7 @@ _FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "hmm", "please", "coach"})
 def normalize(text: str) -> str:
     """Lower-case words only, as recognisers print them and as the sentence table stores them."""
     text = text.lower().replace("\u2019", "'")
-    return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
+    return " ".join(re.sub(r"[^\w' ]+|[\d_]+", " ", text).split())
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,12 @@ class CommandGrammar:
             for phrase in intent_phrases:
                 for words, filled in _expand(parse_phrase(phrase), slots):
                     self._add(Sentence(" ".join(words), intent, filled))
+        prefixes = {
+            " ".join(words[:cut])
+            for words in (text.split() for text in self._sentences)
+            for cut in range(1, len(words))
+        }
+        self._unextendable = frozenset(self._sentences.keys() - prefixes)
 
     @classmethod
     def for_routines(cls, aliases: Mapping[str, Iterable[str]]) -> CommandGrammar:
@@ -252,6 +259,11 @@ class CommandGrammar:
         if sentence is None:
             return None
         return Command(sentence.intent, dict(sentence.slots), text=sentence.text)
+
+    def can_decide_early(self, text: str) -> bool:
+        """True when `text` is a whole sentence that no longer sentence begins with: a
+        recogniser's partial result saying it needs no end-of-utterance silence to be sure."""
+        return normalize(text) in self._unextendable
 
     @property
     def sentences(self) -> list[str]:

@@ -1,0 +1,176 @@
+"""The microphone, through sounddevice (PortAudio).
+
+Opened at the device's own rate and channel count, because many USB microphones refuse 16 kHz;
+the audio callback only copies the block into a queue (it must never block or allocate much),
+and a decoding thread downmixes and resamples to 16 kHz mono. Input overflows are counted and
+reported, and a device that stops delivering (unplugged) ends `read` with an AudioError.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .resampling import MonoResampler, to_float
+from .source import AudioError, Samples
+
+BLOCK_SECONDS = 0.05
+QUEUE_BLOCKS = 400  # 20 s of audio: far more than a decoder falls behind by, yet bounded
+STALL_SECONDS = 3.0  # no audio for this long from a running stream: the device is gone
+REPORT_EVERY_BLOCKS = 200  # ten seconds of 50 ms blocks
+
+
+def _sounddevice() -> Any:
+    try:
+        import sounddevice
+    except OSError as exc:  # PortAudio's shared library is missing
+        raise AudioError(
+            "cannot load PortAudio for the microphone; install it with "
+            "`sudo apt-get install libportaudio2`"
+        ) from exc
+    return sounddevice
+
+
+def _input_device(sd: Any, device: int | str | None) -> dict[str, Any]:
+    try:
+        info: dict[str, Any] = sd.query_devices(device, "input")
+    except (ValueError, sd.PortAudioError) as exc:
+        wanted = "no default input device" if device is None else f"no input device {device!r}"
+        raise AudioError(
+            f"{wanted} ({exc}); plug in a microphone, or see `voicecoach devices` and pass "
+            "--device NAME-OR-INDEX"
+        ) from exc
+    return info
+
+
+def list_devices() -> list[dict[str, Any]]:
+    """Every device with its index, name, channel counts and default rate."""
+    sd = _sounddevice()
+    try:
+        devices = sd.query_devices()
+    except sd.PortAudioError as exc:
+        raise AudioError(f"cannot list audio devices: {exc}") from exc
+    default_in, default_out = sd.default.device
+    return [
+        {
+            "index": index,
+            "name": device["name"],
+            "inputs": device["max_input_channels"],
+            "outputs": device["max_output_channels"],
+            "rate": device["default_samplerate"],
+            "default_input": index == default_in,
+            "default_output": index == default_out,
+        }
+        for index, device in enumerate(devices)
+    ]
+
+
+class MicrophoneSource:
+    def __init__(
+        self,
+        device: int | str | None = None,
+        rate: int | None = None,
+        channels: int | None = None,
+        block_seconds: float = BLOCK_SECONDS,
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
+        """`rate` and `channels` default to the device's own; downmixing and resampling to
+        16 kHz mono happen here, whatever they are."""
+        sd = _sounddevice()
+        info = _input_device(sd, device)
+        self.device_name: str = info["name"]
+        self.rate = rate or int(info["default_samplerate"])
+        self.channels = channels or max(1, min(int(info["max_input_channels"]), 2))
+        self.overflows = 0  # PortAudio said input was lost before we got it
+        self.dropped_blocks = 0  # our queue was full: decoding fell far behind
+        self._on_problem = on_problem or (lambda message: None)
+        self._raw: queue.Queue[np.ndarray] = queue.Queue(maxsize=QUEUE_BLOCKS)
+        self._chunks: queue.Queue[Samples | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
+        self._resampler = MonoResampler(self.rate)
+        self._stop = threading.Event()
+        self._failure: str | None = None
+        self._blocks_since_report = REPORT_EVERY_BLOCKS - 1  # the first loss is said at once
+        try:
+            self._stream = sd.InputStream(
+                device=device,
+                samplerate=self.rate,
+                channels=self.channels,
+                dtype="int16",
+                blocksize=max(1, round(self.rate * block_seconds)),
+                callback=self._callback,
+            )
+            self._stream.start()
+        except sd.PortAudioError as exc:
+            raise AudioError(
+                f"cannot open the microphone {self.device_name!r} at {self.rate} Hz: {exc}"
+            ) from exc
+        self._decoder = threading.Thread(target=self._decode, name="mic-decoder", daemon=True)
+        self._decoder.start()
+
+    def _callback(self, block: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        try:
+            self._raw.put_nowait(block.copy())
+        except queue.Full:
+            self.dropped_blocks += 1
+
+    def _decode(self) -> None:
+        while not self._stop.is_set():
+            try:
+                block = self._raw.get(timeout=STALL_SECONDS)
+            except queue.Empty:
+                if not self._stop.is_set():
+                    self._failure = (
+                        f"the microphone {self.device_name!r} stopped sending audio "
+                        "(unplugged?); plug it back in and start again"
+                    )
+                    self._chunks.put(None)
+                return
+            self._chunks.put(self._resampler.convert(to_float(block)))
+            self._report_losses()
+
+    def _report_losses(self) -> None:
+        # Said at most once every REPORT_EVERY_BLOCKS: a struggling device must not flood the log.
+        self._blocks_since_report += 1
+        if self._blocks_since_report < REPORT_EVERY_BLOCKS:
+            return
+        self._blocks_since_report = 0
+        if self.overflows or self.dropped_blocks:
+            lost = self.overflows + self.dropped_blocks
+            self.overflows = self.dropped_blocks = 0
+            self._on_problem(f"audio input overflowed {lost} time(s): some sound was lost")
+
+    def read(self, timeout: float | None = None) -> Samples | None:
+        """The next chunk; None after close(); AudioError when the device has gone."""
+        if self._stop.is_set():
+            return None
+        try:
+            chunk = self._chunks.get(timeout=timeout)
+        except queue.Empty:
+            return np.zeros(0, dtype=np.int16)  # nothing yet: not the end
+        if chunk is None:
+            if self._failure:
+                raise AudioError(self._failure)
+            return None
+        return chunk
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self._stream.stop()
+            self._stream.close()
+        except Exception:
+            pass
+        self._chunks.put(None) if not self._chunks.full() else None
+        self._decoder.join(timeout=STALL_SECONDS + 1)
+
+    def __enter__(self) -> MicrophoneSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,22 @@
+"""The one shape every audio input has: 16 kHz mono int16 chunks, read one at a time."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+SAMPLE_RATE = 16_000  # Hertz: what both recognisers are trained on
+Samples = npt.NDArray[np.int16]
+
+
+class AudioError(Exception):
+    """Audio that cannot be had: a missing device, an unreadable file. The message says the fix."""
+
+
+class AudioSource(Protocol):
+    def read(self, timeout: float | None = None) -> Samples | None:
+        """The next chunk, or None once the source has ended (a file's end, a closed mic)."""
+
+    def close(self) -> None: ...

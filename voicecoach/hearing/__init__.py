@@ -1,0 +1,1 @@
+"""Hearing: recognisers that turn 16 kHz audio into command decisions, and their models."""

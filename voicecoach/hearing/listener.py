@@ -1,0 +1,81 @@
+"""From hypotheses to decisions: act on a partial result when the grammar says nothing longer
+could follow it ("pause", "stop"), otherwise on the final result; never twice per utterance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..audio.source import Samples
+from ..core.grammar import CommandGrammar
+from ..core.intents import Command
+from .recognizer import REJECTED, Hypothesis, Recognizer, StreamClock
+
+# Below this a partial result is too shaky to act on early; the final result still can be.
+EARLY_MIN_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Decision:
+    text: str  # what was recognised ("" when the speech was rejected)
+    command: Command | None  # None: not a command; nothing should change
+    confidence: float
+    speech_end_s: float | None  # stream seconds, when the recogniser knows
+    decided_s: float  # stream seconds of audio consumed when the decision was taken
+    early: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "intent": self.command.intent.value if self.command else None,
+            "slots": dict(self.command.slots) if self.command else {},
+            "confidence": round(self.confidence, 3),
+            "speech_end_s": None if self.speech_end_s is None else round(self.speech_end_s, 3),
+            "decided_s": round(self.decided_s, 3),
+        }
+
+
+@dataclass
+class CommandListener:
+    recognizer: Recognizer
+    grammar: CommandGrammar
+    early: bool = True  # act on complete, unextendable partial results
+    clock: StreamClock = field(default_factory=StreamClock)
+    _decided_early: bool = False
+
+    def feed(self, samples: Samples) -> list[Decision]:
+        self.clock.add(len(samples))
+        return self._decide(self.recognizer.accept(samples))
+
+    def finish(self) -> list[Decision]:
+        return self._decide(self.recognizer.finish())
+
+    def _decide(self, hypotheses: list[Hypothesis]) -> list[Decision]:
+        decisions: list[Decision] = []
+        for hypothesis in hypotheses:
+            if hypothesis.final:
+                if not self._decided_early and (hypothesis.text or hypothesis.speech_end_s):
+                    decisions.append(self._decision(hypothesis))
+                self._decided_early = False
+            elif self._ready_early(hypothesis):
+                self._decided_early = True
+                decisions.append(self._decision(hypothesis, early=True))
+        return decisions
+
+    def _ready_early(self, hypothesis: Hypothesis) -> bool:
+        return (
+            self.early
+            and not self._decided_early
+            and hypothesis.confidence >= EARLY_MIN_CONFIDENCE
+            and self.grammar.can_decide_early(hypothesis.text)
+        )
+
+    def _decision(self, hypothesis: Hypothesis, early: bool = False) -> Decision:
+        command = self.grammar.parse(hypothesis.text) if hypothesis.text != REJECTED else None
+        return Decision(
+            text=hypothesis.text,
+            command=command,
+            confidence=hypothesis.confidence,
+            speech_end_s=hypothesis.speech_end_s,
+            decided_s=self.clock.seconds,
+            early=early,
+        )

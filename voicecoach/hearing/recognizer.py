@@ -1,0 +1,45 @@
+"""The shape every recogniser has: audio in, hypotheses out, on a clock counted in samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..audio.source import SAMPLE_RATE, Samples
+
+REJECTED = ""  # the text of a hypothesis the recogniser judged not to be a command
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    text: str  # grammar words, normalised; REJECTED for out-of-grammar speech
+    final: bool  # False: a partial result of an utterance still going on
+    confidence: float  # 0..1
+    speech_end_s: float | None  # stream seconds at which the last word ended, when known
+
+
+class Recognizer(Protocol):
+    name: str
+
+    def accept(self, samples: Samples) -> list[Hypothesis]:
+        """Feed the next chunk; returns the partial and final results it produced."""
+
+    def finish(self) -> list[Hypothesis]:
+        """The stream has ended: flush whatever utterance was still open."""
+
+    def reset(self) -> None:
+        """Forget the utterance in progress (after acting on it early)."""
+
+
+class StreamClock:
+    """Stream time: samples fed so far / sample rate. Deterministic, unlike the wall clock."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+
+    def add(self, count: int) -> None:
+        self.samples += count
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / SAMPLE_RATE

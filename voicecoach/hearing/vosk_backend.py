@@ -1,0 +1,122 @@
+"""Vosk (Kaldi) restricted to the command grammar, with "[unk]" as the way out.
+
+Vosk silently drops grammar words its model does not know, so "start glutes" would quietly
+become "start". We check every word with the model first, leave out the sentences that use
+unknown ones, and report them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..audio.source import SAMPLE_RATE, Samples
+from .recognizer import REJECTED, Hypothesis, StreamClock
+from .vosk_models import ModelError, problems_with
+
+UNKNOWN = "[unk]"
+# A final result whose weakest word is below this is rejected: a guess, not a command.
+MIN_WORD_CONFIDENCE = 0.55
+
+
+def _vosk() -> Any:
+    try:
+        import vosk
+    except ImportError as exc:  # pragma: no cover - vosk is a dependency
+        raise ModelError("the vosk package is missing: pip install vosk") from exc
+    vosk.SetLogLevel(-2)  # errors only: we check grammar words ourselves (warnings = -1)
+    return vosk
+
+
+@dataclass(frozen=True)
+class VoskGrammar:
+    sentences: list[str]  # what the recogniser is allowed to hear
+    unknown_words: list[str]  # words the model does not have; their sentences are left out
+
+
+def load_model(path: Path) -> Any:
+    """The Vosk model at `path` (loaded once; share it between recognisers)."""
+    issues = problems_with(path)
+    if issues:
+        raise ModelError("; ".join(issues) + ". See `voicecoach model status`.")
+    try:
+        return _vosk().Model(str(path))
+    except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+        raise ModelError(
+            f"Vosk could not load the model in {path} (damaged or incomplete?); "
+            "install it again with `voicecoach model download`"
+        ) from exc
+
+
+def restrict_grammar(model: Any, sentences: Iterable[str]) -> VoskGrammar:
+    known: dict[str, bool] = {}
+    kept: list[str] = []
+    for sentence in sentences:
+        words = sentence.split()
+        for word in words:
+            if word not in known:
+                known[word] = model.vosk_model_find_word(word) != -1
+        if all(known[word] for word in words):
+            kept.append(sentence)
+    unknown = sorted(word for word, ok in known.items() if not ok)
+    return VoskGrammar(kept, unknown)
+
+
+class VoskRecognizer:
+    name = "vosk"
+
+    def __init__(self, model: Any, sentences: Iterable[str]) -> None:
+        self.grammar = restrict_grammar(model, sentences)
+        if not self.grammar.sentences:
+            raise ModelError("the Vosk model knows none of the command words; is it English?")
+        vosk = _vosk()
+        self._recognizer = vosk.KaldiRecognizer(
+            model, SAMPLE_RATE, json.dumps([*self.grammar.sentences, UNKNOWN], ensure_ascii=False)
+        )
+        self._recognizer.SetWords(True)
+        self._recognizer.SetPartialWords(True)
+        self._clock = StreamClock()
+        self._offset_s = 0.0  # Vosk's word times restart from zero after Reset()
+        self._last_partial = ""
+
+    def accept(self, samples: Samples) -> list[Hypothesis]:
+        self._clock.add(len(samples))
+        if self._recognizer.AcceptWaveform(samples.tobytes()):
+            return self._final(self._recognizer.Result())
+        partial = json.loads(self._recognizer.PartialResult())
+        text = partial.get("partial", "")
+        if not text or text == self._last_partial:
+            return []
+        self._last_partial = text
+        return [self._hypothesis(text, partial.get("partial_result", []), final=False)]
+
+    def finish(self) -> list[Hypothesis]:
+        return self._final(self._recognizer.FinalResult())
+
+    def reset(self) -> None:
+        self._recognizer.Reset()
+        self._offset_s = self._clock.seconds
+        self._last_partial = ""
+
+    def _final(self, result_json: str) -> list[Hypothesis]:
+        self._last_partial = ""
+        result = json.loads(result_json)
+        text = result.get("text", "")
+        words = result.get("result", [])
+        if not text and not words:
+            return []
+        return [self._hypothesis(text, words, final=True)]
+
+    def _hypothesis(self, text: str, words: list[dict[str, Any]], final: bool) -> Hypothesis:
+        confidence = min((float(w.get("conf", 1.0)) for w in words), default=1.0)
+        end = max((float(w["end"]) for w in words if "end" in w), default=None)
+        rejected = UNKNOWN in text.split() or (final and confidence < MIN_WORD_CONFIDENCE)
+        return Hypothesis(
+            text=REJECTED if rejected else text,
+            final=final,
+            confidence=confidence,
+            speech_end_s=None if end is None else self._offset_s + end,
+        )
