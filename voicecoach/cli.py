@@ -14,7 +14,12 @@ from rich.table import Table
 
 from .core.routine import Routine
 from .library import Library, RoutineError, builtin_routines_dir, check_routines, load_library
+from .audio.source import AudioError
+from .hearing.vosk_models import ModelError
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
+
+# Failures from the outside world that carry their own explanation and fix.
+VoicecoachError = (AudioError, ModelError)
 
 
 class UsageError(Exception):
@@ -143,6 +148,24 @@ def cmd_rehearse(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace, out: Console) -> int:
+    from .hearing_cli import listen
+
+    return listen(args, _library(args).grammar)
+
+
+def cmd_devices(args: argparse.Namespace, out: Console) -> int:
+    from .hearing_cli import devices
+
+    return devices(args, out)
+
+
+def cmd_model(args: argparse.Namespace, out: Console) -> int:
+    from .hearing_cli import model
+
+    return model(args, out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voicecoach",
@@ -190,7 +213,50 @@ def build_parser() -> argparse.ArgumentParser:
                               help="let the coach's speech take time (default: instant)")
     routines_option(rehearse_cmd)
     rehearse_cmd.set_defaults(run=cmd_rehearse)
+
+    listen = add("listen", "recognise spoken commands from the microphone or WAV files")
+    listen.add_argument("--input", nargs="+", metavar="FILE.wav",
+                        help="WAV files to listen to instead of the microphone")
+    recogniser_options(listen)
+    microphone_options(listen)
+    listen.add_argument("--seconds", type=float, metavar="N",
+                        help="stop after N seconds of audio (default: until Ctrl-C)")
+    listen.add_argument("--no-early", action="store_true",
+                        help="act only on final results, never on partial ones")
+    listen.add_argument("--json", action="store_true", help="one JSON object a line")
+    routines_option(listen)
+    listen.set_defaults(run=cmd_listen)
+
+    devices = add("devices", "list audio input and output devices")
+    devices.add_argument("--json", action="store_true", help="machine-readable output")
+    devices.set_defaults(run=cmd_devices)
+
+    model = add("model", "show, download or install the Vosk speech model")
+    model.add_argument("action", choices=["status", "download", "install"])
+    model.add_argument("archive", nargs="?", metavar="ZIP",
+                       help="with install: a copy of the model's zip, for offline machines")
+    model.add_argument("--model", metavar="PATH", help="a Vosk model folder to check")
+    model.add_argument("--into", metavar="DIR",
+                       help="where to install (default: your user data folder)")
+    model.add_argument("--json", action="store_true", help="status as JSON")
+    model.set_defaults(run=cmd_model)
     return parser
+
+
+def recogniser_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--backend", choices=["auto", "vosk", "pocketsphinx"], default="auto",
+                         help="speech recogniser (default: Vosk if an English model is "
+                         "installed, else PocketSphinx)")
+    command.add_argument("--model", metavar="PATH", help="a Vosk model folder")
+
+
+def microphone_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--device", metavar="NAME-OR-INDEX",
+                         help="input device (see `voicecoach devices`)")
+    command.add_argument("--rate", type=int, metavar="HZ",
+                         help="open the microphone at this rate (default: the device's own)")
+    command.add_argument("--channels", type=int, metavar="N",
+                         help="open the microphone with this many channels")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args, out)
         return code
-    except (UsageError, RoutineError, ScriptError) as exc:
+    except (UsageError, RoutineError, ScriptError, VoicecoachError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -172,7 +172,7 @@ COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
                     "where are we"],
     Intent.HELP: ["help", "what can i say"],
     Intent.LIST: ["list", "list [the] routines", "which routines", "what routines"],
-    Intent.PAIN: ["ouch", "ow", "that hurts", "it hurts", "too much", "pain", "that's painful"],
+    Intent.PAIN: ["ouch", "that hurts", "it hurts", "too much", "that's painful"],
     Intent.YES: ["yes", "yeah", "yep", "sure", "okay"],
     Intent.NO: ["no", "nope", "not now"],
     Intent.SIDE: ["<side>", "[the] <side> side", "start on the <side>"],
@@ -197,6 +197,21 @@ class Sentence:
     slots: tuple[tuple[str, str], ...]
 
 
+def _jsgf(node: Node) -> str:
+    match node:
+        case Word(text):
+            return text
+        case SlotRef(name):
+            return f"<{name}>"
+        case Optional_(inner):
+            return f"[{_jsgf(inner)}]"
+        case Alternatives(options):
+            return "(" + " | ".join(_jsgf(option) for option in options) + ")"
+        case Sequence_(items):
+            return "(" + " ".join(_jsgf(item) for item in items) + ")"
+    raise GrammarError(f"cannot write {node!r} as JSGF")  # pragma: no cover
+
+
 def _described(sentence: Sentence) -> str:
     values = ", ".join(f"{name} {value!r}" for name, value in sentence.slots)
     return f"{sentence.intent} ({values})" if values else str(sentence.intent)
@@ -210,6 +225,8 @@ class CommandGrammar:
         phrases: Mapping[Intent, Sequence[str]],
         slots: Mapping[str, Mapping[str, str]],
     ) -> None:
+        self._phrases = {intent: list(texts) for intent, texts in phrases.items()}
+        self._slots = {name: dict(values) for name, values in slots.items()}
         self._sentences: dict[str, Sentence] = {}
         for intent, intent_phrases in phrases.items():
             for phrase in intent_phrases:
@@ -269,6 +286,19 @@ class CommandGrammar:
     def sentences(self) -> list[str]:
         """Every sentence, sorted: the phrase list a recogniser is restricted to."""
         return sorted(self._sentences)
+
+    def jsgf_rules(self, rule: str = "command") -> str:
+        """JSGF rules for a recogniser: `<command>` (and one rule per slot), built from the same
+        phrases as the parser. The caller adds the header and the public rule."""
+        options = [
+            _jsgf(parse_phrase(phrase))
+            for texts in self._phrases.values()
+            for phrase in texts
+        ]
+        lines = [f"<{rule}> = {' | '.join(options)};"]
+        for name, values in self._slots.items():
+            lines.append(f"<{name}> = {' | '.join(sorted(values))};")
+        return "\n".join(lines) + "\n"
 
     @property
     def words(self) -> set[str]:

@@ -12,6 +12,9 @@ from .recognizer import REJECTED, Hypothesis, Recognizer, StreamClock
 
 # Below this a partial result is too shaky to act on early; the final result still can be.
 EARLY_MIN_CONFIDENCE = 0.6
+# A partial result must stay the same for this much audio before we act on it: the first
+# syllable of "start" briefly looks like "stop".
+EARLY_STABLE_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class CommandListener:
     early: bool = True  # act on complete, unextendable partial results
     clock: StreamClock = field(default_factory=StreamClock)
     _decided_early: bool = False
+    _partial_text: str = ""
+    _partial_since: float = 0.0
 
     def feed(self, samples: Samples) -> list[Decision]:
         self.clock.add(len(samples))
@@ -49,21 +54,35 @@ class CommandListener:
     def finish(self) -> list[Decision]:
         return self._decide(self.recognizer.finish())
 
+    def restart(self) -> None:
+        """A new stream (the next input file): the clock and the recogniser start afresh."""
+        self.recognizer.reset()
+        self.clock = StreamClock()
+        self._decided_early = False
+        self._partial_text = ""
+
     def _decide(self, hypotheses: list[Hypothesis]) -> list[Decision]:
         decisions: list[Decision] = []
         for hypothesis in hypotheses:
             if hypothesis.final:
-                if not self._decided_early and (hypothesis.text or hypothesis.speech_end_s):
+                if not self._decided_early:
                     decisions.append(self._decision(hypothesis))
                 self._decided_early = False
+                self._partial_text = ""
             elif self._ready_early(hypothesis):
                 self._decided_early = True
                 decisions.append(self._decision(hypothesis, early=True))
         return decisions
 
     def _ready_early(self, hypothesis: Hypothesis) -> bool:
+        if hypothesis.text != self._partial_text:
+            self._partial_text = hypothesis.text
+            self._partial_since = self.clock.seconds
+            return False
+        stable = self.clock.seconds - self._partial_since >= EARLY_STABLE_SECONDS - 1e-9
         return (
             self.early
+            and stable
             and not self._decided_early
             and hypothesis.confidence >= EARLY_MIN_CONFIDENCE
             and self.grammar.can_decide_early(hypothesis.text)

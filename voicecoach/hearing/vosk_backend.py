@@ -17,9 +17,13 @@ from ..audio.source import SAMPLE_RATE, Samples
 from .recognizer import REJECTED, Hypothesis, StreamClock
 from .vosk_models import ModelError, problems_with
 
-UNKNOWN = "[unk]"
+# The token a model uses for "some word not in the grammar": "[unk]" in the English models,
+# "<UNK>" in others (the Korean test model). A grammar naming a token the model lacks has it
+# silently dropped, so we ask the model which one it has.
+UNKNOWN_TOKENS = ("[unk]", "<UNK>")
 # A final result whose weakest word is below this is rejected: a guess, not a command.
-MIN_WORD_CONFIDENCE = 0.55
+# Measured on the Korean model: 0.9 halved out-of-grammar acceptances (see the closing note).
+MIN_WORD_CONFIDENCE = 0.9
 
 
 def _vosk() -> Any:
@@ -73,14 +77,16 @@ class VoskRecognizer:
         if not self.grammar.sentences:
             raise ModelError("the Vosk model knows none of the command words; is it English?")
         vosk = _vosk()
-        self._recognizer = vosk.KaldiRecognizer(
-            model, SAMPLE_RATE, json.dumps([*self.grammar.sentences, UNKNOWN], ensure_ascii=False)
+        self.unknown_token = next(
+            (token for token in UNKNOWN_TOKENS if model.vosk_model_find_word(token) != -1), None
         )
-        self._recognizer.SetWords(True)
-        self._recognizer.SetPartialWords(True)
+        phrases = [*self.grammar.sentences, *([self.unknown_token] if self.unknown_token else [])]
+        self._recognizer = vosk.KaldiRecognizer(
+            model, SAMPLE_RATE, json.dumps(phrases, ensure_ascii=False)
+        )
+        self._recognizer.SetWords(True)  # (not SetPartialWords: in vosk 0.3.45 it empties partials)
         self._clock = StreamClock()
         self._offset_s = 0.0  # Vosk's word times restart from zero after Reset()
-        self._last_partial = ""
 
     def accept(self, samples: Samples) -> list[Hypothesis]:
         self._clock.add(len(samples))
@@ -88,9 +94,8 @@ class VoskRecognizer:
             return self._final(self._recognizer.Result())
         partial = json.loads(self._recognizer.PartialResult())
         text = partial.get("partial", "")
-        if not text or text == self._last_partial:
+        if not text:
             return []
-        self._last_partial = text
         return [self._hypothesis(text, partial.get("partial_result", []), final=False)]
 
     def finish(self) -> list[Hypothesis]:
@@ -99,10 +104,8 @@ class VoskRecognizer:
     def reset(self) -> None:
         self._recognizer.Reset()
         self._offset_s = self._clock.seconds
-        self._last_partial = ""
 
     def _final(self, result_json: str) -> list[Hypothesis]:
-        self._last_partial = ""
         result = json.loads(result_json)
         text = result.get("text", "")
         words = result.get("result", [])
@@ -113,7 +116,8 @@ class VoskRecognizer:
     def _hypothesis(self, text: str, words: list[dict[str, Any]], final: bool) -> Hypothesis:
         confidence = min((float(w.get("conf", 1.0)) for w in words), default=1.0)
         end = max((float(w["end"]) for w in words if "end" in w), default=None)
-        rejected = UNKNOWN in text.split() or (final and confidence < MIN_WORD_CONFIDENCE)
+        unknown = self.unknown_token is not None and self.unknown_token in text.split()
+        rejected = unknown or (final and confidence < MIN_WORD_CONFIDENCE)
         return Hypothesis(
             text=REJECTED if rejected else text,
             final=final,

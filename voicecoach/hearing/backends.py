@@ -1,0 +1,59 @@
+"""Choosing and building a recogniser: `auto` takes Vosk when an English Vosk model is
+installed, PocketSphinx (no download needed) otherwise, and says which it chose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+
+from ..core.grammar import CommandGrammar
+from .recognizer import Recognizer
+from .vosk_models import ModelError, find_english_model
+
+
+class Backend(StrEnum):
+    AUTO = "auto"
+    VOSK = "vosk"
+    POCKETSPHINX = "pocketsphinx"
+
+
+def choose_backend(backend: Backend, model: Path | None) -> tuple[Backend, Path | None]:
+    """The backend `auto` means here, and the Vosk model it would use."""
+    if backend is Backend.POCKETSPHINX:
+        return backend, None
+    found = find_english_model(model)
+    if found is not None:
+        return Backend.VOSK, found.path
+    if backend is Backend.VOSK:
+        raise ModelError(
+            "no English Vosk model is installed: run `voicecoach model download`, or pass "
+            "--model PATH (see models/README.md for offline machines)"
+        )
+    return Backend.POCKETSPHINX, None
+
+
+def build_recognizer(
+    backend: Backend,
+    grammar: CommandGrammar,
+    model: Path | None = None,
+    say: Callable[[str], None] = lambda message: None,
+) -> Recognizer:
+    chosen, model_path = choose_backend(backend, model)
+    if chosen is Backend.VOSK and model_path is not None:
+        from .vosk_backend import VoskRecognizer, load_model
+
+        recognizer = VoskRecognizer(load_model(model_path), grammar.sentences)
+        say(f"recogniser: Vosk, model {model_path}")
+        if recognizer.grammar.unknown_words:
+            say("the Vosk model does not know these words, so commands using them are left "
+                f"out: {', '.join(recognizer.grammar.unknown_words)}")
+        return recognizer
+    from .sphinx_backend import PocketSphinxRecognizer
+
+    sphinx = PocketSphinxRecognizer(grammar)
+    reason = "" if backend is Backend.POCKETSPHINX else " (no English Vosk model installed)"
+    say(f"recogniser: PocketSphinx with its built-in English model{reason}")
+    if sphinx.setup.unknown_words:
+        say(f"no pronunciation for: {', '.join(sphinx.setup.unknown_words)}")
+    return sphinx

@@ -1,0 +1,164 @@
+"""PocketSphinx with its bundled US English model: the recogniser that needs no download.
+
+Audio is cut into utterances by PocketSphinx's own voice-activity endpointer, so the decoder
+only works while someone speaks. Each utterance is decoded against a JSGF grammar in which the
+commands compete with a "garbage" loop of single phones: speech that is not a command is
+cheaper to explain as a run of phones than as the nearest command, and is rejected instead of
+being snapped onto it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..audio.source import Samples
+from ..core.grammar import CommandGrammar
+from .pronunciations import pronounce
+from .recognizer import REJECTED, Hypothesis
+
+# ARPAbet phones of the en-us model: one garbage "word" each.
+PHONES = (
+    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH "
+    "UW V W Y Z ZH"
+).split()
+GARBAGE_PREFIX = "gb_"
+# How much cheaper a command is than the garbage loop (a JSGF weight). Lower rejects more.
+DEFAULT_GARBAGE_WEIGHT = 1e-12
+PARTIAL_EVERY_FRAMES = 3  # ask for a partial result every ~90 ms of speech
+
+
+def _pocketsphinx() -> Any:
+    import pocketsphinx
+
+    return pocketsphinx
+
+
+@dataclass
+class SphinxSetup:
+    """What building the recogniser found: words given pronunciations, words left out."""
+
+    added_words: dict[str, str] = field(default_factory=dict)
+    unknown_words: list[str] = field(default_factory=list)
+
+
+def _jsgf(grammar: CommandGrammar, garbage_weight: float | None) -> str:
+    header = "#JSGF V1.0;\ngrammar voicecoach;\n"
+    if garbage_weight is None:
+        return header + "public <utterance> = <command>;\n" + grammar.jsgf_rules()
+    phones = " | ".join(GARBAGE_PREFIX + phone.lower() for phone in PHONES)
+    return (
+        header
+        + f"public <utterance> = /1/ <command> | /{garbage_weight:g}/ <garbage>;\n"
+        + "<garbage> = <phone>+;\n"
+        + f"<phone> = {phones};\n"
+        + grammar.jsgf_rules()
+    )
+
+
+class PocketSphinxRecognizer:
+    name = "pocketsphinx"
+
+    def __init__(
+        self,
+        grammar: CommandGrammar,
+        garbage_weight: float | None = DEFAULT_GARBAGE_WEIGHT,
+        vad_mode: int | None = None,
+    ) -> None:
+        """`garbage_weight=None` gives the plain grammar, with no rejection (a baseline)."""
+        ps = _pocketsphinx()
+        # dither: digital silence (a muted mic, synthetic audio) otherwise derails the features
+        self._decoder = ps.Decoder(lm=None, loglevel="FATAL", dither=True)
+        self.setup = self._add_missing_words(grammar)
+        if garbage_weight is not None:
+            for phone in PHONES:
+                self._decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, False)
+        # Words added with update=False wait in a buffer; one update=True commits them all.
+        self._decoder.add_word("<commit>", "SIL", True)
+        self._decoder.add_jsgf_string("commands", _jsgf(grammar, garbage_weight))
+        self._decoder.activate_search("commands")
+        self._vad_mode = ps.Vad.STRICT if vad_mode is None else vad_mode
+        self._endpointer = self._new_endpointer()
+        self._frame_bytes: int = self._endpointer.frame_bytes
+        self._pending = bytearray()
+        self._frames_in_utterance = 0
+
+    def _add_missing_words(self, grammar: CommandGrammar) -> SphinxSetup:
+        setup = SphinxSetup()
+        for word in sorted(grammar.words):
+            if self._decoder.lookup_word(word) is not None:
+                continue
+            phones = pronounce(word)
+            if phones:
+                self._decoder.add_word(word, phones, False)
+                setup.added_words[word] = phones
+            else:
+                setup.unknown_words.append(word)
+        return setup
+
+    def accept(self, samples: Samples) -> list[Hypothesis]:
+        self._pending += samples.tobytes()
+        hypotheses: list[Hypothesis] = []
+        while len(self._pending) >= self._frame_bytes:
+            frame = bytes(self._pending[: self._frame_bytes])
+            del self._pending[: self._frame_bytes]
+            hypotheses.extend(self._frame(frame))
+        return hypotheses
+
+    def _frame(self, frame: bytes) -> list[Hypothesis]:
+        was_speaking = self._endpointer.in_speech
+        speech = self._endpointer.process(frame)
+        if speech is None:
+            return []
+        if not was_speaking:
+            self._decoder.start_utt()
+            self._frames_in_utterance = 0
+        self._decoder.process_raw(speech, False, False)
+        self._frames_in_utterance += 1
+        if not self._endpointer.in_speech:
+            return self._end_utterance(self._endpointer.speech_end)
+        if self._frames_in_utterance % PARTIAL_EVERY_FRAMES == 0:
+            return self._partial()
+        return []
+
+    def _partial(self) -> list[Hypothesis]:
+        hyp = self._decoder.hyp()
+        text = hyp.hypstr if hyp is not None else ""
+        if not text:
+            return []
+        return [self._hypothesis(text, final=False, speech_end_s=None)]
+
+    def _end_utterance(self, speech_end_s: float) -> list[Hypothesis]:
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        text = hyp.hypstr if hyp is not None else ""
+        return [self._hypothesis(text, final=True, speech_end_s=speech_end_s)]
+
+    def _hypothesis(self, text: str, final: bool, speech_end_s: float | None) -> Hypothesis:
+        words = text.split()
+        rejected = not words or any(word.startswith(GARBAGE_PREFIX) for word in words)
+        return Hypothesis(
+            text=REJECTED if rejected else " ".join(words),
+            final=final,
+            confidence=0.0 if rejected else 1.0,
+            speech_end_s=speech_end_s,
+        )
+
+    def finish(self) -> list[Hypothesis]:
+        if not self._endpointer.in_speech:
+            return []
+        tail = self._endpointer.end_stream(bytes(self._pending))
+        self._pending.clear()
+        if tail:
+            self._decoder.process_raw(tail, False, False)
+        return self._end_utterance(self._endpointer.speech_end)
+
+    def reset(self) -> None:
+        if self._endpointer.in_speech:
+            self._decoder.end_utt()
+        self._endpointer = self._new_endpointer()
+        self._pending.clear()
+
+    def _new_endpointer(self) -> Any:
+        # STRICT: the looser modes take a quiet room's noise for speech and run words together.
+        return _pocketsphinx().Endpointer(window=0.3, ratio=0.9, vad_mode=self._vad_mode)

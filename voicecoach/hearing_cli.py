@@ -1,0 +1,163 @@
+"""The hearing commands: `listen`, `devices` and `model`. Arguments in, adapters wired, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
+
+from .audio.source import AudioSource
+from .core.grammar import CommandGrammar
+from .hearing.backends import Backend, build_recognizer
+from .hearing.listener import CommandListener, Decision
+from .hearing.listening import decisions_from
+from .hearing.vosk_models import (
+    ENGLISH_MODEL,
+    ENV_VARIABLE,
+    ModelError,
+    find_english_model,
+    problems_with,
+    search_dirs,
+    user_models_dir,
+)
+
+
+def _say(message: str) -> None:
+    print(f"voicecoach: {message}", file=sys.stderr)
+
+
+def _device(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def _print(decision: Decision, source: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"file": source, **decision.as_json()}), flush=True)
+        return
+    meaning = decision.command.intent.value if decision.command else "not a command"
+    heard = decision.text or "(not understood)"
+    early = ", early" if decision.early else ""
+    print(f"{decision.decided_s:7.2f}s  {heard:<24} -> {meaning}{early}", flush=True)
+
+
+def _listen_to(
+    source: AudioSource, name: str, listener: CommandListener, args: argparse.Namespace
+) -> None:
+    accepted = False
+    for decision in decisions_from(source, listener, max_seconds=args.seconds):
+        accepted = accepted or decision.command is not None
+        if decision.command is not None or decision.text or args.json:
+            _print(decision, name, args.json)
+    if not accepted and args.json:
+        print(json.dumps({"file": name, "text": "", "intent": None, "slots": {},
+                          "confidence": 0.0, "speech_end_s": None,
+                          "decided_s": round(listener.clock.seconds, 3)}), flush=True)
+
+
+def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
+    model = Path(args.model).expanduser() if args.model else None
+    recognizer = build_recognizer(Backend(args.backend), grammar, model, say=_say)
+    listener = CommandListener(recognizer, grammar, early=not args.no_early)
+    if args.input:
+        from .audio.wav_file import WavFileSource
+
+        for index, path in enumerate(args.input):
+            if index:
+                listener.restart()
+            with WavFileSource(Path(path), chunk_seconds=0.05) as source:
+                _listen_to(source, path, listener, args)
+        return 0
+    from .audio.microphone import MicrophoneSource
+
+    microphone = MicrophoneSource(_device(args.device), rate=args.rate, channels=args.channels,
+                                  on_problem=_say)
+    _say(f"listening on {microphone.device_name!r} ({microphone.rate} Hz); Ctrl-C to stop")
+    try:
+        _listen_to(microphone, "microphone", listener, args)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        microphone.close()
+    return 0
+
+
+def devices(args: argparse.Namespace, out: Console) -> int:
+    from .audio.microphone import list_devices
+
+    rows = list_devices()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="Audio devices (use the index or name with --device)")
+    for column in ("index", "name", "inputs", "outputs", "rate", "default"):
+        table.add_column(column)
+    for row in rows:
+        default = " ".join(k for k in ("input", "output") if row[f"default_{k}"])
+        table.add_row(str(row["index"]), row["name"], str(row["inputs"]), str(row["outputs"]),
+                      f"{row['rate']:.0f}", default)
+    out.print(table)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> dict[str, Any]:
+    explicit = Path(args.model).expanduser() if args.model else None
+    try:
+        found = find_english_model(explicit)
+        problem = None
+    except ModelError as exc:
+        found, problem = None, str(exc)
+    backend = Backend.VOSK if found is not None else Backend.POCKETSPHINX
+    return {
+        "vosk_model": str(found.path) if found else None,
+        "found_by": found.source if found else None,
+        "problem": problem,
+        "searched": ["--model", f"${ENV_VARIABLE}", *map(str, search_dirs())],
+        "auto_backend": backend.value,
+        "pocketsphinx": "built in (US English, no download needed)",
+        "download": {"name": ENGLISH_MODEL.name, "url": ENGLISH_MODEL.url,
+                     "bytes": ENGLISH_MODEL.size, "sha256": ENGLISH_MODEL.sha256},
+    }
+
+
+def model(args: argparse.Namespace, out: Console) -> int:
+    target = Path(args.into).expanduser() if args.into else user_models_dir()
+    if args.action == "status":
+        status = _status(args)
+        if args.json:
+            print(json.dumps(status, indent=2))
+        else:
+            where = status["vosk_model"] or "none installed"
+            out.print(f"English Vosk model: {where}")
+            if status["problem"]:
+                out.print(f"[red]problem:[/red] {status['problem']}")
+            out.print(f"searched: {', '.join(status['searched'])}")
+            out.print(f"PocketSphinx: {status['pocketsphinx']}")
+            out.print(f"--backend auto would use: [bold]{status['auto_backend']}[/bold]")
+            if not status["vosk_model"]:
+                out.print(f"get the Vosk model: voicecoach model download  "
+                          f"({ENGLISH_MODEL.size / 1e6:.0f} MB from {ENGLISH_MODEL.url})")
+        return 0 if status["problem"] is None else 1
+    from .hearing.model_download import download, install
+
+    if args.action == "install":
+        if not args.archive:
+            raise ModelError(f"say which zip to install: voicecoach model install "
+                             f"{ENGLISH_MODEL.name}.zip")
+        path = install(ENGLISH_MODEL, Path(args.archive).expanduser(), target)
+    else:
+        if not problems_with(target / ENGLISH_MODEL.name):
+            out.print(f"already installed: {target / ENGLISH_MODEL.name}")
+            return 0
+        with Progress(*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+                      TransferSpeedColumn(), console=out, transient=False) as progress:
+            task = progress.add_task(ENGLISH_MODEL.name, total=ENGLISH_MODEL.size)
+            path = download(ENGLISH_MODEL, target,
+                            progress=lambda done, total: progress.update(task, completed=done))
+    out.print(f"installed and verified: {path}")
+    return 0
