@@ -29,7 +29,10 @@ def shared_dir() -> Path:
     pytest.skip(message)
 
 
-def spoken_wav(folder: Path, text: str, voice: Voice = Voice(), seed: int = 0) -> Path:
+DEFAULT_VOICE = Voice()
+
+
+def spoken_wav(folder: Path, text: str, voice: Voice = DEFAULT_VOICE, seed: int = 0) -> Path:
     path = folder / f"{text.replace(' ', '_')}-{voice.name}-{voice.words_per_minute}.wav"
     write_wav(path, with_room(synthesize(text, voice), seed=seed))
     return path

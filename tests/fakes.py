@@ -21,13 +21,16 @@ class ScriptedRecognizer:
         self.at_finish = list(at_finish)
         self.fed_samples = 0
         self.resets = 0
+        self.finished = 0
 
     def accept(self, samples: np.ndarray) -> list[Hypothesis]:
         self.fed_samples += len(samples)
         return self.per_chunk.pop(0) if self.per_chunk else []
 
     def finish(self) -> list[Hypothesis]:
-        return self.at_finish
+        self.finished += 1
+        out, self.at_finish = self.at_finish, []
+        return out
 
     def reset(self) -> None:
         self.resets += 1

@@ -12,14 +12,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .core.routine import Routine
-from .library import Library, RoutineError, builtin_routines_dir, check_routines, load_library
 from .audio.source import AudioError
+from .core.routine import Routine
 from .hearing.vosk_models import ModelError
+from .library import Library, RoutineError, builtin_routines_dir, check_routines, load_library
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
 
-# Failures from the outside world that carry their own explanation and fix.
-VoicecoachError = (AudioError, ModelError)
 
 
 class UsageError(Exception):
@@ -265,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args, out)
         return code
-    except (UsageError, RoutineError, ScriptError, VoicecoachError) as exc:
+    except (UsageError, RoutineError, ScriptError, AudioError, ModelError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

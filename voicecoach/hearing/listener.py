@@ -10,8 +10,6 @@ from ..core.grammar import CommandGrammar
 from ..core.intents import Command
 from .recognizer import REJECTED, Hypothesis, Recognizer, StreamClock
 
-# Below this a partial result is too shaky to act on early; the final result still can be.
-EARLY_MIN_CONFIDENCE = 0.6
 # A partial result must stay the same for this much audio before we act on it: the first
 # syllable of "start" briefly looks like "stop".
 EARLY_STABLE_SECONDS = 0.2
@@ -39,11 +37,13 @@ class Decision:
 
 @dataclass
 class CommandListener:
+    """Acting early means asking the recogniser to end the utterance now: its final result
+    then carries a real confidence and goes through the same rejection as any other."""
+
     recognizer: Recognizer
     grammar: CommandGrammar
     early: bool = True  # act on complete, unextendable partial results
     clock: StreamClock = field(default_factory=StreamClock)
-    _decided_early: bool = False
     _partial_text: str = ""
     _partial_since: float = 0.0
 
@@ -58,20 +58,18 @@ class CommandListener:
         """A new stream (the next input file): the clock and the recogniser start afresh."""
         self.recognizer.reset()
         self.clock = StreamClock()
-        self._decided_early = False
         self._partial_text = ""
 
-    def _decide(self, hypotheses: list[Hypothesis]) -> list[Decision]:
+    def _decide(self, hypotheses: list[Hypothesis], early: bool = False) -> list[Decision]:
         decisions: list[Decision] = []
         for hypothesis in hypotheses:
             if hypothesis.final:
-                if not self._decided_early:
-                    decisions.append(self._decision(hypothesis))
-                self._decided_early = False
                 self._partial_text = ""
+                decisions.append(self._decision(hypothesis, early))
             elif self._ready_early(hypothesis):
-                self._decided_early = True
-                decisions.append(self._decision(hypothesis, early=True))
+                self._partial_text = ""
+                decisions += self._decide(self.recognizer.finish(), early=True)
+                break  # what else came with this chunk belonged to the utterance just closed
         return decisions
 
     def _ready_early(self, hypothesis: Hypothesis) -> bool:
@@ -80,15 +78,9 @@ class CommandListener:
             self._partial_since = self.clock.seconds
             return False
         stable = self.clock.seconds - self._partial_since >= EARLY_STABLE_SECONDS - 1e-9
-        return (
-            self.early
-            and stable
-            and not self._decided_early
-            and hypothesis.confidence >= EARLY_MIN_CONFIDENCE
-            and self.grammar.can_decide_early(hypothesis.text)
-        )
+        return self.early and stable and self.grammar.can_decide_early(hypothesis.text)
 
-    def _decision(self, hypothesis: Hypothesis, early: bool = False) -> Decision:
+    def _decision(self, hypothesis: Hypothesis, early: bool) -> Decision:
         command = self.grammar.parse(hypothesis.text) if hypothesis.text != REJECTED else None
         return Decision(
             text=hypothesis.text,

@@ -25,7 +25,8 @@ class Recognizer(Protocol):
         """Feed the next chunk; returns the partial and final results it produced."""
 
     def finish(self) -> list[Hypothesis]:
-        """The stream has ended: flush whatever utterance was still open."""
+        """End the utterance in progress now (the stream ended, or the listener acts early)
+        and return its final result; the rest of that utterance's audio is then ignored."""
 
     def reset(self) -> None:
         """Forget the utterance in progress (after acting on it early)."""

@@ -18,7 +18,7 @@ from .pronunciations import pronounce
 from .recognizer import REJECTED, Hypothesis
 
 # ARPAbet phones of the en-us model: one garbage "word" each.
-PHONES = (
+PHONES = (  # noqa: SIM905 - the phone set, as the model's documentation lists it
     "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH "
     "UW V W Y Z ZH"
 ).split()
@@ -82,6 +82,7 @@ class PocketSphinxRecognizer:
         self._frame_bytes: int = self._endpointer.frame_bytes
         self._pending = bytearray()
         self._frames_in_utterance = 0
+        self._in_utterance = False  # the decoder has an utterance open
 
     def _add_missing_words(self, grammar: CommandGrammar) -> SphinxSetup:
         setup = SphinxSetup()
@@ -112,7 +113,10 @@ class PocketSphinxRecognizer:
             return []
         if not was_speaking:
             self._decoder.start_utt()
+            self._in_utterance = True
             self._frames_in_utterance = 0
+        if not self._in_utterance:
+            return []  # the rest of an utterance already ended early by finish()
         self._decoder.process_raw(speech, False, False)
         self._frames_in_utterance += 1
         if not self._endpointer.in_speech:
@@ -128,7 +132,8 @@ class PocketSphinxRecognizer:
             return []
         return [self._hypothesis(text, final=False, speech_end_s=None)]
 
-    def _end_utterance(self, speech_end_s: float) -> list[Hypothesis]:
+    def _end_utterance(self, speech_end_s: float | None) -> list[Hypothesis]:
+        self._in_utterance = False
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
         text = hyp.hypstr if hyp is not None else ""
@@ -145,17 +150,16 @@ class PocketSphinxRecognizer:
         )
 
     def finish(self) -> list[Hypothesis]:
-        if not self._endpointer.in_speech:
+        if not self._in_utterance:
             return []
-        tail = self._endpointer.end_stream(bytes(self._pending))
-        self._pending.clear()
-        if tail:
-            self._decoder.process_raw(tail, False, False)
-        return self._end_utterance(self._endpointer.speech_end)
+        # The word may still be sounding: its end is not known yet (the endpointer has not
+        # seen the silence after it).
+        return self._end_utterance(None)
 
     def reset(self) -> None:
-        if self._endpointer.in_speech:
+        if self._in_utterance:
             self._decoder.end_utt()
+            self._in_utterance = False
         self._endpointer = self._new_endpointer()
         self._pending.clear()
 

@@ -86,7 +86,9 @@ class VoskRecognizer:
         )
         self._recognizer.SetWords(True)  # (not SetPartialWords: in vosk 0.3.45 it empties partials)
         self._clock = StreamClock()
-        self._offset_s = 0.0  # Vosk's word times restart from zero after Reset()
+        # Vosk's word times count from its creation, even across Reset(); a reset starts a new
+        # stream for us, so times are taken relative to it.
+        self._origin_s = 0.0
 
     def accept(self, samples: Samples) -> list[Hypothesis]:
         self._clock.add(len(samples))
@@ -99,11 +101,13 @@ class VoskRecognizer:
         return [self._hypothesis(text, partial.get("partial_result", []), final=False)]
 
     def finish(self) -> list[Hypothesis]:
+        # FinalResult() closes the utterance now and computes real word confidences, which
+        # partial results in vosk 0.3.45 do not carry.
         return self._final(self._recognizer.FinalResult())
 
     def reset(self) -> None:
         self._recognizer.Reset()
-        self._offset_s = self._clock.seconds
+        self._origin_s = self._clock.seconds
 
     def _final(self, result_json: str) -> list[Hypothesis]:
         result = json.loads(result_json)
@@ -122,5 +126,5 @@ class VoskRecognizer:
             text=REJECTED if rejected else text,
             final=final,
             confidence=confidence,
-            speech_end_s=None if end is None else self._offset_s + end,
+            speech_end_s=None if end is None else end - self._origin_s,
         )
