@@ -154,10 +154,15 @@ def model(args: argparse.Namespace, out: Console) -> int:
         if not problems_with(target / ENGLISH_MODEL.name):
             out.print(f"already installed: {target / ENGLISH_MODEL.name}")
             return 0
+        # auto_refresh=False: the bar redraws as bytes arrive, with no refresh thread to leak.
         with Progress(*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
-                      TransferSpeedColumn(), console=out, transient=False) as progress:
+                      TransferSpeedColumn(), console=out, auto_refresh=False) as progress:
             task = progress.add_task(ENGLISH_MODEL.name, total=ENGLISH_MODEL.size)
-            path = download(ENGLISH_MODEL, target,
-                            progress=lambda done, total: progress.update(task, completed=done))
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+                progress.refresh()
+
+            path = download(ENGLISH_MODEL, target, progress=advance)
     out.print(f"installed and verified: {path}")
     return 0

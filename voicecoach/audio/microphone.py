@@ -77,10 +77,14 @@ class MicrophoneSource:
         channels: int | None = None,
         block_seconds: float = BLOCK_SECONDS,
         on_problem: Callable[[str], None] | None = None,
+        stall_seconds: float = STALL_SECONDS,
+        sounddevice: Any = None,
     ) -> None:
         """`rate` and `channels` default to the device's own; downmixing and resampling to
-        16 kHz mono happen here, whatever they are."""
-        sd = _sounddevice()
+        16 kHz mono happen here, whatever they are. `sounddevice` replaces the real module
+        (tests inject faults through it)."""
+        sd = sounddevice or _sounddevice()
+        self._stall_seconds = stall_seconds
         info = _input_device(sd, device)
         self.device_name: str = info["name"]
         self.rate = rate or int(info["default_samplerate"])
@@ -122,7 +126,7 @@ class MicrophoneSource:
     def _decode(self) -> None:
         while not self._stop.is_set():
             try:
-                block = self._raw.get(timeout=STALL_SECONDS)
+                block = self._raw.get(timeout=self._stall_seconds)
             except queue.Empty:
                 if not self._stop.is_set():
                     self._failure = (
@@ -167,7 +171,7 @@ class MicrophoneSource:
         except Exception:
             pass
         self._chunks.put(None) if not self._chunks.full() else None
-        self._decoder.join(timeout=STALL_SECONDS + 1)
+        self._decoder.join(timeout=self._stall_seconds + 1)
 
     def __enter__(self) -> MicrophoneSource:
         return self

@@ -1,0 +1,121 @@
+"""`voicecoach listen`, `model` and bad input on the hearing side: clear messages, no traceback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from voicecoach.cli import main
+from voicecoach.hearing import vosk_models
+from voicecoach.hearing.pronunciations import KNOWN, arpabet_from_espeak, pronounce
+
+from .audio_helpers import needs_espeak, spoken_wav
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(autouse=True)
+def no_installed_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see only the models they install themselves."""
+    monkeypatch.delenv(vosk_models.ENV_VARIABLE, raising=False)
+    monkeypatch.setattr(vosk_models, "search_dirs", lambda: [tmp_path / "none"])
+    monkeypatch.setattr(vosk_models, "user_models_dir", lambda: tmp_path / "user-models")
+
+
+@needs_espeak
+def test_listen_json_gives_one_line_per_decision(capsys, tmp_path: Path):
+    command = spoken_wav(tmp_path, "start glutes")
+    nothing = spoken_wav(tmp_path, "")
+    code, out, err = run(capsys, "listen", "--input", str(command), str(nothing), "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert "recogniser: PocketSphinx" in err and "no English Vosk model" in err
+    first = next(line for line in lines if line["intent"])
+    assert first["file"] == str(command) and first["slots"] == {"routine": "glutes"}
+    assert set(first) == {"file", "text", "intent", "slots", "confidence", "speech_end_s",
+                          "decided_s"}
+    assert first["speech_end_s"] < first["decided_s"]
+    assert [line for line in lines if line["file"] == str(nothing)] == [
+        {"file": str(nothing), "text": "", "intent": None, "slots": {}, "confidence": 0.0,
+         "speech_end_s": None, "decided_s": pytest.approx(1.5, abs=0.1)}
+    ]
+
+
+def test_unreadable_wav_is_a_clear_error(capsys, tmp_path: Path):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....not really")
+    code, _, err = run(capsys, "listen", "--input", str(broken))
+    assert code == 1 and "not a readable PCM WAV file" in err and "sox" in err
+    code, _, err = run(capsys, "listen", "--input", str(tmp_path / "missing.wav"))
+    assert code == 1 and "no such file" in err
+
+
+def test_vosk_without_a_model_says_how_to_get_one(capsys):
+    code, _, err = run(capsys, "listen", "--backend", "vosk", "--input", "x.wav")
+    assert code == 1 and "voicecoach model download" in err and "Traceback" not in err
+
+
+def test_a_model_path_that_is_not_a_model_is_named(capsys, tmp_path: Path):
+    code, _, err = run(capsys, "listen", "--model", str(tmp_path), "--input", "x.wav")
+    assert code == 1 and f"--model: {tmp_path} has no am/final.mdl" in err
+
+
+def test_model_status_without_a_model_picks_pocketsphinx(capsys):
+    code, out, _ = run(capsys, "model", "status", "--json")
+    status = json.loads(out)
+    assert code == 0 and status["vosk_model"] is None and status["auto_backend"] == "pocketsphinx"
+    assert status["download"]["sha256"] == vosk_models.ENGLISH_MODEL.sha256
+    assert status["download"]["bytes"] == 41_205_931
+
+
+def test_model_status_finds_a_model_named_by_the_environment(capsys, monkeypatch, tmp_path):
+    model = tmp_path / "vosk-model-small-en-us-0.15"
+    for part in ("am/final.mdl", "conf/model.conf", "graph/HCLr.fst"):
+        (model / part).parent.mkdir(parents=True, exist_ok=True)
+        (model / part).write_text("x")
+    monkeypatch.setenv(vosk_models.ENV_VARIABLE, str(model))
+    code, out, _ = run(capsys, "model", "status", "--json")
+    status = json.loads(out)
+    assert status["vosk_model"] == str(model) and status["auto_backend"] == "vosk"
+    assert status["found_by"] == "$VOICECOACH_VOSK_MODEL"
+
+
+def test_model_install_refuses_a_wrong_file(capsys, tmp_path: Path):
+    fake = tmp_path / "vosk-model-small-en-us-0.15.zip"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("vosk-model-small-en-us-0.15/README", "not the model")
+    code, _, err = run(capsys, "model", "install", str(fake), "--into", str(tmp_path / "m"))
+    assert code == 1 and "41205931 bytes" in err and "not the right file" in err
+    assert hashlib.sha256(fake.read_bytes()).hexdigest() != vosk_models.ENGLISH_MODEL.sha256
+
+
+def test_model_download_offline_explains_the_manual_route(capsys, monkeypatch, tmp_path):
+    offline = vosk_models.ModelSpec("vosk-model-small-en-us-0.15", "http://127.0.0.1:9/m.zip",
+                                    10, "0" * 64, "test")
+    monkeypatch.setattr("voicecoach.hearing_cli.ENGLISH_MODEL", offline)
+    code, _, err = run(capsys, "model", "download", "--into", str(tmp_path / "m"))
+    assert code == 1 and "offline" in err and "voicecoach model install" in err
+
+
+def test_massage_words_have_hand_written_pronunciations():
+    assert pronounce("glutes") == KNOWN["glutes"] == "G L UW T S"
+
+
+def test_espeak_phonemes_map_to_arpabet():
+    assert arpabet_from_espeak("gl'u:ts") == "G L UW T S"
+    assert arpabet_from_espeak("h'amstrIN") == "HH AE M S T R IH NG"
+    assert arpabet_from_espeak("f'oUm") == "F OW M"
+
+
+def test_the_jsgf_grammar_comes_from_the_same_phrases(library):
+    rules = library.grammar.jsgf_rules()
+    assert rules.startswith("<command> = ((start | begin) [the] <routine> [routine])")
+    assert "| glutes |" in rules.split("<routine> =")[1]
