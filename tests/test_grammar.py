@@ -28,13 +28,13 @@ def test_required_single_words_map_to_their_intents(word: str, intent: Intent):
 
 def test_side_words_carry_the_side_slot():
     assert GRAMMAR.parse("left").slots == {"side": "left"}  # type: ignore[union-attr]
-    assert GRAMMAR.parse("the right side").slots == {"side": "right"}  # type: ignore[union-attr]
+    assert GRAMMAR.parse("right side").slots == {"side": "right"}  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     ("text", "routine"),
-    [("start glutes", "glutes"), ("begin the butt", "glutes"), ("start outer hip", "outer-hip"),
-     ("let's do full hip", "full-hip"), ("start full hip routine", "full-hip")],
+    [("start glutes", "glutes"), ("begin butt", "glutes"), ("start outer hip", "outer-hip"),
+     ("start the full hip", "full-hip"), ("start full hip", "full-hip")],
 )
 def test_start_fills_the_routine_slot_from_names_and_aliases(text: str, routine: str):
     command = GRAMMAR.parse(text)
@@ -47,7 +47,7 @@ def test_start_fills_the_routine_slot_from_names_and_aliases(text: str, routine:
     [("that hurts", Intent.PAIN), ("ouch", Intent.PAIN), ("too much", Intent.PAIN),
      ("slow down", Intent.SLOWER), ("faster", Intent.FASTER), ("lighter", Intent.LIGHTER),
      ("firmer", Intent.FIRMER), ("more time", Intent.MORE_TIME), ("status", Intent.STATUS),
-     ("list", Intent.LIST), ("restart", Intent.RESTART), ("resume", Intent.RESUME),
+     ("list routines", Intent.LIST), ("restart", Intent.RESTART), ("resume", Intent.RESUME),
      ("go back", Intent.BACK), ("start over", Intent.RESTART)],
 )
 def test_phrases_map_to_intents(text: str, intent: Intent):

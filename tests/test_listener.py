@@ -22,19 +22,19 @@ def run(recognizer: ScriptedRecognizer, chunks: int, early: bool = True):  # typ
 
 
 def test_stable_unextendable_partial_closes_the_utterance_early():
-    recognizer = ScriptedRecognizer([[partial("pause")]] * 6, at_finish=[final("pause", end=0.3)])
+    recognizer = ScriptedRecognizer([[partial("pause")]] * 8, at_finish=[final("pause", end=0.3)])
     listener = CommandListener(recognizer, GRAMMAR)
-    decisions = [d for _ in range(6) for d in listener.feed(silence())]
+    decisions = [d for _ in range(8) for d in listener.feed(silence())]
     [decision] = decisions
     assert decision.early and decision.command.intent is Intent.PAUSE
-    assert decision.decided_s == pytest.approx(5 * CHUNK / 16000)  # 0.2 s after it first showed
+    assert decision.decided_s == pytest.approx(7 * CHUNK / 16000)  # 0.3 s after it first showed
     assert recognizer.finished == 1
 
 
 def test_an_early_final_that_the_recogniser_rejects_is_no_command():
-    recognizer = ScriptedRecognizer([[partial("stop")]] * 6, at_finish=[final("")])
+    recognizer = ScriptedRecognizer([[partial("stop")]] * 8, at_finish=[final("")])
     listener = CommandListener(recognizer, GRAMMAR)
-    [decision] = [d for _ in range(6) for d in listener.feed(silence())]
+    [decision] = [d for _ in range(8) for d in listener.feed(silence())]
     assert decision.early and decision.command is None
 
 
@@ -54,8 +54,8 @@ def test_a_partial_that_changes_is_not_acted_on():
 
 
 def test_without_early_decisions_only_finals_count():
-    script = [[partial("pause")]] * 6 + [[final("pause")]]
-    [decision] = run(ScriptedRecognizer(script), 8, early=False)
+    script = [[partial("pause")]] * 8 + [[final("pause")]]
+    [decision] = run(ScriptedRecognizer(script), 10, early=False)
     assert not decision.early
 
 

@@ -19,7 +19,6 @@ from .library import Library, RoutineError, builtin_routines_dir, check_routines
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
 
 
-
 class UsageError(Exception):
     """A problem the user can fix, said in one line, with no traceback."""
 
@@ -152,6 +151,12 @@ def cmd_listen(args: argparse.Namespace, out: Console) -> int:
     return listen(args, _library(args).grammar)
 
 
+def cmd_accuracy(args: argparse.Namespace, out: Console) -> int:
+    from .hearing_cli import accuracy
+
+    return accuracy(args, _library(args).grammar, out)
+
+
 def cmd_devices(args: argparse.Namespace, out: Console) -> int:
     from .hearing_cli import devices
 
@@ -224,6 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--json", action="store_true", help="one JSON object a line")
     routines_option(listen)
     listen.set_defaults(run=cmd_listen)
+
+    measure = add("accuracy", "measure command accuracy, rejection and latency of a recogniser")
+    recogniser_options(measure)
+    measure.add_argument("--speech", metavar="DIR",
+                         help="recorded speech: a folder with labels.csv (path,transcript)")
+    measure.add_argument("--quick", action="store_true", help="one synthetic voice only")
+    measure.add_argument("--no-early", action="store_true", help="act only on final results")
+    measure.add_argument("--verbose", action="store_true", help="list every mistake")
+    routines_option(measure)
+    measure.set_defaults(run=cmd_accuracy)
 
     devices = add("devices", "list audio input and output devices")
     devices.add_argument("--json", action="store_true", help="machine-readable output")

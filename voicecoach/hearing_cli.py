@@ -166,3 +166,38 @@ def model(args: argparse.Namespace, out: Console) -> int:
             path = download(ENGLISH_MODEL, target, progress=advance)
     out.print(f"installed and verified: {path}")
     return 0
+
+
+def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) -> int:
+    """Command accuracy, rejection and latency of one backend, on synthetic and recorded
+    speech, as the hearing issue's closing note reports them."""
+    from .evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
+
+    model = Path(args.model).expanduser() if args.model else None
+    recognizer = build_recognizer(Backend(args.backend), grammar, model, say=_say)
+    listener = CommandListener(recognizer, grammar, early=not args.no_early)
+    voices = VOICES[:1] if args.quick else VOICES
+    suites = {"synthetic": synthetic_clips(grammar, voices=voices)}
+    if args.speech:
+        suites["recorded"] = recorded_clips(Path(args.speech), grammar)
+    report: dict[str, Any] = {"backend": recognizer.name}
+    for name, clips in suites.items():
+        with Progress(console=out, auto_refresh=False, transient=True) as progress:
+            task = progress.add_task(f"{name} speech", total=len(clips))
+
+            def tick(task: Any = task, progress: Progress = progress) -> None:
+                progress.advance(task)
+                progress.refresh()
+
+            figures: Figures = evaluate(listener, clips, progress=tick)
+        report[name] = {
+            "commands": figures.commands,
+            "accuracy": figures.accuracy,
+            "others": figures.others,
+            "false_accept_rate": figures.false_accept_rate,
+            "latency_median_s": figures.latency(0.5),
+            "latency_p95_s": figures.latency(0.95),
+            "mistakes": figures.mistakes if args.verbose else len(figures.mistakes),
+        }
+    print(json.dumps(report, indent=2))
+    return 0

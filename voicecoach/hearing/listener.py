@@ -11,8 +11,9 @@ from ..core.intents import Command
 from .recognizer import REJECTED, Hypothesis, Recognizer, StreamClock
 
 # A partial result must stay the same for this much audio before we act on it: the first
-# syllable of "start" briefly looks like "stop".
-EARLY_STABLE_SECONDS = 0.2
+# syllable of "start" briefly looks like "stop", and "marvin went..." like "harder" until the
+# next word arrives. Vosk's endpoint waits 0.5-1 s of silence, so acting after 0.3 s still gains.
+EARLY_STABLE_SECONDS = 0.3
 
 
 @dataclass(frozen=True)

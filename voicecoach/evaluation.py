@@ -1,0 +1,168 @@
+"""Measuring hearing: how many commands are understood, how much other speech is wrongly taken
+for a command, and how long after the end of speech the decision comes (in stream time).
+
+Clips are synthetic (espeak-ng voices speaking the grammar's phrases and ordinary sentences) or
+recorded (a folder with labels.csv, like the Speech Commands set in ../shared/audio).
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .audio.source import SAMPLE_RATE, Samples
+from .audio.synthetic import Voice, synthesize, with_room
+from .audio.wav_file import read_all
+from .core.grammar import CommandGrammar
+from .core.intents import Command
+from .hearing.listener import CommandListener, Decision
+
+VOICES = (
+    Voice("en-us", 160),
+    Voice("en-gb", 140),
+    Voice("en-us+f3", 175, 60),
+    Voice("en-us+m3", 135, 40),
+)
+# The words the issue requires, and the phrases a user leans on most.
+CORE_PHRASES = (
+    "stop", "go", "yes", "no", "left", "right", "back", "next", "skip", "pause", "repeat",
+    "help", "resume", "continue", "start glutes", "start outer hip", "start quick", "that hurts",
+    "ouch", "slower", "lighter", "firmer", "more time", "go back", "status",
+)
+NOT_COMMANDS = (
+    "marvin went to the house", "happy birthday to you", "what a lovely day", "can you hear me",
+    "turn on the lights", "where is my phone", "hello", "thank you", "good morning", "banana",
+    "i think so", "the cat sat down",
+)
+BEFORE_S, AFTER_S = 0.5, 1.0  # silence around each clip
+SPEECH_LEVEL = 300.0  # int16 RMS of a 10 ms frame that counts as speech in a recording
+
+
+@dataclass(frozen=True)
+class Clip:
+    label: str  # what was said
+    audio: Samples
+    expected: Command | None  # None: not a command, must be rejected
+    speech_end_s: float  # when the speech ends in `audio`
+    source: str  # "synthetic" or "recorded"
+
+
+def synthetic_clips(
+    grammar: CommandGrammar,
+    phrases: Iterable[str] = CORE_PHRASES,
+    others: Iterable[str] = NOT_COMMANDS,
+    voices: Sequence[Voice] = VOICES,
+) -> list[Clip]:
+    clips = []
+    for seed, (text, voice) in enumerate((t, v) for t in [*phrases, *others] for v in voices):
+        speech = synthesize(text, voice)
+        clips.append(
+            Clip(
+                label=f"{text} ({voice.name}, {voice.words_per_minute} wpm)",
+                audio=with_room(speech, BEFORE_S, AFTER_S, seed=seed),
+                expected=grammar.parse(text),
+                speech_end_s=BEFORE_S + len(speech) / SAMPLE_RATE,
+                source="synthetic",
+            )
+        )
+    return clips
+
+
+def _last_speech_s(audio: Samples) -> float:
+    frame = SAMPLE_RATE // 100
+    usable = len(audio) - len(audio) % frame
+    frames = audio[:usable].astype(np.float64).reshape(-1, frame)
+    loud = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) > SPEECH_LEVEL)
+    return float((loud[-1] + 1) * frame / SAMPLE_RATE) if len(loud) else len(audio) / SAMPLE_RATE
+
+
+def recorded_clips(folder: Path, grammar: CommandGrammar) -> list[Clip]:
+    """The clips of a labels.csv folder (path,transcript,...): words that are commands must be
+    understood, all others rejected."""
+    clips = []
+    with (folder / "labels.csv").open(newline="", encoding="utf-8") as labels:
+        for row in csv.DictReader(labels):
+            audio = with_room(read_all(folder / row["path"]), 0.3, 0.7)
+            clips.append(
+                Clip(
+                    label=row["transcript"],
+                    audio=audio,
+                    expected=grammar.parse(row["transcript"]),
+                    speech_end_s=_last_speech_s(audio),
+                    source="recorded",
+                )
+            )
+    return clips
+
+
+@dataclass
+class Figures:
+    commands: int = 0
+    understood: int = 0
+    others: int = 0
+    falsely_accepted: int = 0
+    latencies_s: list[float] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.understood / self.commands if self.commands else None
+
+    @property
+    def false_accept_rate(self) -> float | None:
+        return self.falsely_accepted / self.others if self.others else None
+
+    def latency(self, quantile: float) -> float | None:
+        if not self.latencies_s:
+            return None
+        if len(self.latencies_s) == 1:
+            return self.latencies_s[0]
+        return statistics.quantiles(self.latencies_s, n=100, method="inclusive")[
+            round(quantile * 100) - 1
+        ]
+
+
+def _same(command: Command | None, expected: Command) -> bool:
+    return command is not None and (command.intent, command.slots) == (
+        expected.intent,
+        expected.slots,
+    )
+
+
+def hear(listener: CommandListener, audio: Samples, chunk: int = 800) -> list[Decision]:
+    listener.restart()
+    decisions: list[Decision] = []
+    for start in range(0, len(audio), chunk):
+        decisions += listener.feed(audio[start : start + chunk])
+    decisions += listener.finish()
+    return [decision for decision in decisions if decision.command is not None]
+
+
+def evaluate(
+    listener: CommandListener,
+    clips: Iterable[Clip],
+    progress: Callable[[], None] = lambda: None,
+) -> Figures:
+    figures = Figures()
+    for clip in clips:
+        accepted = hear(listener, clip.audio)
+        progress()
+        if clip.expected is None:
+            figures.others += 1
+            if accepted:
+                figures.falsely_accepted += 1
+                figures.mistakes.append(f"{clip.label!r} taken for {accepted[0].text!r}")
+            continue
+        figures.commands += 1
+        if len(accepted) == 1 and _same(accepted[0].command, clip.expected):
+            figures.understood += 1
+            figures.latencies_s.append(accepted[0].decided_s - clip.speech_end_s)
+        else:
+            heard = [decision.text for decision in accepted]
+            figures.mistakes.append(f"{clip.label!r} heard as {heard}")
+    return figures
