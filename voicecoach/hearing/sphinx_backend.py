@@ -167,7 +167,7 @@ class PocketSphinxRecognizer:
     def _likelihood_ratio(self, hyp: Any) -> float:
         """Grammar score minus free phone-loop score, per frame (0: as good as any phones)."""
         grammar_score = self._logmath.log(hyp.score)
-        frames = max(1, self._decoder.n_frames())
+        frames = max(1, int(self._decoder.n_frames()))
         self._decoder.activate_search("phones")
         try:
             self._decoder.start_utt()
@@ -178,7 +178,7 @@ class PocketSphinxRecognizer:
             self._decoder.activate_search("commands")
         if phones is None:
             return 0.0
-        difference: float = grammar_score - self._logmath.log(phones.score)
+        difference = float(grammar_score - self._logmath.log(phones.score))
         return difference / frames
 
     def _hypothesis(
