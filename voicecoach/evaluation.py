@@ -66,7 +66,8 @@ def synthetic_clips(
                 label=f"{text} ({voice.name}, {voice.words_per_minute} wpm)",
                 audio=with_room(speech, BEFORE_S, AFTER_S, seed=seed),
                 expected=grammar.parse(text),
-                speech_end_s=BEFORE_S + len(speech) / SAMPLE_RATE,
+                # espeak-ng ends its files with silence of its own: find where speech ends.
+                speech_end_s=BEFORE_S + _last_speech_s(speech),
                 source="synthetic",
             )
         )
