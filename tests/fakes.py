@@ -15,6 +15,7 @@ class ScriptedRecognizer:
     """Gives out prepared hypotheses, one list per chunk fed; records what it was fed."""
 
     name = "scripted"
+    endpoint_silence_s = 1.0
 
     def __init__(self, per_chunk: Iterable[list[Hypothesis]], at_finish: list[Hypothesis] = ()):  # type: ignore[assignment]
         self.per_chunk = list(per_chunk)

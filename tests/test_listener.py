@@ -79,3 +79,10 @@ def test_decision_json_has_the_listen_fields():
         "text": "start glutes", "intent": "start", "slots": {"routine": "glutes"},
         "confidence": 1.0, "speech_end_s": 1.234, "decided_s": 0.05,
     }
+
+
+def test_no_early_decisions_when_the_recogniser_ends_utterances_as_fast():
+    recognizer = ScriptedRecognizer([[partial("pause")]] * 8 + [[final("pause")]])
+    recognizer.endpoint_silence_s = 0.3
+    [decision] = run(recognizer, 10)
+    assert not decision.early and recognizer.finished == 1  # only the end-of-stream flush

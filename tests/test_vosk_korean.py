@@ -49,6 +49,7 @@ class RecordingRecognizer:
     def __init__(self, inner: VoskRecognizer) -> None:
         self.inner = inner
         self.name = inner.name
+        self.endpoint_silence_s = inner.endpoint_silence_s
         self.seen: list[Hypothesis] = []
 
     def accept(self, samples: Any) -> list[Hypothesis]:

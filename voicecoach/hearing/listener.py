@@ -79,7 +79,13 @@ class CommandListener:
             self._partial_since = self.clock.seconds
             return False
         stable = self.clock.seconds - self._partial_since >= EARLY_STABLE_SECONDS - 1e-9
-        return self.early and stable and self.grammar.can_decide_early(hypothesis.text)
+        return self.acts_early and stable and self.grammar.can_decide_early(hypothesis.text)
+
+    @property
+    def acts_early(self) -> bool:
+        """Early only when it is earlier: PocketSphinx's own endpoint comes as soon as we
+        could be sure, so there acting on partials would add mistakes and gain nothing."""
+        return self.early and self.recognizer.endpoint_silence_s > EARLY_STABLE_SECONDS
 
     def _decision(self, hypothesis: Hypothesis, early: bool) -> Decision:
         command = self.grammar.parse(hypothesis.text) if hypothesis.text != REJECTED else None

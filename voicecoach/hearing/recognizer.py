@@ -20,6 +20,9 @@ class Hypothesis:
 
 class Recognizer(Protocol):
     name: str
+    # How much silence the recogniser waits for before it closes an utterance by itself:
+    # acting on a partial result only pays when the listener can be surer sooner than this.
+    endpoint_silence_s: float
 
     def accept(self, samples: Samples) -> list[Hypothesis]:
         """Feed the next chunk; returns the partial and final results it produced."""

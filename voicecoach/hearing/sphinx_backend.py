@@ -68,6 +68,7 @@ def _jsgf(grammar: CommandGrammar, garbage_weight: float | None) -> str:
 
 class PocketSphinxRecognizer:
     name = "pocketsphinx"
+    endpoint_silence_s = 0.3  # the endpointer's window
 
     def __init__(
         self,
