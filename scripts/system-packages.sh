@@ -12,6 +12,7 @@ packages=(
   libasound2       # ALSA, under PortAudio (and the tests' virtual microphone)
   espeak-ng        # the speech synthesiser pyttsx3 drives, and test speech
   sox              # converts and measures test audio
+  libspeexdsp1     # echo cancellation: the coach must not hear itself
 )
 
 need_python_venv() {

@@ -236,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="recorded speech: a folder with labels.csv (path,transcript)")
     measure.add_argument("--quick", action="store_true", help="one synthetic voice only")
     measure.add_argument("--no-early", action="store_true", help="act only on final results")
+    measure.add_argument("--plain", action="store_true",
+                         help="the baseline: no rejection, final results only")
     measure.add_argument("--verbose", action="store_true", help="list every mistake")
     routines_option(measure)
     measure.set_defaults(run=cmd_accuracy)

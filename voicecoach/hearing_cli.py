@@ -174,13 +174,14 @@ def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) ->
     from .evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
 
     model = Path(args.model).expanduser() if args.model else None
-    recognizer = build_recognizer(Backend(args.backend), grammar, model, say=_say)
-    listener = CommandListener(recognizer, grammar, early=not args.no_early)
+    recognizer = build_recognizer(Backend(args.backend), grammar, model, say=_say,
+                                  plain=args.plain)
+    listener = CommandListener(recognizer, grammar, early=not (args.no_early or args.plain))
     voices = VOICES[:1] if args.quick else VOICES
     suites = {"synthetic": synthetic_clips(grammar, voices=voices)}
     if args.speech:
         suites["recorded"] = recorded_clips(Path(args.speech), grammar)
-    report: dict[str, Any] = {"backend": recognizer.name}
+    report: dict[str, Any] = {"backend": recognizer.name, "plain": args.plain}
     for name, clips in suites.items():
         with Progress(console=out, auto_refresh=False, transient=True) as progress:
             task = progress.add_task(f"{name} speech", total=len(clips))

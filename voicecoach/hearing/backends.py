@@ -38,12 +38,14 @@ def build_recognizer(
     grammar: CommandGrammar,
     model: Path | None = None,
     say: Callable[[str], None] = lambda message: None,
+    plain: bool = False,
 ) -> Recognizer:
+    """`plain=True`: the recogniser with no rejection at all, as a baseline to measure against."""
     chosen, model_path = choose_backend(backend, model)
     if chosen is Backend.VOSK and model_path is not None:
         from .vosk_backend import VoskRecognizer, load_model
 
-        recognizer = VoskRecognizer(load_model(model_path), grammar.sentences)
+        recognizer = VoskRecognizer(load_model(model_path), grammar.sentences, reject=not plain)
         say(f"recogniser: Vosk, model {model_path}")
         if recognizer.grammar.unknown_words:
             say("the Vosk model does not know these words, so commands using them are left "
@@ -51,7 +53,11 @@ def build_recognizer(
         return recognizer
     from .sphinx_backend import PocketSphinxRecognizer
 
-    sphinx = PocketSphinxRecognizer(grammar)
+    sphinx = (
+        PocketSphinxRecognizer(grammar, min_likelihood_ratio=None)
+        if plain
+        else PocketSphinxRecognizer(grammar)
+    )
     reason = "" if backend is Backend.POCKETSPHINX else " (no English Vosk model installed)"
     say(f"recogniser: PocketSphinx with its built-in English model{reason}")
     if sphinx.setup.unknown_words:

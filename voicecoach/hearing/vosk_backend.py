@@ -75,14 +75,17 @@ class VoskRecognizer:
     # 1 s in most cases (measured: finals came about 1 s after "정지" ended).
     endpoint_silence_s = 0.5
 
-    def __init__(self, model: Any, sentences: Iterable[str]) -> None:
+    def __init__(self, model: Any, sentences: Iterable[str], reject: bool = True) -> None:
+        """`reject=False` is the plain grammar with no way out and no confidence floor (the
+        benchmark's baseline)."""
         self.grammar = restrict_grammar(model, sentences)
+        self._min_confidence = MIN_WORD_CONFIDENCE if reject else 0.0
         if not self.grammar.sentences:
             raise ModelError("the Vosk model knows none of the command words; is it English?")
         vosk = _vosk()
         self.unknown_token = next(
             (token for token in UNKNOWN_TOKENS if model.vosk_model_find_word(token) != -1), None
-        )
+        ) if reject else None
         phrases = [*self.grammar.sentences, *([self.unknown_token] if self.unknown_token else [])]
         self._recognizer = vosk.KaldiRecognizer(
             model, SAMPLE_RATE, json.dumps(phrases, ensure_ascii=False)
@@ -124,7 +127,7 @@ class VoskRecognizer:
         confidence = min((float(w.get("conf", 1.0)) for w in words), default=1.0)
         end = max((float(w["end"]) for w in words if "end" in w), default=None)
         unknown = self.unknown_token is not None and self.unknown_token in text.split()
-        rejected = unknown or (final and confidence < MIN_WORD_CONFIDENCE)
+        rejected = unknown or (final and confidence < self._min_confidence)
         return Hypothesis(
             text=REJECTED if rejected else text,
             final=final,
