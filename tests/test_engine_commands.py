@@ -339,3 +339,11 @@ def test_heat_steps_have_no_pressure_to_change():
     assert "pressure" not in driver.said()[-1]
     driver.hear("firmer")
     assert driver.said()[-1] == "This step has no pressure to change."
+
+
+def test_speak_slower_changes_the_voice_and_says_so_in_it(coach: CoachDriver):
+    from voicecoach.core import ChangeVoice
+
+    actions = coach.hear("speak slower")
+    assert actions[0] == ChangeVoice("slower")
+    assert coach.said()[-1] == "Okay, speaking slower."

@@ -157,6 +157,18 @@ def cmd_accuracy(args: argparse.Namespace, out: Console) -> int:
     return accuracy(args, _library(args).grammar, out)
 
 
+def cmd_demo(args: argparse.Namespace, out: Console) -> int:
+    from .session_cli import demo
+
+    return demo(args, _library(args))
+
+
+def cmd_run(args: argparse.Namespace, out: Console) -> int:
+    from .session_cli import run
+
+    return run(args, _library(args))
+
+
 def cmd_devices(args: argparse.Namespace, out: Console) -> int:
     from .hearing_cli import devices
 
@@ -242,6 +254,30 @@ def build_parser() -> argparse.ArgumentParser:
     routines_option(measure)
     measure.set_defaults(run=cmd_accuracy)
 
+    demo_cmd = add("demo", "a scripted voice session through the whole pipeline, no microphone")
+    recogniser_options(demo_cmd)
+    voice_options(demo_cmd)
+    demo_cmd.add_argument("--save", metavar="FILE.wav", help="write the whole conversation")
+    demo_cmd.add_argument("--no-play", action="store_true", help="do not play it afterwards")
+    demo_cmd.add_argument("--json", action="store_true", help="the transcript as JSON lines")
+    routines_option(demo_cmd)
+    demo_cmd.set_defaults(run=cmd_demo)
+
+    run_cmd = add("run", "a live, hands-free session: listen, coach, obey")
+    run_cmd.add_argument("routine", nargs="?", help="start this routine at once")
+    run_cmd.add_argument("--input", metavar="FILE.wav",
+                         help="use a recording as the microphone; ends when it is used up")
+    run_cmd.add_argument("--keyboard", action="store_true", help="type commands instead")
+    recogniser_options(run_cmd)
+    microphone_options(run_cmd)
+    voice_options(run_cmd)
+    run_cmd.add_argument("--output-device", metavar="NAME-OR-INDEX", help="the loudspeaker")
+    run_cmd.add_argument("--plain", action="store_true", help="a log of lines, not a panel")
+    run_cmd.add_argument("--json", action="store_true", help="the transcript as JSON lines")
+    run_cmd.add_argument("--save", metavar="FILE.wav", help="with --input: write the conversation")
+    routines_option(run_cmd)
+    run_cmd.set_defaults(run=cmd_run)
+
     devices = add("devices", "list audio input and output devices")
     devices.add_argument("--json", action="store_true", help="machine-readable output")
     devices.set_defaults(run=cmd_devices)
@@ -263,6 +299,15 @@ def recogniser_options(command: argparse.ArgumentParser) -> None:
                          help="speech recogniser (default: Vosk if an English model is "
                          "installed, else PocketSphinx)")
     command.add_argument("--model", metavar="PATH", help="a Vosk model folder")
+
+
+def voice_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--mute", action="store_true", help="print the coach's lines instead")
+    command.add_argument("--voice", metavar="NAME", help="a text-to-speech voice")
+    command.add_argument("--speech-rate", type=int, default=150, metavar="WPM",
+                         help="the coach's speaking rate in words a minute (default 150)")
+    command.add_argument("--volume", type=float, default=1.0, metavar="0-1",
+                         help="speaking volume (default 1.0)")
 
 
 def microphone_options(command: argparse.ArgumentParser) -> None:

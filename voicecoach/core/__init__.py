@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from .engine import SessionEngine
 from .grammar import CommandGrammar, GrammarError
-from .intents import Command, Intent, Side
+from .intents import Command, Intent, Side, VoiceChange
 from .messages import (
     Action,
+    ChangeVoice,
     EndReason,
     Event,
     Heard,
@@ -30,6 +31,7 @@ from .routine import Area, Pressure, Routine, Step, Technique, Tool
 __all__ = [
     "Action",
     "Area",
+    "ChangeVoice",
     "Command",
     "CommandGrammar",
     "EndReason",
@@ -54,4 +56,5 @@ __all__ = [
     "Technique",
     "Tick",
     "Tool",
+    "VoiceChange",
 ]

@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from . import wording
-from .intents import Command, Intent, Side
+from .intents import Command, Intent, Side, VoiceChange
 from .messages import (
     Action,
+    ChangeVoice,
     EndReason,
     Event,
     Heard,
@@ -117,6 +118,7 @@ class SessionEngine:
             Intent.YES: self._on_unasked_answer,
             Intent.NO: self._on_unasked_answer,
             Intent.SIDE: self._on_side,
+            Intent.VOICE: self._on_voice,
         }
 
     def _clear_session(self, now: float) -> None:
@@ -770,6 +772,13 @@ class SessionEngine:
             self._say(out, f"Okay: {first} side first.", interrupt=True)
         else:
             self._say(out, f"Okay: from the next step, {first} side first.", interrupt=True)
+
+    def _on_voice(self, command: Command, now: float, out: list[Action]) -> None:
+        change = command.slots.get("voice_change", "")
+        if change not in set(VoiceChange):
+            return
+        out.append(ChangeVoice(change))
+        self._say(out, f"Okay, speaking {change}.", interrupt=True)
 
     def _on_unasked_answer(self, command: Command, now: float, out: list[Action]) -> None:
         """A yes or no nobody asked for is most likely a stray recognition: change nothing."""

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 
-from .intents import Command, Intent, Side
+from .intents import Command, Intent, Side, VoiceChange
 
 # Sentences are expanded in full; a runaway phrase would blow up memory, so cap it.
 MAX_SENTENCES = 50_000
@@ -175,9 +175,11 @@ COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
     Intent.YES: ["yes", "sure"],
     Intent.NO: ["no", "not now"],
     Intent.SIDE: ["<side>", "<side> side"],
+    Intent.VOICE: ["speak <voice_change>"],
 }
 
 SIDE_SLOT: Mapping[str, str] = {side.value: side.value for side in Side}
+VOICE_SLOT: Mapping[str, str] = {change.value: change.value for change in VoiceChange}
 
 # Words people put around commands that change nothing ("um, pause please").
 _FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "hmm", "please", "coach"})
@@ -252,7 +254,10 @@ class CommandGrammar:
                     raise GrammarError(
                         f"{phrase!r} names both routine {owner!r} and routine {name!r}"
                     )
-        return cls(COMMAND_PHRASES, {"routine": routine_slot, "side": SIDE_SLOT})
+        return cls(
+            COMMAND_PHRASES,
+            {"routine": routine_slot, "side": SIDE_SLOT, "voice_change": VOICE_SLOT},
+        )
 
     def _add(self, sentence: Sentence) -> None:
         existing = self._sentences.get(sentence.text)

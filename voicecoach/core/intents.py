@@ -29,6 +29,14 @@ class Intent(StrEnum):
     YES = "yes"
     NO = "no"
     SIDE = "side"
+    VOICE = "voice"  # "speak slower/faster/louder/quieter": how the coach sounds
+
+
+class VoiceChange(StrEnum):
+    SLOWER = "slower"
+    FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
 
 
 class Side(StrEnum):

@@ -68,6 +68,13 @@ class StopSpeaking:
 
 
 @dataclass(frozen=True)
+class ChangeVoice:
+    """Speak slower, faster, louder or quieter from now on (a `VoiceChange` value)."""
+
+    change: str
+
+
+@dataclass(frozen=True)
 class StateChanged:
     state: SessionState
 
@@ -101,7 +108,7 @@ class SessionFinished:
     summary: SessionSummary
 
 
-Action = Say | StopSpeaking | StateChanged | PainReported | SessionFinished
+Action = Say | StopSpeaking | ChangeVoice | StateChanged | PainReported | SessionFinished
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,255 @@
+"""The live session: real clock, real microphone (or keyboard), real loudspeaker.
+
+One thread per blocking part, each with a stop event and a clean end:
+
+    microphone thread ── Heard ──┐
+    keyboard thread ──── Heard ──┼──► inbox ──► main loop: engine.handle(event, clock())
+    speaker (output thread) ─ SpeechFinished ┘                │
+                                  ▲                           ▼
+    synthesis thread ◄── lines ───┴──────────── Say / StopSpeaking / ChangeVoice
+
+The main loop waits on the inbox no longer than the engine's next deadline, so timing is exact
+without polling; a signal puts QUIT in the inbox and everything is joined within a second.
+"""
+
+from __future__ import annotations
+
+import queue
+import select
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ..audio.source import AudioError, AudioSource, Samples
+from ..core.engine import SessionEngine
+from ..core.grammar import CommandGrammar
+from ..core.intents import Command
+from ..core.messages import (
+    Action,
+    ChangeVoice,
+    Event,
+    Heard,
+    Say,
+    SessionFinished,
+    SessionSummary,
+    SpeechFinished,
+    StateChanged,
+    StopSpeaking,
+    Tick,
+)
+from ..hearing.listener import CommandListener
+from ..speaking.playback import Playback, Rendered
+from .stream import Guard
+from .transcript import Entry
+
+QUIT = object()  # put in the inbox to end the session
+MAX_WAIT_S = 0.25  # the display refreshes at least this often
+JOIN_S = 0.8  # every thread is gone within a second of the end
+
+
+class Speaking:
+    """Say actions → a synthesis thread → the playback queue; the output thread plays it.
+
+    Without a voice or a loudspeaker, lines are printed and count as said at once."""
+
+    def __init__(self, voice: Any, playback: Playback, post: Callable[[object], None],
+                 note: Callable[[Entry], None], clock: Callable[[], float]) -> None:
+        self.voice = voice
+        self.playback = playback
+        self._post = post
+        self._note = note
+        self._clock = clock
+        self._lines: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._requested = 0
+        self._done = 0
+        self._lock = threading.Lock()
+        self.printing = voice is None
+        self._thread = threading.Thread(target=self._synthesize, name="synthesis", daemon=True)
+        self._thread.start()
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return self._done >= self._requested and not self.playback.busy
+
+    def say(self, text: str, interrupt: bool) -> None:
+        if interrupt:
+            self.stop()
+        with self._lock:
+            self._requested += 1
+            number = self._requested
+        self._lines.put((number, text))
+
+    def stop(self) -> None:
+        # Cut what is playing now, from this thread: the output writes 20 ms blocks, so the
+        # coach falls silent within a block or two of the decision.
+        self.playback.interrupt()
+        with self._lock:
+            self._done = self._requested
+
+    def change(self, change: str) -> None:
+        if self.voice is not None:
+            self.voice.change(change)
+
+    def played(self, rendered: Rendered) -> None:
+        """Called by the output thread after each block."""
+        for _, text in rendered.started:
+            self._note(Entry(self._clock(), "coach", text))
+        if rendered.finished:
+            with self._lock:
+                self._done = max(self._done, max(rendered.finished))
+        if rendered.now_idle and self.idle:
+            self._post(SpeechFinished())
+
+    def _synthesize(self) -> None:
+        while (item := self._lines.get()) is not None:
+            number, text = item
+            with self._lock:
+                cut = number <= self._done  # interrupted before it was even made
+            if cut:
+                continue
+            if self.printing:
+                self._note(Entry(self._clock(), "coach", text))
+                with self._lock:
+                    self._done = max(self._done, number)
+                if self.idle:
+                    self._post(SpeechFinished())
+                continue
+            try:
+                audio = self.voice.audio_for(text)
+            except AudioError as exc:
+                self._note(Entry(self._clock(), "note", f"{exc}: printing instead"))
+                self.printing = True
+                self._lines.put(item)
+                continue
+            self.playback.enqueue(number, text, audio)
+
+    def close(self) -> None:
+        self._lines.put(None)
+        self._thread.join(timeout=JOIN_S)
+
+
+class MicrophoneInput:
+    """Reads the microphone, cleans it of the coach's voice, and posts what it understood."""
+
+    def __init__(self, source: AudioSource, listener: CommandListener, guard: Guard | None,
+                 post: Callable[[object], None], note: Callable[[Entry], None],
+                 clock: Callable[[], float]) -> None:
+        self._source, self._listener, self._guard = source, listener, guard
+        self._post, self._note, self._clock = post, note, clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="microphone", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = self._source.read(timeout=0.1)
+                if chunk is None:
+                    break
+                if len(chunk) == 0:
+                    continue
+                self._hear(chunk)
+        except AudioError as exc:
+            self._note(Entry(self._clock(), "note", str(exc)))
+        self._post(QUIT)
+
+    def _hear(self, chunk: Samples) -> None:
+        start = self._clock() - len(chunk) / 16_000
+        if self._guard is not None:
+            chunk = self._guard.clean(chunk, start)
+        for decision in self._listener.feed(chunk):
+            allowed = self._guard is None or self._guard.accepts(decision)
+            command = decision.command if allowed else None
+            self._note(Entry(self._clock(), "you", decision.text or "(not understood)",
+                             {"intent": command.intent.value if command else None}))
+            if command is not None:
+                self._post(Heard(command))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=JOIN_S)
+        self._source.close()
+
+
+class KeyboardInput:
+    """Typed commands, for trying the coach without speaking (and for silent rooms)."""
+
+    def __init__(self, grammar: CommandGrammar, post: Callable[[object], None],
+                 note: Callable[[Entry], None], clock: Callable[[], float],
+                 stdin: TextIO = sys.stdin) -> None:
+        self._grammar, self._post, self._note, self._clock = grammar, post, note, clock
+        self._stdin = stdin
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="keyboard", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._stdin], [], [], 0.1)
+            if not ready:
+                continue
+            line = self._stdin.readline()
+            if not line:
+                break  # end of input: the session ends
+            command = self._grammar.parse(line)
+            self._note(Entry(self._clock(), "you", line.strip(),
+                             {"intent": command.intent.value if command else None}))
+            if command is not None:
+                self._post(Heard(command))
+        self._post(QUIT)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=JOIN_S)
+
+
+@dataclass
+class LiveSession:
+    engine: SessionEngine
+    speaking: Speaking
+    inbox: queue.Queue[object]
+    clock: Callable[[], float]
+    note: Callable[[Entry], None]
+    show: Callable[[Any, bool], None] = lambda snapshot, speaking: None
+    summaries: list[SessionSummary] = field(default_factory=list)
+    started_at: float = 0.0
+
+    def run(self, start: Command | None = None) -> None:
+        """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
+        if start is not None:
+            self._handle(Heard(start))
+        while True:
+            due = self.engine.next_deadline()
+            wait = MAX_WAIT_S if due is None else min(MAX_WAIT_S, max(0.0, due - self.clock()))
+            try:
+                item = self.inbox.get(timeout=wait)
+            except queue.Empty:
+                item = Tick()
+            if item is QUIT:
+                return
+            if isinstance(item, SpeechFinished) and not self.speaking.idle:
+                continue  # stale: something new was said since
+            if isinstance(item, (Heard, Tick, SpeechFinished)):
+                self._handle(item)
+            self.show(self.engine.snapshot(self.clock()), not self.speaking.idle)
+
+    def _handle(self, event: Event) -> None:
+        now = self.clock()
+        for action in self.engine.handle(event, now):
+            self._act(action, now)
+
+    def _act(self, action: Action, now: float) -> None:
+        match action:
+            case Say(text, interrupt):
+                self.speaking.say(text, interrupt)
+            case StopSpeaking():
+                self.speaking.stop()
+            case ChangeVoice(change):
+                self.speaking.change(change)
+            case StateChanged(state):
+                self.note(Entry(now, "state", state.value))
+            case SessionFinished(summary):
+                self.summaries.append(summary)

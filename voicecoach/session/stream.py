@@ -1,0 +1,183 @@
+"""A whole session on stream time: input audio in, the coach's voice out, no waiting.
+
+Every 50 ms block of input advances the clock by 50 ms: the coach's queued speech is rendered
+for that block (and, in a simulated room, leaks back into the microphone), the echo guard cleans
+the input, the listener hears it, and the engine gets its events at the stream time they
+happened. Nothing sleeps, so `voicecoach demo` and `voicecoach run --input` go as fast as the CPU.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ..audio.source import SAMPLE_RATE, AudioSource, Samples
+from ..core.engine import SessionEngine
+from ..core.intents import Command
+from ..core.messages import (
+    Action,
+    ChangeVoice,
+    Event,
+    Heard,
+    Say,
+    SessionFinished,
+    SessionState,
+    SessionSummary,
+    SpeechFinished,
+    StateChanged,
+    StopSpeaking,
+    Tick,
+)
+from ..hearing.listener import CommandListener, Decision
+from ..speaking.playback import Playback
+from .transcript import Entry
+
+BLOCK = SAMPLE_RATE // 20  # 50 ms
+WORDS_PER_SECOND = 2.5  # how long a line takes when it can only be printed
+
+
+class Guard(Protocol):
+    """Keeps the coach from hearing itself (see hearing/echo_guard.py)."""
+
+    def played(self, samples: Samples, start_s: float) -> None: ...
+
+    def clean(self, mic: Samples, start_s: float) -> Samples: ...
+
+    def accepts(self, decision: Decision) -> bool: ...
+
+
+class Voice(Protocol):
+    """Turns a line into audio (pyttsx3 with its cache, or a fake in tests)."""
+
+    def audio_for(self, text: str) -> Samples: ...
+
+    def change(self, change: str) -> None: ...
+
+
+class EchoPath:
+    """The loudspeaker-to-microphone path of a simulated room: a delay and a gain."""
+
+    def __init__(self, delay_s: float, gain_db: float) -> None:
+        self.gain = 10 ** (gain_db / 20)
+        self._line: deque[int] = deque([0] * round(delay_s * SAMPLE_RATE))
+
+    def pass_through(self, played: Samples) -> Samples:
+        self._line.extend(played.tolist())
+        heard = [self._line.popleft() for _ in range(len(played))]
+        return (np.asarray(heard, dtype=np.float64) * self.gain).astype(np.int16)
+
+
+@dataclass
+class StreamSession:
+    engine: SessionEngine
+    listener: CommandListener
+    voice: Voice | None  # None: print only
+    guard: Guard | None = None
+    room: EchoPath | None = None  # simulate the coach's voice leaking into the microphone
+    on_entry: Callable[[Entry], None] = lambda entry: None
+    playback: Playback = field(default_factory=Playback)
+    entries: list[Entry] = field(default_factory=list)
+    summaries: list[SessionSummary] = field(default_factory=list)
+    conversation: list[Samples] = field(default_factory=list)  # what a listener in the room hears
+    now: float = 0.0
+    _line_number: int = 0
+
+    def start(self, command: Command) -> None:
+        self._dispatch(Heard(command), self.now)
+
+    def run(self, source: AudioSource, max_seconds: float | None = None) -> None:
+        """Until the input ends and the coach has finished its sentence (or `max_seconds`)."""
+        ended = False
+        while max_seconds is None or self.now < max_seconds:
+            chunk = None if ended else source.read()
+            if chunk is None:
+                ended = True
+                if not self.playback.busy:
+                    break
+                chunk = np.zeros(BLOCK, dtype=np.int16)
+            for start in range(0, len(chunk), BLOCK):
+                self._block(chunk[start : start + BLOCK])
+        self._tick_until(self.now)
+
+    # --- one block of stream time ---------------------------------------------------------------
+
+    def _block(self, heard: Samples) -> None:
+        start, count = self.now, len(heard)
+        rendered = self.playback.render(count)
+        for _, text in rendered.started:
+            self._note(Entry(start, "coach", text))
+        coach = rendered.audio
+        mic = heard
+        if self.room is not None:
+            mic = np.clip(heard.astype(np.int32) + self.room.pass_through(coach), -32768, 32767)
+            mic = mic.astype(np.int16)
+        self.conversation.append(
+            np.clip(heard.astype(np.int32) + coach, -32768, 32767).astype(np.int16)
+        )
+        if self.guard is not None:
+            self.guard.played(coach, start)
+            mic = self.guard.clean(mic, start)
+        self.now = start + count / SAMPLE_RATE
+        for decision in self.listener.feed(mic):
+            self._hear(decision)
+        if rendered.now_idle:
+            self._dispatch(SpeechFinished(), self.now)
+        self._tick_until(self.now)
+
+    def _hear(self, decision: Decision) -> None:
+        allowed = self.guard is None or self.guard.accepts(decision)
+        detail = {
+            "intent": decision.command.intent.value if decision.command and allowed else None,
+            "confidence": round(decision.confidence, 3),
+        }
+        if decision.command is not None and not allowed:
+            detail["ignored"] = "heard while the coach was speaking, and not the user"
+        self._note(Entry(self.now, "you", decision.text or "(not understood)", detail))
+        if decision.command is not None and allowed:
+            self._dispatch(Heard(decision.command), self.now)
+
+    def _tick_until(self, moment: float) -> None:
+        while (due := self.engine.next_deadline()) is not None and due <= moment:
+            self._dispatch(Tick(), due)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def _dispatch(self, event: Event, at: float) -> None:
+        for action in self.engine.handle(event, at):
+            self._act(action, at)
+
+    def _act(self, action: Action, at: float) -> None:
+        match action:
+            case Say(text, interrupt):
+                if interrupt:
+                    self.playback.interrupt()
+                self._line_number += 1
+                self.playback.enqueue(self._line_number, text, self._audio_for(text))
+            case StopSpeaking():
+                self.playback.interrupt()
+            case ChangeVoice(change):
+                if self.voice is not None:
+                    self.voice.change(change)
+            case StateChanged(state):
+                self._note(Entry(at, "state", state.value))
+            case SessionFinished(summary):
+                self.summaries.append(summary)
+
+    def _audio_for(self, text: str) -> Samples:
+        if self.voice is not None:
+            return self.voice.audio_for(text)
+        # Printing only: the line still takes the time it would take to say.
+        seconds = len(text.split()) / WORDS_PER_SECOND
+        return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16)
+
+    def _note(self, entry: Entry) -> None:
+        self.entries.append(entry)
+        self.on_entry(entry)
+
+    @property
+    def finished(self) -> bool:
+        return self.engine.state is SessionState.FINISHED

@@ -1,0 +1,113 @@
+"""The terminal: keeping stray library prints off it, and showing the session on it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.text import Text
+
+from ..core import wording
+from ..core.messages import Snapshot
+from .transcript import Entry
+
+
+@contextlib.contextmanager
+def protected_stdout() -> Iterator[TextIO]:
+    """A handle on the real terminal, while anything else printed to stdout (pyttsx3 announces
+    every file it saves) goes to /dev/null. Works at the file-descriptor level, so prints from C
+    libraries are caught too."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    previous = sys.stdout
+    try:
+        os.dup2(devnull, 1)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - closed below
+        yield terminal
+    finally:
+        sys.stdout.close()
+        sys.stdout = previous
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+        terminal.close()
+
+
+class PlainView:
+    """A log of lines: what was said, heard and done."""
+
+    def __init__(self, out: TextIO, as_json: bool = False) -> None:
+        self.out = out
+        self.as_json = as_json
+
+    def entry(self, entry: Entry) -> None:
+        if self.as_json:
+            import json
+
+            print(json.dumps(entry.as_json()), file=self.out, flush=True)
+        else:
+            print(entry.as_line(), file=self.out, flush=True)
+
+    def show(self, snapshot: Snapshot, speaking: bool) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PanelView:
+    """A panel readable from across the room: routine, step, instruction, pressure, a bar of
+    the time left, what was last heard, and whether the coach is listening or speaking."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.console = Console(file=out)
+        self.last_heard = "—"
+        self._live: object | None = None
+        from rich.live import Live
+
+        # Refreshed by our own loop (no refresh thread of rich's to leave behind).
+        self._live_view = Live(console=self.console, auto_refresh=False, transient=False)
+        self._live_view.start()
+
+    def entry(self, entry: Entry) -> None:
+        if entry.who == "you":
+            meaning = entry.detail.get("intent") or "not a command"
+            self.last_heard = f"“{entry.text}” → {meaning}"
+        if entry.who in ("coach", "you"):
+            self._live_view.console.print(entry.as_line())
+
+    def show(self, snapshot: Snapshot, speaking: bool) -> None:
+        self._live_view.update(self._render(snapshot, speaking), refresh=True)
+
+    def _render(self, snapshot: Snapshot, speaking: bool) -> Panel:
+        mode = "🔊 speaking" if speaking else "👂 listening"
+        if snapshot.routine_title is None:
+            body = Group(Text("Say “start” and a routine, e.g. “start glutes”.", style="bold"),
+                         Text(f"heard: {self.last_heard}"))
+            return Panel(body, title=f"voicecoach — {snapshot.state} — {mode}")
+        left = snapshot.step_seconds_left
+        total = snapshot.step_seconds_total or 1.0
+        bar = ProgressBar(total=total, completed=total - (left or 0.0), width=50)
+        side = f" — {snapshot.side} side" if snapshot.side else ""
+        timing = f"{wording.duration(left)} left" if left is not None else ""
+        body = Group(
+            Text(f"Step {snapshot.step_number} of {snapshot.step_count}: "
+                 f"{snapshot.step_title}{side}", style="bold"),
+            Text(snapshot.instruction or ""),
+            Text(f"pressure: {snapshot.pressure}   pace: x{snapshot.pace:.2f}   {timing}",
+                 style="cyan"),
+            bar,
+            Text(f"heard: {self.last_heard}"),
+        )
+        return Panel(body, title=f"{snapshot.routine_title} — {snapshot.state} — {mode}")
+
+    def close(self) -> None:
+        self._live_view.stop()

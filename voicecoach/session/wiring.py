@@ -1,0 +1,51 @@
+"""Builds the real graph for `demo` and `run` from the command line's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.engine import SessionEngine
+from ..hearing.backends import Backend, build_recognizer
+from ..hearing.listener import CommandListener
+from ..library import Library
+from ..rehearsal import rehearse
+from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceSettings
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    backend: Backend = Backend.AUTO
+    model: Path | None = None
+    mute: bool = False
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+
+
+def make_listener(library: Library, settings: SessionSettings,
+                  say: Callable[[str], None]) -> CommandListener:
+    recognizer = build_recognizer(settings.backend, library.grammar, settings.model, say=say)
+    return CommandListener(recognizer, library.grammar)
+
+
+def make_voice(settings: SessionSettings, say: Callable[[str], None]) -> TextToSpeech | None:
+    """pyttsx3, or None (print only) when muted or when no speech engine works, said once."""
+    if settings.mute:
+        return None
+    try:
+        return TextToSpeech(settings.voice)
+    except SpeechUnavailable as exc:
+        say(f"{exc}: the coach's lines are printed instead of spoken")
+        return None
+
+
+def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str | None) -> None:
+    """Synthesise ahead of time every line a plain run of the routine would say."""
+    if voice is None or routine is None or routine not in library.routines:
+        return
+    lines = [record["say"] for record in rehearse(library, routine).records if "say" in record]
+    voice.prefetch(lines)
+
+
+def make_engine(library: Library) -> SessionEngine:
+    return SessionEngine(library.routines)

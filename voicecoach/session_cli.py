@@ -1,0 +1,126 @@
+"""`voicecoach demo` and `voicecoach run`: arguments in, the wired session out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from .audio.synthetic import write_wav
+from .core.intents import Command, Intent
+from .hearing.backends import Backend
+from .library import Library
+from .session.demo import DEMO_SCRIPT, ScriptedUser
+from .session.stream import EchoPath, StreamSession
+from .session.terminal import PlainView, protected_stdout
+from .session.wiring import (
+    SessionSettings,
+    make_engine,
+    make_listener,
+    make_voice,
+    prefetch_routine,
+)
+from .speaking.tts import VoiceSettings
+
+DEMO_ROUTINE = "glutes"
+# The demo's room: the loudspeaker heard 12 dB down, 40 ms late, by the microphone.
+DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB = 0.04, -12.0
+
+
+def _note(message: str) -> None:
+    print(f"voicecoach: {message}", file=sys.stderr, flush=True)
+
+
+def settings_from(args: argparse.Namespace) -> SessionSettings:
+    return SessionSettings(
+        backend=Backend(args.backend),
+        model=Path(args.model).expanduser() if args.model else None,
+        mute=args.mute,
+        voice=VoiceSettings(voice=args.voice, words_per_minute=args.speech_rate,
+                            volume=args.volume),
+    )
+
+
+def demo(args: argparse.Namespace, library: Library) -> int:
+    settings = settings_from(args)
+    listener = make_listener(library, settings, say=_note)
+    voice = make_voice(settings, say=_note)
+    with protected_stdout() as terminal:
+        prefetch_routine(voice, library, DEMO_ROUTINE)
+        view = PlainView(terminal, as_json=args.json)
+        session = StreamSession(
+            make_engine(library), listener, voice,
+            guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
+            on_entry=view.entry,
+        )
+        try:
+            session.run(ScriptedUser(DEMO_SCRIPT))
+        finally:
+            if voice is not None:
+                voice.close()
+        _finish(session, terminal, args)
+    return 0
+
+
+def _finish(session: StreamSession, terminal: TextIO, args: argparse.Namespace) -> None:
+    for summary in session.summaries:
+        print(f"-- session: {summary.routine}, {summary.reason}, {summary.steps_completed} of "
+              f"{summary.steps_total} steps, {summary.elapsed_seconds:.0f} s of stream time, "
+              f"{summary.pain_reports} pain report(s)", file=terminal)
+    conversation = (np.concatenate(session.conversation) if session.conversation
+                    else np.zeros(0, dtype=np.int16))
+    if args.save:
+        write_wav(Path(args.save), conversation)
+        print(f"-- the whole conversation is in {args.save}", file=terminal)
+    if not args.no_play:
+        _play(conversation, terminal)
+
+
+def _play(conversation: np.ndarray, terminal: TextIO) -> None:
+    from .speaking.output import play_blocking
+
+    played = play_blocking(conversation)
+    if played is not None:
+        print(f"-- not played: {played}", file=terminal)
+
+
+def _guard():  # type: ignore[no-untyped-def]
+    from .hearing.echo_guard import EchoGuard
+
+    return EchoGuard()
+
+
+def run(args: argparse.Namespace, library: Library) -> int:
+    if args.input:
+        return run_with_input(args, library)
+    from .session.live_cli import run_live
+
+    return run_live(args, library)
+
+
+def run_with_input(args: argparse.Namespace, library: Library) -> int:
+    settings = settings_from(args)
+    listener = make_listener(library, settings, say=_note)
+    voice = make_voice(settings, say=_note)
+    from .audio.wav_file import WavFileSource
+
+    source = WavFileSource(Path(args.input), chunk_seconds=0.05)
+    with protected_stdout() as terminal, source:
+        routine = library.find(args.routine) if args.routine else None
+        prefetch_routine(voice, library, routine.name if routine else None)
+        view = PlainView(terminal, as_json=args.json)
+        session = StreamSession(make_engine(library), listener, voice, guard=None,
+                                on_entry=view.entry)
+        if routine is not None:
+            session.start(Command(Intent.START, {"routine": routine.name}, f"start {routine.name}"))
+        try:
+            session.run(source)
+        finally:
+            if voice is not None:
+                voice.close()
+        args.no_play = True
+        _finish(session, terminal, args)
+    return 0

@@ -1,0 +1,99 @@
+"""The loudspeaker, through sounddevice: whole recordings (the demo) and the live line queue,
+written in short blocks by one thread so that an interruption is heard within ~50 ms."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..audio.source import SAMPLE_RATE, AudioError, Samples
+from .playback import Playback, Rendered
+
+BLOCK_SECONDS = 0.02
+
+
+def _output_device(sd: Any, device: int | str | None) -> dict[str, Any]:
+    try:
+        info: dict[str, Any] = sd.query_devices(device, "output")
+    except (ValueError, sd.PortAudioError) as exc:
+        raise AudioError(f"no output device ({exc}); connect a speaker or use --mute") from exc
+    return info
+
+
+def play_blocking(audio: Samples, device: int | str | None = None) -> str | None:
+    """Play to the end; returns why it could not be played, or None when it was."""
+    try:
+        import sounddevice as sd
+
+        _output_device(sd, device)
+        sd.play(audio, SAMPLE_RATE, device=device, blocking=True)
+    except (OSError, AudioError) as exc:
+        return str(exc)
+    except Exception as exc:  # PortAudio's errors: say them, lose nothing
+        return f"the output device failed: {exc}"
+    return None
+
+
+class SpeakerOutput:
+    """Renders the line queue to the sound card, block by block, from its own thread.
+
+    `on_block(rendered, start_s)` is told what was played and when it becomes audible (for the
+    echo guard and for noticing that speech has finished)."""
+
+    def __init__(
+        self,
+        playback: Playback,
+        on_block: Callable[[Rendered], None],
+        device: int | str | None = None,
+        sounddevice: Any = None,
+    ) -> None:
+        if sounddevice is None:
+            import sounddevice
+        sd = sounddevice
+        info = _output_device(sd, device)
+        self.rate = int(info["default_samplerate"])
+        self._playback = playback
+        self._on_block = on_block
+        self._stop = threading.Event()
+        self._resampler = None
+        if self.rate != SAMPLE_RATE:
+            import soxr
+
+            self._resampler = soxr.ResampleStream(SAMPLE_RATE, self.rate, 1, dtype="int16")
+        try:
+            self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="int16",
+                                           device=device, latency="low")
+            self._stream.start()
+        except Exception as exc:  # PortAudio refuses in many ways
+            raise AudioError(f"cannot open the output device: {exc}") from exc
+        self.failure: str | None = None
+        self._thread = threading.Thread(target=self._write, name="speaker", daemon=True)
+        self._thread.start()
+
+    def _write(self) -> None:
+        block = round(SAMPLE_RATE * BLOCK_SECONDS)
+        while not self._stop.is_set():
+            rendered = self._playback.render(block)
+            audio = rendered.audio
+            if self._resampler is not None:
+                audio = self._resampler.resample_chunk(audio)
+            try:
+                self._stream.write(np.ascontiguousarray(audio.reshape(-1, 1)))
+            except Exception as exc:  # the device went away
+                self.failure = f"the output device failed: {exc}"
+                self._playback.interrupt()
+                self._on_block(rendered)
+                return
+            self._on_block(rendered)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        try:
+            self._stream.stop()
+            self._stream.close()
+        except Exception:  # closing a device that may be gone
+            pass

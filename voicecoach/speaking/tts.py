@@ -1,0 +1,184 @@
+"""pyttsx3, owned by one thread, writing each line to a WAV file that we play ourselves.
+
+pyttsx3 on Linux plays through `aplay` and cannot be interrupted, and `runAndWait` misbehaves
+when called from several threads: so one worker thread owns the engine, synthesises to files,
+and everything else asks it through a queue. Lines are cached on disk by (text, voice, rate,
+volume), and upcoming lines can be synthesised ahead of time at low priority, so an answer to a
+command starts within a fraction of a second even on a Raspberry Pi.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import queue
+import shutil
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_cache_path
+
+from ..audio.source import AudioError, Samples
+from ..audio.wav_file import read_all
+
+SYNTHESIS_TIMEOUT_S = 20.0
+URGENT, AHEAD = 0, 1  # queue priorities: a line needed now, a line synthesised ahead of time
+
+
+class SpeechUnavailable(AudioError):
+    """No text-to-speech engine: the session goes on in print."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str | None = None  # a pyttsx3 voice id or name fragment (None: the engine default)
+    words_per_minute: int = 150  # calm and clear for someone lying on the floor
+    volume: float = 1.0  # 0..1
+
+    def changed(self, change: str) -> VoiceSettings:
+        """"slower", "faster", "louder" or "quieter", one notch, within sane bounds."""
+        rate, volume = self.words_per_minute, self.volume
+        if change == "slower":
+            rate = max(90, rate - 20)
+        elif change == "faster":
+            rate = min(240, rate + 20)
+        elif change == "louder":
+            volume = min(1.0, round(volume + 0.2, 2))
+        elif change == "quieter":
+            volume = max(0.2, round(volume - 0.2, 2))
+        return replace(self, words_per_minute=rate, volume=volume)
+
+
+def _wait_for_whole_wav(path: Path, text: str) -> None:
+    """pyttsx3's espeak driver returns from runAndWait before a long line is written (measured:
+    a 560-character line appeared after it returned), so wait until the WAV is whole."""
+    deadline = time.monotonic() + SYNTHESIS_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            with wave.open(str(path), "rb") as wav:
+                expected = 44 + wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
+            if wav.getnframes() > 0 and path.stat().st_size >= expected:
+                return
+        except (FileNotFoundError, EOFError, wave.Error):
+            pass
+        time.sleep(0.01)  # this is the speech thread's own time; nothing else waits here
+    raise SpeechUnavailable(f"the engine wrote no audio for {text[:40]!r}")
+
+
+def default_cache_dir() -> Path:
+    return user_cache_path("voicecoach", appauthor=False) / "speech"
+
+
+class TextToSpeech:
+    def __init__(self, settings: VoiceSettings = VoiceSettings(),
+                 cache_dir: Path | None = None) -> None:
+        self.settings = settings
+        self.cache_dir = cache_dir or default_cache_dir()
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.synthesized = 0  # lines made by the engine (not found in the cache)
+        self._requests: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._ready = threading.Event()
+        self._failure: str | None = None
+        self._thread = threading.Thread(target=self._run, name="tts", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=SYNTHESIS_TIMEOUT_S)
+        if self._failure:
+            self.close()
+            raise SpeechUnavailable(self._failure)
+
+    # --- asking ---------------------------------------------------------------------------------
+
+    def audio_for(self, text: str, settings: VoiceSettings | None = None) -> Samples:
+        """The line as 16 kHz mono audio, from the cache or made now (blocking)."""
+        settings = settings or self.settings
+        path = self._path(text, settings)
+        if path.exists():
+            return read_all(path)
+        future: Future[Path] = Future()
+        self._requests.put((URGENT, next(self._order), (text, settings, future)))
+        try:
+            return read_all(future.result(timeout=SYNTHESIS_TIMEOUT_S))
+        except TimeoutError as exc:
+            raise SpeechUnavailable("the speech engine stopped answering") from exc
+
+    def change(self, change: str) -> None:
+        """Speak slower, faster, louder or quieter from the next line on."""
+        self.settings = self.settings.changed(change)
+
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Synthesise these lines in the background, after anything urgent."""
+        for text in dict.fromkeys(texts):
+            if not self._path(text, self.settings).exists():
+                self._requests.put((AHEAD, next(self._order), (text, self.settings, None)))
+
+    def close(self) -> None:
+        self._requests.put((-1, next(self._order), None))
+        self._thread.join(timeout=SYNTHESIS_TIMEOUT_S)
+
+    # --- the worker thread, the only one to touch pyttsx3 ---------------------------------------
+
+    def _run(self) -> None:
+        try:
+            import pyttsx3
+
+            engine = pyttsx3.init()
+            self._voices = {v.id: v.name for v in engine.getProperty("voices") or []}
+        except Exception as exc:  # any engine failure means "no speech here"
+            self._failure = f"no text-to-speech engine ({exc}); install espeak-ng"
+            self._ready.set()
+            return
+        self._ready.set()
+        while True:
+            _, _, request = self._requests.get()
+            if request is None:
+                break
+            text, settings, future = request
+            try:
+                path = self._synthesize(engine, text, settings)
+            except Exception as exc:  # told to whoever waits for this line
+                if future is not None:
+                    future.set_exception(SpeechUnavailable(f"speech synthesis failed: {exc}"))
+                continue
+            if future is not None:
+                future.set_result(path)
+        with contextlib.suppress(Exception):  # shutting down anyway
+            engine.stop()
+
+    def _synthesize(self, engine: Any, text: str, settings: VoiceSettings) -> Path:
+        path = self._path(text, settings)
+        if path.exists():
+            return path
+        engine.setProperty("rate", settings.words_per_minute)
+        engine.setProperty("volume", settings.volume)
+        voice = self._voice_id(settings.voice)
+        if voice:
+            engine.setProperty("voice", voice)
+        with tempfile.TemporaryDirectory(dir=self.cache_dir) as folder:
+            partial = Path(folder) / "line.wav"
+            engine.save_to_file(text, str(partial))
+            engine.runAndWait()
+            _wait_for_whole_wav(partial, text)
+            shutil.move(str(partial), path)  # whole files only: the cache is never half-written
+        self.synthesized += 1
+        return path
+
+    def _voice_id(self, wanted: str | None) -> str | None:
+        if not wanted:
+            return None
+        for voice_id, name in self._voices.items():
+            if wanted in (voice_id, name) or wanted.lower() in str(name).lower():
+                return voice_id
+        return None
+
+    def _path(self, text: str, settings: VoiceSettings) -> Path:
+        key = f"pyttsx3|{settings.voice}|{settings.words_per_minute}|{settings.volume}|{text}"
+        return self.cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.wav"
