@@ -157,11 +157,14 @@ class TextToSpeech:
         path = self._path(text, settings)
         if path.exists():
             return path
-        engine.setProperty("rate", settings.words_per_minute)
-        engine.setProperty("volume", settings.volume)
         voice = self._voice_id(settings.voice)
-        if voice:
-            engine.setProperty("voice", voice)
+        # pyttsx3 2.99's espeak driver drops every other property change (measured: rates
+        # 150, 130, 250, 110 came out as 150, 130, 130, 110); set each twice and all apply.
+        for _ in range(2):
+            engine.setProperty("rate", settings.words_per_minute)
+            engine.setProperty("volume", settings.volume)
+            if voice:
+                engine.setProperty("voice", voice)
         with tempfile.TemporaryDirectory(dir=self.cache_dir) as folder:
             partial = Path(folder) / "line.wav"
             engine.save_to_file(text, str(partial))

@@ -1,0 +1,117 @@
+"""Speaking: pyttsx3 to WAV in one thread, the disk cache, and playback that stops at once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.session.terminal import protected_stdout
+from voicecoach.speaking.playback import Playback
+from voicecoach.speaking.tts import TextToSpeech, VoiceSettings
+
+
+@pytest.fixture
+def tts(tmp_path: Path):  # type: ignore[no-untyped-def]
+    voice = TextToSpeech(cache_dir=tmp_path / "cache")
+    yield voice
+    voice.close()
+
+
+def test_a_line_becomes_16khz_audio_of_plausible_length(tts: TextToSpeech):
+    audio = tts.audio_for("Press a little deeper now, as the muscle relaxes.")
+    assert audio.dtype == np.int16
+    assert 1.5 < len(audio) / 16_000 < 6.0
+    assert np.abs(audio).max() > 1000
+
+
+def test_long_lines_are_whole_although_pyttsx3_returns_before_writing_them(tts: TextToSpeech):
+    line = "Work slowly and breathe out as you press. " * 12  # ~500 characters
+    audio = tts.audio_for(line)
+    assert len(audio) / 16_000 > 20
+
+
+def test_the_cache_answers_repeated_lines_without_synthesising(tts: TextToSpeech):
+    first = tts.audio_for("Rest for 20 seconds.")
+    made = tts.synthesized
+    again = tts.audio_for("Rest for 20 seconds.")
+    assert tts.synthesized == made and np.array_equal(first, again)
+
+
+def test_prefetched_lines_are_ready_before_they_are_needed(tts: TextToSpeech):
+    tts.prefetch(["Switch to your right side.", "Ten seconds left."])
+    tts.audio_for("Something urgent comes first.")  # the queue serves urgent lines first...
+    tts.close()  # ...and finishes the prefetched ones before it stops
+    cached = TextToSpeech(cache_dir=tts.cache_dir)
+    try:
+        cached.audio_for("Switch to your right side.")
+        cached.audio_for("Ten seconds left.")
+        assert cached.synthesized == 0
+    finally:
+        cached.close()
+
+
+def test_speak_slower_makes_longer_audio_and_is_cached_apart(tts: TextToSpeech):
+    normal = tts.audio_for("Use medium pressure.")
+    tts.change("slower")
+    slower = tts.audio_for("Use medium pressure.")
+    assert tts.settings.words_per_minute == 130
+    assert len(slower) > len(normal) * 1.05
+
+
+def test_voice_settings_stay_within_bounds():
+    settings = VoiceSettings()
+    for _ in range(20):
+        settings = settings.changed("quieter").changed("faster")
+    assert settings.volume == 0.2 and settings.words_per_minute == 240
+
+
+def test_pyttsx3_prints_do_not_reach_the_terminal(tmp_path: Path):
+    script = (
+        "from pathlib import Path\n"
+        "from voicecoach.session.terminal import protected_stdout\n"
+        "from voicecoach.speaking.tts import TextToSpeech\n"
+        "with protected_stdout() as terminal:\n"
+        f"    tts = TextToSpeech(cache_dir=Path({str(tmp_path)!r}))\n"
+        "    tts.audio_for('Hello there.')\n"
+        "    tts.close()\n"
+        "    print('only this', file=terminal)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout == "only this\n"
+
+
+def test_protected_stdout_restores_the_terminal(capfd: pytest.CaptureFixture[str]):
+    with protected_stdout() as terminal:
+        print("hidden")
+        print("shown", file=terminal)
+    print("after")
+    out = capfd.readouterr().out
+    assert "hidden" not in out and "shown" in out and "after" in out
+
+
+def test_interrupting_playback_drops_every_queued_line_at_once():
+    playback = Playback()
+    playback.enqueue(1, "first", np.ones(16_000, dtype=np.int16))
+    playback.enqueue(2, "second", np.ones(16_000, dtype=np.int16))
+    started = playback.render(800)
+    assert started.started == [(1, "first")] and playback.busy
+    assert playback.interrupt() == [1, 2]
+    after = playback.render(800)
+    assert not after.audio.any() and not playback.busy
+
+
+def test_playback_reports_lines_starting_finishing_and_going_idle():
+    playback = Playback()
+    playback.enqueue(1, "short", np.ones(500, dtype=np.int16))
+    playback.enqueue(2, "next", np.ones(500, dtype=np.int16))
+    block = playback.render(800)
+    assert block.started == [(1, "short"), (2, "next")] and block.finished == [1]
+    assert not block.now_idle
+    block = playback.render(800)
+    assert block.finished == [2] and block.now_idle
+    assert block.audio[:200].all() and not block.audio[200:].any()
