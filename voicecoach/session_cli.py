@@ -57,7 +57,7 @@ def demo(args: argparse.Namespace, library: Library) -> int:
             on_entry=view.entry,
         )
         try:
-            session.run(ScriptedUser(DEMO_SCRIPT))
+            session.run(ScriptedUser(DEMO_SCRIPT, coach_speaking=lambda: session.playback.busy))
         finally:
             if voice is not None:
                 voice.close()

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
+from ..core.intents import Intent
 from .pronunciations import pronounce
 from .recognizer import REJECTED, Hypothesis
 
@@ -35,6 +36,10 @@ GARBAGE_PREFIX = "gb_"
 # Speech Commands recordings, -12 kept synthetic commands at 57% (58% without it), cut other
 # sentences taken for commands from 60% to 6%, and recorded non-commands from 45% to 32%.
 DEFAULT_MIN_LIKELIHOOD_RATIO = -12.0
+# The commands that protect the user get a more lenient threshold: a stray "pause" costs a
+# "resume", a missed "stop" or "that hurts" costs far more. (espeak's "pause" scored -12.3.)
+URGENT_INTENTS = frozenset({Intent.PAUSE, Intent.STOP, Intent.PAIN})
+URGENT_MIN_LIKELIHOOD_RATIO = -16.0
 PARTIAL_EVERY_FRAMES = 3  # ask for a partial result every ~90 ms of speech
 
 
@@ -81,6 +86,9 @@ class PocketSphinxRecognizer:
         accepts anything (the benchmark's baseline)."""
         ps = _pocketsphinx()
         self._min_ratio = min_likelihood_ratio
+        self._urgent = {
+            sentence for intent in URGENT_INTENTS for sentence in grammar.sentences_for(intent)
+        }
         # dither: digital silence (a muted mic, synthetic audio) otherwise derails features.
         # compallsen: score all senones, so grammar and phone-loop scores are comparable.
         self._decoder = ps.Decoder(lm=None, loglevel="FATAL", dither=True, compallsen=True)
@@ -160,8 +168,11 @@ class PocketSphinxRecognizer:
         confidence = 1.0
         if text and self._min_ratio is not None:
             ratio = self._likelihood_ratio(hyp)
+            threshold = self._min_ratio
+            if text in self._urgent:
+                threshold = min(threshold, URGENT_MIN_LIKELIHOOD_RATIO)
             # 0.5 at the threshold, towards 1 above it and 0 below.
-            confidence = 1.0 / (1.0 + math.exp(-(ratio - self._min_ratio) / 2.0))
+            confidence = 1.0 / (1.0 + math.exp(-(ratio - threshold) / 2.0))
         return [self._hypothesis(text, final=True, speech_end_s=speech_end_s,
                                  confidence=confidence)]
 

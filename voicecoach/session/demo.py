@@ -3,7 +3,7 @@ pipeline (recogniser -> engine -> speech) on stream time, with no microphone."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,51 +17,61 @@ USER_VOICE = Voice("en-us+f2", 140)  # the coach speaks through pyttsx3's defaul
 
 @dataclass(frozen=True)
 class Line:
-    after_s: float  # seconds after the previous line ended (or the start)
+    after_s: float  # seconds of waiting before saying it
     text: str
+    over_the_coach: bool = False  # False: wait until the coach has been quiet for after_s
 
 
-# "pause" comes while the coach is still reading the introduction: a barge-in.
+# "pause" comes while the coach is still reading the introduction: a barge-in. Everything else
+# waits politely for the coach to finish, as a person would.
 DEMO_SCRIPT: tuple[Line, ...] = (
     Line(0.5, "start glutes"),
-    Line(5.0, "pause"),
-    Line(3.0, "repeat"),
-    Line(6.0, "resume"),
-    Line(20.0, "slower"),
-    Line(8.0, "next"),
-    Line(12.0, "that hurts"),
-    Line(8.0, "stop"),
+    Line(6.0, "pause", over_the_coach=True),
+    Line(1.5, "repeat"),
+    Line(1.5, "resume"),
+    Line(4.0, "slower"),
+    Line(3.0, "next"),
+    Line(6.0, "that hurts"),
+    Line(3.0, "stop"),
 )
 
 
 class ScriptedUser:
-    """An audio source: a quiet room, and the scripted lines spoken at their moments."""
+    """An audio source: a quiet room, and the scripted lines spoken when their moment comes.
 
-    def __init__(self, script: Sequence[Line], voice: Voice = USER_VOICE, tail_s: float = 4.0,
-                 seed: int = 0) -> None:
+    `coach_speaking()` tells whether the coach is talking at the current block, so the user can
+    wait for a pause in the coach's speech like a person would."""
+
+    def __init__(self, script: Sequence[Line], coach_speaking: Callable[[], bool],
+                 voice: Voice = USER_VOICE, tail_s: float = 3.0, seed: int = 0) -> None:
         self._rng = np.random.default_rng(seed)
-        track: list[Samples] = []
-        self.spoken_at: list[tuple[float, str]] = []
-        position = 0
-        for line in script:
-            gap = round(line.after_s * SAMPLE_RATE)
-            track.append(np.zeros(gap, dtype=np.int16))
-            position += gap
-            speech = synthesize(line.text, voice)
-            self.spoken_at.append((position / SAMPLE_RATE, line.text))
-            track.append(speech)
-            position += len(speech)
-        track.append(np.zeros(round(tail_s * SAMPLE_RATE), dtype=np.int16))
-        self._track = np.concatenate(track)
-        self._position = 0
+        self._script = list(script)
+        self._speech = [synthesize(line.text, voice) for line in self._script]
+        self._coach_speaking = coach_speaking
+        self._waited = 0  # samples waited for the next line
+        self._current: Samples | None = None
+        self._tail = round(tail_s * SAMPLE_RATE)
 
     def read(self, timeout: float | None = None) -> Samples | None:
-        if self._position >= len(self._track):
-            return None
-        chunk = self._track[self._position : self._position + BLOCK].astype(np.float64)
-        self._position += BLOCK
-        chunk += self._rng.normal(0.0, NOISE_FLOOR_RMS, len(chunk))  # no mic is silent
-        return np.clip(chunk, -32768, 32767).astype(np.int16)
+        block = np.zeros(BLOCK, dtype=np.float64)
+        if self._current is None and self._script:
+            line = self._script[0]
+            quiet = line.over_the_coach or not self._coach_speaking()
+            self._waited = self._waited + BLOCK if quiet else 0
+            if self._waited >= line.after_s * SAMPLE_RATE:
+                self._script.pop(0)
+                self._current = self._speech.pop(0)
+                self._waited = 0
+        if self._current is not None:
+            part = self._current[:BLOCK]
+            block[: len(part)] += part
+            self._current = self._current[BLOCK:] if len(self._current) > BLOCK else None
+        elif not self._script:
+            if self._tail <= 0:
+                return None
+            self._tail -= BLOCK
+        block += self._rng.normal(0.0, NOISE_FLOOR_RMS, BLOCK)  # no microphone is silent
+        return np.clip(block, -32768, 32767).astype(np.int16)
 
     def close(self) -> None:
         pass
