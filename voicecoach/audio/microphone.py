@@ -168,7 +168,7 @@ class MicrophoneSource:
         try:
             self._stream.stop()
             self._stream.close()
-        except Exception:
+        except Exception:  # a vanished device may refuse to close; we are done with it
             pass
         self._chunks.put(None) if not self._chunks.full() else None
         self._decoder.join(timeout=self._stall_seconds + 1)
