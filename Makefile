@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/voicecoach rehearse glutes --commands examples/demo-commands.txt
+	$(BIN)/voicecoach demo --save demo-conversation.wav
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
