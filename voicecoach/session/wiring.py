@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.engine import SessionEngine
+from ..core.engine import (
+    IDLE_PAIN_ADVICE,
+    PAIN_ADVICE,
+    RUNNING_HELP,
+    START_HINT,
+    SessionEngine,
+)
 from ..hearing.backends import Backend, build_recognizer
 from ..hearing.listener import CommandListener
 from ..library import Library
@@ -39,11 +45,25 @@ def make_voice(settings: SessionSettings, say: Callable[[str], None]) -> TextToS
         return None
 
 
+# Answers to the commands a user gives most, ready before they are needed.
+COMMON_LINES = (
+    "Paused. Say resume when you're ready.",
+    PAIN_ADVICE,
+    IDLE_PAIN_ADVICE,
+    START_HINT,
+    RUNNING_HELP,
+    "We're not paused.",
+)
+
+
 def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str | None) -> None:
-    """Synthesise ahead of time every line a plain run of the routine would say."""
-    if voice is None or routine is None or routine not in library.routines:
+    """Synthesise ahead of time the common answers and every line a plain run of the routine
+    would say, so that the coach answers within a fraction of a second."""
+    if voice is None:
         return
-    lines = [record["say"] for record in rehearse(library, routine).records if "say" in record]
+    lines = list(COMMON_LINES)
+    if routine is not None and routine in library.routines:
+        lines += [r["say"] for r in rehearse(library, routine).records if "say" in r]
     voice.prefetch(lines)
 
 
