@@ -28,7 +28,6 @@ from voicecoach.session.transcript import Entry
 from voicecoach.session.wiring import SessionSettings, make_engine, make_voice
 from voicecoach.speaking.output import SpeakerOutput
 from voicecoach.speaking.playback import Playback
-from voicecoach.speaking.tts import TextToSpeech
 
 from .audio_helpers import needs_espeak
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .session.wiring import (
     prefetch_routine,
 )
 from .speaking.tts import VoiceSettings
+
+if TYPE_CHECKING:
+    from .hearing.echo_guard import EchoGuard
 
 DEMO_ROUTINE = "glutes"
 # The demo's room: the loudspeaker heard 12 dB down, 40 ms late, by the microphone.
@@ -87,7 +90,7 @@ def _play(conversation: np.ndarray, terminal: TextIO) -> None:
         print(f"-- not played: {played}", file=terminal)
 
 
-def _guard():  # type: ignore[no-untyped-def]
+def _guard() -> EchoGuard:
     from .hearing.echo_guard import EchoGuard
 
     return EchoGuard()

@@ -23,6 +23,12 @@ def _output_device(sd: Any, device: int | str | None) -> dict[str, Any]:
     return info
 
 
+def _real_sounddevice() -> Any:
+    import sounddevice
+
+    return sounddevice
+
+
 def play_blocking(audio: Samples, device: int | str | None = None) -> str | None:
     """Play to the end; returns why it could not be played, or None when it was."""
     try:
@@ -50,9 +56,7 @@ class SpeakerOutput:
         device: int | str | None = None,
         sounddevice: Any = None,
     ) -> None:
-        if sounddevice is None:
-            import sounddevice
-        sd = sounddevice
+        sd = sounddevice if sounddevice is not None else _real_sounddevice()
         info = _output_device(sd, device)
         self.rate = int(info["default_samplerate"])
         self._playback = playback

@@ -179,7 +179,7 @@ class TextToSpeech:
             return None
         for voice_id, name in self._voices.items():
             if wanted in (voice_id, name) or wanted.lower() in str(name).lower():
-                return voice_id
+                return str(voice_id)
         return None
 
     def _path(self, text: str, settings: VoiceSettings) -> Path:
