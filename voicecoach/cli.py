@@ -169,6 +169,25 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     return run(args, _library(args))
 
 
+def cmd_bench(args: argparse.Namespace, out: Console) -> int:
+    from .bench.runner import Bench, table
+    from .hearing.backends import Backend
+
+    from .session.terminal import protected_stdout
+
+    with protected_stdout() as terminal:  # pyttsx3 announces every file it writes
+        console = Console(file=terminal)
+        bench = Bench(_library(args), Path(args.model).expanduser() if args.model else None,
+                      Path(args.speech) if args.speech else None,
+                      Path(args.noise) if args.noise else None, args.quick, console)
+        report = bench.run(Backend(args.backend))
+        console.print(table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"figures written to {args.json}")
+    return 0
+
+
 def cmd_devices(args: argparse.Namespace, out: Console) -> int:
     from .hearing_cli import devices
 
@@ -277,6 +296,17 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--save", metavar="FILE.wav", help="with --input: write the conversation")
     routines_option(run_cmd)
     run_cmd.set_defaults(run=cmd_run)
+
+    bench = add("bench", "measure accuracy, rejection, latency, CPU, memory, self-hearing")
+    recogniser_options(bench)
+    bench.add_argument("--quick", action="store_true", help="a small run (under a minute)")
+    bench.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    bench.add_argument("--speech", metavar="DIR",
+                       help="recorded speech: a folder with labels.csv (path,transcript)")
+    bench.add_argument("--noise", metavar="DIR",
+                       help="background noise WAVs (default: generated white and pink noise)")
+    routines_option(bench)
+    bench.set_defaults(run=cmd_bench)
 
     devices = add("devices", "list audio input and output devices")
     devices.add_argument("--json", action="store_true", help="machine-readable output")

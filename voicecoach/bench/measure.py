@@ -1,0 +1,238 @@
+"""Each measurement of the benchmark, one function apiece, on the real pipeline parts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio.source import SAMPLE_RATE, Samples
+from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
+from ..audio.wav_file import read_all
+from ..core.grammar import CommandGrammar
+from ..evaluation import Clip, Figures, evaluate, hear
+from ..hearing.listener import CommandListener
+from ..hearing.room import simulate_room
+
+Tick = Callable[[], None]
+COACH_VOICE_NOTE = "pyttsx3's default voice"
+USER_VOICES = (Voice("en-us+f2", 140), Voice("en-us", 160))
+SNRS_DB = (20, 10, 5, 0)
+BARGE_IN_DB = (6, 0, -6)
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    accuracy: float | None
+    false_accept: float | None
+    latency_median_s: float | None
+    latency_p95_s: float | None
+    rtf: float | None
+
+
+def accuracy(listener: CommandListener, clips: Sequence[Clip], tick: Tick) -> Accuracy:
+    started = time.process_time()
+    figures: Figures = evaluate(listener, clips, progress=tick)
+    seconds = sum(len(clip.audio) for clip in clips) / SAMPLE_RATE
+    cpu = time.process_time() - started
+    return Accuracy(figures.accuracy, figures.false_accept_rate, figures.latency(0.5),
+                    figures.latency(0.95), cpu / seconds if seconds else None)
+
+
+# --- noise ------------------------------------------------------------------------------------
+
+
+def noise_beds(folder: Path | None, seconds: float = 30.0, seed: int = 0) -> list[Samples]:
+    """Background noise: the WAV files of `folder` (any depth), or generated white and pink
+    noise when there is none."""
+    if folder is not None:
+        beds = [read_all(path) for path in sorted(folder.rglob("*.wav"))]
+        beds = [bed[: round(seconds * SAMPLE_RATE)] for bed in beds if len(bed)]
+        if beds:
+            return beds
+    rng = np.random.default_rng(seed)
+    count = round(seconds * SAMPLE_RATE)
+    white = rng.normal(0.0, 3000.0, count)
+    spectrum = np.fft.rfft(rng.normal(0.0, 1.0, count))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))  # 1/f power: pink
+    pink = np.fft.irfft(spectrum, count)
+    pink *= 3000.0 / (np.std(pink) or 1.0)
+    return [white.astype(np.int16), pink.astype(np.int16)]
+
+
+def with_noise(clip: Clip, bed: Samples, snr_db: float, offset: int) -> Clip:
+    """The clip with noise under it, the speech (not the silence around it) `snr_db` louder."""
+    audio = clip.audio.astype(np.float64)
+    loud = np.abs(audio) > 4 * NOISE_FLOOR_RMS
+    speech_power = float(np.mean(audio[loud] ** 2)) if loud.any() else 1.0
+    start = offset % max(1, len(bed) - len(audio)) if len(bed) > len(audio) else 0
+    noise = np.resize(bed, len(bed) + len(audio))[start : start + len(audio)].astype(np.float64)
+    noise *= np.sqrt(speech_power / ((np.mean(noise**2) or 1.0) * 10 ** (snr_db / 10)))
+    mixed = np.clip(audio + noise, -32768, 32767).astype(np.int16)
+    return Clip(f"{clip.label} @{snr_db} dB", mixed, clip.expected, clip.speech_end_s,
+                clip.source)
+
+
+# --- hearing the coach ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomCase:
+    echo_gain_db: float
+    delay_s: float
+
+
+def room_cases(count: int, seed: int = 0) -> list[RoomCase]:
+    """Realistic loudspeaker-to-microphone paths: -10 to 0 dB, 20 to 150 ms."""
+    rng = np.random.default_rng(seed)
+    return [RoomCase(float(rng.uniform(-10, 0)), float(rng.uniform(0.02, 0.15)))
+            for _ in range(count)]
+
+
+def _through_room(listener: CommandListener, guard: object | None, played: Samples,
+                  mic: Samples) -> list[object]:
+    """Feed a microphone signal through the guard (if any) and the listener, block by block,
+    with `played` as the loudspeaker's audio on the same timeline; the decisions it keeps."""
+    listener.restart()
+    if guard is not None:
+        guard.reset()  # type: ignore[attr-defined]
+    block = SAMPLE_RATE // 20
+    played = np.concatenate([played, np.zeros(max(0, len(mic) - len(played)), np.int16)])
+    kept = []
+    for start in range(0, len(mic), block):
+        chunk, at = mic[start : start + block], start / SAMPLE_RATE
+        if guard is not None:
+            guard.played(played[start : start + block], at)  # type: ignore[attr-defined]
+            chunk = guard.clean(chunk, at)  # type: ignore[attr-defined]
+        for decision in listener.feed(chunk):
+            if decision.command and (guard is None or guard.accepts(decision)):  # type: ignore[attr-defined]
+                kept.append(decision)
+    for decision in listener.finish():
+        if decision.command and (guard is None or guard.accepts(decision)):  # type: ignore[attr-defined]
+            kept.append(decision)
+    return kept
+
+
+def self_hearing(listener: CommandListener, guard: object | None, lines: Sequence[Samples],
+                 tick: Tick) -> int:
+    """How many of the coach's own lines, heard back through a room, set off a command."""
+    triggers = 0
+    for index, (line, case) in enumerate(zip(lines, room_cases(len(lines)), strict=True)):
+        mic = simulate_room(line, None, case.echo_gain_db, case.delay_s, seed=index)
+        triggers += bool(_through_room(listener, guard, line, mic))
+        tick()
+    return triggers
+
+
+def barge_in(listener: CommandListener, guard: object | None, coach_lines: Sequence[Samples],
+             grammar: CommandGrammar, tick: Tick) -> float:
+    """Share of "pause" and "stop", said over the coach at 6, 0 and -6 dB, that are obeyed."""
+    obeyed = total = 0
+    cases = room_cases(len(coach_lines) * 4, seed=1)
+    for index, line in enumerate(coach_lines):
+        for word_index, (word, voice) in enumerate(
+            ((w, v) for w in ("pause", "stop") for v in USER_VOICES[:1])
+        ):
+            said = synthesize(word, voice)
+            case = cases[index * 2 + word_index]
+            user = np.zeros(len(line) + SAMPLE_RATE, dtype=np.int16)
+            at = min(len(line) // 2, max(0, len(line) - len(said)))
+            user[at : at + len(said)] = said
+            echo_level = _level(line) + case.echo_gain_db
+            for relative_db in BARGE_IN_DB:
+                gain = echo_level + relative_db - _level(said)
+                mic = simulate_room(line, user, case.echo_gain_db, case.delay_s,
+                                    user_gain_db=gain, seed=index)
+                kept = _through_room(listener, guard, line, mic)
+                wanted = grammar.parse(word)
+                obeyed += any(d.command.intent is wanted.intent for d in kept)  # type: ignore[attr-defined,union-attr]
+                total += 1
+                tick()
+    return obeyed / total if total else 0.0
+
+
+def _level(samples: Samples) -> float:
+    audio = samples.astype(np.float64)
+    loud = audio[np.abs(audio) > 4 * NOISE_FLOOR_RMS]
+    return 10 * float(np.log10(np.mean(loud**2) + 1e-9)) if len(loud) else 0.0
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+def cpu_share_on_silence(listener: CommandListener, seconds: float = 30.0) -> float:
+    """CPU seconds per second of a quiet room: the share of one core spent listening."""
+    rng = np.random.default_rng(0)
+    room = rng.normal(0.0, NOISE_FLOOR_RMS, round(seconds * SAMPLE_RATE)).astype(np.int16)
+    started = time.process_time()
+    hear(listener, room)
+    return (time.process_time() - started) / seconds
+
+
+_FOOTPRINT = """
+import json, resource, sys, time
+started = time.monotonic()
+from pathlib import Path
+from voicecoach.library import load_library
+from voicecoach.hearing.backends import Backend, build_recognizer
+from voicecoach.hearing.listener import CommandListener
+from voicecoach.audio.synthetic import synthesize, with_room
+library = load_library()
+model = Path(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None
+recognizer = build_recognizer(Backend(sys.argv[1]), library.grammar, model)
+listener = CommandListener(recognizer, library.grammar)
+ready = time.monotonic() - started
+audio = with_room(synthesize("start glutes"))
+for i in range(0, len(audio), 800):
+    listener.feed(audio[i:i + 800])
+print(json.dumps({"startup_s": ready,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def footprint(backend: str, model: Path | None) -> dict[str, float]:
+    """Peak memory and time to listening, in a fresh process (the only honest way)."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", _FOOTPRINT, backend, str(model or "")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    if result.returncode != 0:
+        return {}
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    # The child's own count starts after the interpreter; the parent's includes Python's start.
+    figures["startup_s"] = min(time.monotonic() - started, figures["startup_s"] + 0.5)
+    return figures
+
+
+def speech_response(texts: Sequence[str], prefetch: bool) -> float | None:
+    """Median time from deciding to speak a line to having its first audio block ready."""
+    from ..speaking.playback import Playback
+    from ..speaking.tts import SpeechUnavailable, TextToSpeech
+
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as folder:
+        try:
+            voice = TextToSpeech(cache_dir=Path(folder))
+        except SpeechUnavailable:
+            return None
+        try:
+            if prefetch:
+                voice.prefetch(texts)
+                voice.audio_for(texts[-1])  # the queue is served in order: all are ready now
+            timings = []
+            for text in texts:
+                playback = Playback()
+                started = time.perf_counter()
+                playback.enqueue(1, text, voice.audio_for(text))
+                playback.render(SAMPLE_RATE // 50)
+                timings.append(time.perf_counter() - started)
+        finally:
+            voice.close()
+    return float(np.median(timings))
