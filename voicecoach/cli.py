@@ -172,7 +172,6 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
 def cmd_bench(args: argparse.Namespace, out: Console) -> int:
     from .bench.runner import Bench, table
     from .hearing.backends import Backend
-
     from .session.terminal import protected_stdout
 
     with protected_stdout() as terminal:  # pyttsx3 announces every file it writes

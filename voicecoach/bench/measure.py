@@ -138,7 +138,7 @@ def barge_in(listener: CommandListener, guard: object | None, coach_lines: Seque
     cases = room_cases(len(coach_lines) * 4, seed=1)
     for index, line in enumerate(coach_lines):
         for word_index, (word, voice) in enumerate(
-            ((w, v) for w in ("pause", "stop") for v in USER_VOICES[:1])
+            (w, v) for w in ("pause", "stop") for v in USER_VOICES[:1]
         ):
             said = synthesize(word, voice)
             case = cases[index * 2 + word_index]
