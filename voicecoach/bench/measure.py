@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,8 +19,11 @@ from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..evaluation import Clip, Figures, evaluate, hear
-from ..hearing.listener import CommandListener
+from ..hearing.listener import CommandListener, Decision
 from ..hearing.room import simulate_room
+
+if TYPE_CHECKING:
+    from ..hearing.echo_guard import EchoGuard
 
 Tick = Callable[[], None]
 COACH_VOICE_NOTE = "pyttsx3's default voice"
@@ -96,31 +100,27 @@ def room_cases(count: int, seed: int = 0) -> list[RoomCase]:
             for _ in range(count)]
 
 
-def _through_room(listener: CommandListener, guard: object | None, played: Samples,
-                  mic: Samples) -> list[object]:
+def _through_room(listener: CommandListener, guard: EchoGuard | None, played: Samples,
+                  mic: Samples) -> list[Decision]:
     """Feed a microphone signal through the guard (if any) and the listener, block by block,
     with `played` as the loudspeaker's audio on the same timeline; the decisions it keeps."""
     listener.restart()
     if guard is not None:
-        guard.reset()  # type: ignore[attr-defined]
+        guard.reset()
     block = SAMPLE_RATE // 20
     played = np.concatenate([played, np.zeros(max(0, len(mic) - len(played)), np.int16)])
-    kept = []
+    decisions: list[Decision] = []
     for start in range(0, len(mic), block):
         chunk, at = mic[start : start + block], start / SAMPLE_RATE
         if guard is not None:
-            guard.played(played[start : start + block], at)  # type: ignore[attr-defined]
-            chunk = guard.clean(chunk, at)  # type: ignore[attr-defined]
-        for decision in listener.feed(chunk):
-            if decision.command and (guard is None or guard.accepts(decision)):  # type: ignore[attr-defined]
-                kept.append(decision)
-    for decision in listener.finish():
-        if decision.command and (guard is None or guard.accepts(decision)):  # type: ignore[attr-defined]
-            kept.append(decision)
-    return kept
+            guard.played(played[start : start + block], at)
+            chunk = guard.clean(chunk, at)
+        decisions += listener.feed(chunk)
+    decisions += listener.finish()
+    return [d for d in decisions if d.command and (guard is None or guard.accepts(d))]
 
 
-def self_hearing(listener: CommandListener, guard: object | None, lines: Sequence[Samples],
+def self_hearing(listener: CommandListener, guard: EchoGuard | None, lines: Sequence[Samples],
                  tick: Tick) -> int:
     """How many of the coach's own lines, heard back through a room, set off a command."""
     triggers = 0
@@ -131,7 +131,7 @@ def self_hearing(listener: CommandListener, guard: object | None, lines: Sequenc
     return triggers
 
 
-def barge_in(listener: CommandListener, guard: object | None, coach_lines: Sequence[Samples],
+def barge_in(listener: CommandListener, guard: EchoGuard | None, coach_lines: Sequence[Samples],
              grammar: CommandGrammar, tick: Tick) -> float:
     """Share of "pause" and "stop", said over the coach at 6, 0 and -6 dB, that are obeyed."""
     obeyed = total = 0
@@ -152,7 +152,9 @@ def barge_in(listener: CommandListener, guard: object | None, coach_lines: Seque
                                     user_gain_db=gain, seed=index)
                 kept = _through_room(listener, guard, line, mic)
                 wanted = grammar.parse(word)
-                obeyed += any(d.command.intent is wanted.intent for d in kept)  # type: ignore[attr-defined,union-attr]
+                obeyed += any(d.command == wanted or (d.command and wanted and
+                                                     d.command.intent is wanted.intent)
+                              for d in kept)
                 total += 1
                 tick()
     return obeyed / total if total else 0.0

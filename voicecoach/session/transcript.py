@@ -17,8 +17,8 @@ class Entry:
         return {"t": round(self.t, 3), "who": self.who, "text": self.text, **self.detail}
 
     def as_line(self) -> str:
-        minutes, seconds = divmod(self.t, 60)
-        stamp = f"{int(minutes):02d}:{seconds:05.2f}"
+        minutes, hundredths = divmod(round(self.t * 100), 6000)
+        stamp = f"{minutes:02d}:{hundredths / 100:05.2f}"
         if self.who == "you":
             meaning = self.detail.get("intent") or "not a command"
             return f"{stamp}  you:   {self.text}  [{meaning}]"
