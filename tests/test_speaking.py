@@ -43,8 +43,8 @@ def test_the_cache_answers_repeated_lines_without_synthesising(tts: TextToSpeech
 
 def test_prefetched_lines_are_ready_before_they_are_needed(tts: TextToSpeech):
     tts.prefetch(["Switch to your right side.", "Ten seconds left."])
-    tts.audio_for("Something urgent comes first.")  # the queue serves urgent lines first...
-    tts.close()  # ...and finishes the prefetched ones before it stops
+    tts.audio_for("Something urgent comes first.")  # the queue serves urgent lines first
+    tts.drain()
     cached = TextToSpeech(cache_dir=tts.cache_dir)
     try:
         cached.audio_for("Switch to your right side.")

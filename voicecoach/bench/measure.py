@@ -227,7 +227,7 @@ def speech_response(texts: Sequence[str], prefetch: bool) -> float | None:
         try:
             if prefetch:
                 voice.prefetch(texts)
-                voice.audio_for(texts[-1])  # the queue is served in order: all are ready now
+                voice.drain()
             timings = []
             for text in texts:
                 playback = Playback()

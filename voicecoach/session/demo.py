@@ -29,7 +29,7 @@ DEMO_SCRIPT: tuple[Line, ...] = (
     Line(6.0, "pause", over_the_coach=True),
     Line(1.5, "repeat"),
     Line(1.5, "resume"),
-    Line(4.0, "slower"),
+    Line(5.0, "slower"),
     Line(3.0, "next"),
     Line(6.0, "that hurts"),
     Line(3.0, "stop"),

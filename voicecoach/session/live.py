@@ -55,8 +55,10 @@ class Speaking:
     Without a voice or a loudspeaker, lines are printed and count as said at once."""
 
     def __init__(self, voice: Any, playback: Playback, post: Callable[[object], None],
-                 note: Callable[[Entry], None], clock: Callable[[], float]) -> None:
+                 note: Callable[[Entry], None], clock: Callable[[], float],
+                 guard: Guard | None = None) -> None:
         self.voice = voice
+        self.guard = guard
         self.playback = playback
         self._post = post
         self._note = note
@@ -85,7 +87,8 @@ class Speaking:
     def stop(self) -> None:
         # Cut what is playing now, from this thread: the output writes 20 ms blocks, so the
         # coach falls silent within a block or two of the decision.
-        self.playback.interrupt()
+        if self.playback.interrupt() and self.guard is not None:
+            self.guard.stopped(self._clock())
         with self._lock:
             self._done = self._requested
 

@@ -59,9 +59,9 @@ def run_live(args: argparse.Namespace, library: Library) -> int:
         try:
             prefetch_routine(voice, library, routine.name if routine else None)
             playback = Playback()
-            speaking = Speaking(voice, playback, inbox.put, view.entry, clock)
-            closers.insert(0, speaking)
             guard = _guard() if listener is not None else None
+            speaking = Speaking(voice, playback, inbox.put, view.entry, clock, guard)
+            closers.insert(0, speaking)
             if voice is not None:
                 closers.insert(0, _open_output(playback, speaking, guard, args, view, clock))
             if args.keyboard:

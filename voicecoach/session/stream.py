@@ -49,6 +49,9 @@ class Guard(Protocol):
 
     def accepts(self, decision: Decision) -> bool: ...
 
+    def stopped(self, at_s: float) -> None:
+        """The coach was cut off at `at_s`: the rest of its line will not be heard."""
+
 
 class Voice(Protocol):
     """Turns a line into audio (pyttsx3 with its cache, or a fake in tests)."""
@@ -154,11 +157,11 @@ class StreamSession:
         match action:
             case Say(text, interrupt):
                 if interrupt:
-                    self.playback.interrupt()
+                    self._cut(at)
                 self._line_number += 1
                 self.playback.enqueue(self._line_number, text, self._audio_for(text))
             case StopSpeaking():
-                self.playback.interrupt()
+                self._cut(at)
             case ChangeVoice(change):
                 if self.voice is not None:
                     self.voice.change(change)
@@ -166,6 +169,10 @@ class StreamSession:
                 self._note(Entry(at, "state", state.value))
             case SessionFinished(summary):
                 self.summaries.append(summary)
+
+    def _cut(self, at: float) -> None:
+        if self.playback.interrupt() and self.guard is not None:
+            self.guard.stopped(at)
 
     def _audio_for(self, text: str) -> Samples:
         if self.voice is not None:

@@ -120,6 +120,12 @@ class TextToSpeech:
             if not self._path(text, self.settings).exists():
                 self._requests.put((AHEAD, next(self._order), (text, self.settings, None)))
 
+    def drain(self, timeout: float = SYNTHESIS_TIMEOUT_S * 10) -> None:
+        """Wait until everything asked for so far, prefetches included, has been made."""
+        done: Future[Path] = Future()
+        self._requests.put((AHEAD, next(self._order), (None, self.settings, done)))
+        done.result(timeout=timeout)
+
     def close(self) -> None:
         self._requests.put((-1, next(self._order), None))
         self._thread.join(timeout=SYNTHESIS_TIMEOUT_S)
@@ -142,6 +148,9 @@ class TextToSpeech:
             if request is None:
                 break
             text, settings, future = request
+            if text is None:  # drain(): everything queued before it is done
+                future.set_result(Path())
+                continue
             try:
                 path = self._synthesize(engine, text, settings)
             except Exception as exc:  # told to whoever waits for this line
