@@ -110,10 +110,16 @@ class Bench:
             voice = TextToSpeech()
         except SpeechUnavailable:
             return []
+        lines = []
         try:
-            return [voice.audio_for(text) for text in wanted]
+            for text in wanted:
+                try:
+                    lines.append(voice.audio_for(text))
+                except SpeechUnavailable as exc:
+                    self.console.print(f"[yellow]skipped a coach line: {exc}[/yellow]")
         finally:
             voice.close()
+        return lines
 
     def _configuration(self, backend: Backend, plain: bool, clean: list[Clip],
                        others: list[Clip], recorded: list[Clip], noisy: dict[int, list[Clip]],

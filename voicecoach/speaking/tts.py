@@ -30,6 +30,8 @@ from ..audio.source import AudioError, Samples
 from ..audio.wav_file import read_all
 
 SYNTHESIS_TIMEOUT_S = 20.0
+LINE_WAIT_S = 5.0  # espeak makes even the longest line in well under a second
+ATTEMPTS = 3
 URGENT, AHEAD = 0, 1  # queue priorities: a line needed now, a line synthesised ahead of time
 
 
@@ -57,20 +59,20 @@ class VoiceSettings:
         return replace(self, words_per_minute=rate, volume=volume)
 
 
-def _wait_for_whole_wav(path: Path, text: str) -> None:
+def _wait_for_whole_wav(path: Path) -> bool:
     """pyttsx3's espeak driver returns from runAndWait before a long line is written (measured:
     a 560-character line appeared after it returned), so wait until the WAV is whole."""
-    deadline = time.monotonic() + SYNTHESIS_TIMEOUT_S
+    deadline = time.monotonic() + LINE_WAIT_S
     while time.monotonic() < deadline:
         try:
             with wave.open(str(path), "rb") as wav:
                 expected = 44 + wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
             if wav.getnframes() > 0 and path.stat().st_size >= expected:
-                return
+                return True
         except (FileNotFoundError, EOFError, wave.Error):
             pass
         time.sleep(0.01)  # this is the speech thread's own time; nothing else waits here
-    raise SpeechUnavailable(f"the engine wrote no audio for {text[:40]!r}")
+    return False
 
 
 def default_cache_dir() -> Path:
@@ -176,9 +178,15 @@ class TextToSpeech:
                 engine.setProperty("voice", voice)
         with tempfile.TemporaryDirectory(dir=self.cache_dir) as folder:
             partial = Path(folder) / "line.wav"
-            engine.save_to_file(text, str(partial))
-            engine.runAndWait()
-            _wait_for_whole_wav(partial, text)
+            for attempt in range(ATTEMPTS):
+                engine.save_to_file(text, str(partial))
+                engine.runAndWait()
+                if _wait_for_whole_wav(partial):
+                    break
+                # Now and then pyttsx3's driver loses a line altogether (seen once in ~200
+                # lines under load); asking again has always brought it.
+            else:
+                raise SpeechUnavailable(f"the engine wrote no audio for {text[:40]!r}")
             shutil.move(str(partial), path)  # whole files only: the cache is never half-written
         self.synthesized += 1
         return path
