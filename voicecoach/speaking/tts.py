@@ -178,7 +178,7 @@ class TextToSpeech:
                 engine.setProperty("voice", voice)
         with tempfile.TemporaryDirectory(dir=self.cache_dir) as folder:
             partial = Path(folder) / "line.wav"
-            for attempt in range(ATTEMPTS):
+            for _attempt in range(ATTEMPTS):
                 engine.save_to_file(text, str(partial))
                 engine.runAndWait()
                 if _wait_for_whole_wav(partial):
