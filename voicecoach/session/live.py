@@ -218,7 +218,6 @@ class LiveSession:
     note: Callable[[Entry], None]
     show: Callable[[Any, bool], None] = lambda snapshot, speaking: None
     summaries: list[SessionSummary] = field(default_factory=list)
-    started_at: float = 0.0
 
     def run(self, start: Command | None = None) -> None:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
