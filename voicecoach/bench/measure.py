@@ -137,24 +137,21 @@ def barge_in(listener: CommandListener, guard: EchoGuard | None, coach_lines: Se
     obeyed = total = 0
     cases = room_cases(len(coach_lines) * 4, seed=1)
     for index, line in enumerate(coach_lines):
-        for word_index, (word, voice) in enumerate(
-            (w, v) for w in ("pause", "stop") for v in USER_VOICES[:1]
-        ):
-            said = synthesize(word, voice)
+        for word_index, word in enumerate(("pause", "stop")):
+            said = synthesize(word, USER_VOICES[0])
+            wanted = grammar.parse(word)
             case = cases[index * 2 + word_index]
             user = np.zeros(len(line) + SAMPLE_RATE, dtype=np.int16)
             at = min(len(line) // 2, max(0, len(line) - len(said)))
             user[at : at + len(said)] = said
-            echo_level = _level(line) + case.echo_gain_db
             for relative_db in BARGE_IN_DB:
-                gain = echo_level + relative_db - _level(said)
-                mic = simulate_room(line, user, case.echo_gain_db, case.delay_s,
-                                    user_gain_db=gain, seed=index)
+                # The user speaks at a natural level; the coach's echo is set `relative_db`
+                # below it (a quiet user is poorly heard even alone, which is not barge-in).
+                echo_gain = _level(said) - relative_db - _level(line)
+                mic = simulate_room(line, user, echo_gain, case.delay_s, seed=index)
                 kept = _through_room(listener, guard, line, mic)
-                wanted = grammar.parse(word)
-                obeyed += any(d.command == wanted or (d.command and wanted and
-                                                     d.command.intent is wanted.intent)
-                              for d in kept)
+                obeyed += any(wanted is not None and d.command is not None
+                              and d.command.intent is wanted.intent for d in kept)
                 total += 1
                 tick()
     return obeyed / total if total else 0.0
