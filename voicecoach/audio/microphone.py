@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from .source import AudioError, Samples
 BLOCK_SECONDS = 0.05
 QUEUE_BLOCKS = 400  # 20 s of audio: far more than a decoder falls behind by, yet bounded
 STALL_SECONDS = 3.0  # no audio for this long from a running stream: the device is gone
-REPORT_EVERY_BLOCKS = 200  # ten seconds of 50 ms blocks
+REPORT_EVERY_S = 10.0
 
 
 def _sounddevice() -> Any:
@@ -97,7 +98,7 @@ class MicrophoneSource:
         self._resampler = MonoResampler(self.rate)
         self._stop = threading.Event()
         self._failure: str | None = None
-        self._blocks_since_report = REPORT_EVERY_BLOCKS - 1  # the first loss is said at once
+        self._last_report = -REPORT_EVERY_S  # the first loss is said at once
         try:
             self._stream = sd.InputStream(
                 device=device,
@@ -139,12 +140,13 @@ class MicrophoneSource:
             self._report_losses()
 
     def _report_losses(self) -> None:
-        # Said at most once every REPORT_EVERY_BLOCKS: a struggling device must not flood the log.
-        self._blocks_since_report += 1
-        if self._blocks_since_report < REPORT_EVERY_BLOCKS:
+        # Said at most once every REPORT_EVERY_S of wall time: a struggling device (or one that
+        # delivers faster than real time) must not flood the log.
+        now = time.monotonic()
+        if now - self._last_report < REPORT_EVERY_S:
             return
-        self._blocks_since_report = 0
         if self.overflows or self.dropped_blocks:
+            self._last_report = now
             lost = self.overflows + self.dropped_blocks
             self.overflows = self.dropped_blocks = 0
             self._on_problem(f"audio input overflowed {lost} time(s): some sound was lost")
