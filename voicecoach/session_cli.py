@@ -64,21 +64,21 @@ def demo(args: argparse.Namespace, library: Library) -> int:
         finally:
             if voice is not None:
                 voice.close()
-        _finish(session, terminal, args)
+        _finish(session, terminal, args.save, play=not args.no_play)
     return 0
 
 
-def _finish(session: StreamSession, terminal: TextIO, args: argparse.Namespace) -> None:
+def _finish(session: StreamSession, terminal: TextIO, save: str | None, play: bool) -> None:
     for summary in session.summaries:
         print(f"-- session: {summary.routine}, {summary.reason}, {summary.steps_completed} of "
               f"{summary.steps_total} steps, {summary.elapsed_seconds:.0f} s of stream time, "
               f"{summary.pain_reports} pain report(s)", file=terminal)
     conversation = (np.concatenate(session.conversation) if session.conversation
                     else np.zeros(0, dtype=np.int16))
-    if args.save:
-        write_wav(Path(args.save), conversation)
-        print(f"-- the whole conversation is in {args.save}", file=terminal)
-    if not args.no_play:
+    if save:
+        write_wav(Path(save), conversation)
+        print(f"-- the whole conversation is in {save}", file=terminal)
+    if play:
         _play(conversation, terminal)
 
 
@@ -112,7 +112,7 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
 
     source = WavFileSource(Path(args.input), chunk_seconds=0.05)
     with protected_stdout() as terminal, source:
-        routine = library.find(args.routine) if args.routine else None
+        routine = library.require(args.routine) if args.routine else None
         prefetch_routine(voice, library, routine.name if routine else None)
         view = PlainView(terminal, as_json=args.json)
         session = StreamSession(make_engine(library), listener, voice, guard=None,
@@ -124,6 +124,5 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
         finally:
             if voice is not None:
                 voice.close()
-        args.no_play = True
-        _finish(session, terminal, args)
+        _finish(session, terminal, args.save, play=False)
     return 0

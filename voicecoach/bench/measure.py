@@ -176,8 +176,8 @@ def cpu_share_on_silence(listener: CommandListener, seconds: float = 30.0) -> fl
 
 
 _FOOTPRINT = """
-import json, resource, sys, time
-started = time.monotonic()
+import json, sys, time
+started = float(sys.argv[3])  # the parent's moment of launching us: Python's own start counts
 from pathlib import Path
 from voicecoach.library import load_library
 from voicecoach.hearing.backends import Backend, build_recognizer
@@ -191,23 +191,24 @@ ready = time.monotonic() - started
 audio = with_room(synthesize("start glutes"))
 for i in range(0, len(audio), 800):
     listener.feed(audio[i:i + 800])
-print(json.dumps({"startup_s": ready,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: the latter survives exec and so reports the launching process's peak.
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+print(json.dumps({"startup_s": ready, "peak_rss_mb": peak / 1024}))
 """
 
 
 def footprint(backend: str, model: Path | None) -> dict[str, float]:
     """Peak memory and time to listening, in a fresh process (the only honest way)."""
-    started = time.monotonic()
+    # CLOCK_MONOTONIC is one clock for every process on the machine, so the child can count
+    # from the moment we launched it.
     result = subprocess.run(
-        [sys.executable, "-c", _FOOTPRINT, backend, str(model or "")],
+        [sys.executable, "-c", _FOOTPRINT, backend, str(model or ""), repr(time.monotonic())],
         capture_output=True, text=True, timeout=300, check=False,
     )
     if result.returncode != 0:
         return {}
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    # The child's own count starts after the interpreter; the parent's includes Python's start.
-    figures["startup_s"] = min(time.monotonic() - started, figures["startup_s"] + 0.5)
     return figures
 
 

@@ -40,9 +40,7 @@ def run_live(args: argparse.Namespace, library: Library) -> int:
     from ..session_cli import _note, settings_from
 
     settings = settings_from(args)
-    routine = library.find(args.routine) if args.routine else None
-    if args.routine and routine is None:
-        raise AudioError(f"no routine called {args.routine!r}; see `voicecoach list`")
+    routine = library.require(args.routine) if args.routine else None
     voice = make_voice(settings, say=_note)
     listener = None if args.keyboard else make_listener(library, settings, say=_note)
     started = time.monotonic()

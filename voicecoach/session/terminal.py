@@ -70,7 +70,6 @@ class PanelView:
     def __init__(self, out: TextIO) -> None:
         self.console = Console(file=out)
         self.last_heard = "—"
-        self._live: object | None = None
         from rich.live import Live
 
         # Refreshed by our own loop (no refresh thread of rich's to leave behind).
