@@ -81,6 +81,19 @@ def library() -> Library:
 
 
 @pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's settings, history or models (platformdirs
+    follows the XDG variables on Linux)."""
+    home = tmp_path_factory.mktemp("home")
+    for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                             ("XDG_STATE_HOME", "state")):
+        monkeypatch.setenv(variable, str(home / folder))
+    monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+    monkeypatch.delenv("VOICECOACH_HISTORY", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
     yield

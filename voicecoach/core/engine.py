@@ -6,8 +6,10 @@
                                                   └─ time up ── resting ◄────────┤
                                  finished ◄──speech done── closing ◄── last step ┘
     any running state ──pause──► paused ──resume──► same state (spoken phases speak again)
-    any running state ──"start other" / second pain──► asking ──yes / no──►
+    any running state ──"start other" / second pain / "safety"──► asking ──yes / no──►
     any running state ──stop──► finished
+    idle ──start, with precautions due──► asking (safety brief, persistent pain) ──yes──► introducing
+                                                                              └──no──► idle
 
 Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
 clock starts only once its instruction has been heard; if the speaker never reports back, an
@@ -23,21 +25,26 @@ from . import wording
 from .intents import Command, Intent, Side, VoiceChange
 from .messages import (
     Action,
+    Adjusted,
     ChangeVoice,
     EndReason,
     Event,
     Heard,
     PainReported,
+    SafetyBriefAnswered,
     Say,
     SessionFinished,
+    SessionStarted,
     SessionState,
     SessionSummary,
     Snapshot,
     SpeechFinished,
     StateChanged,
+    StepCompleted,
     StopSpeaking,
     Tick,
 )
+from .precautions import BRIEF_DECLINED, OKAY_TO_CONTINUE, SAFETY_BRIEF, Precautions
 from .routine import Pressure, Routine, Step, Technique
 from .timer import EPSILON, Countdown
 
@@ -76,9 +83,16 @@ SPOKEN_PHASES = (SessionState.INTRODUCING, SessionState.INSTRUCTING, SessionStat
 TIMED_PHASES = (SessionState.HOLDING, SessionState.RESTING)
 
 
+PAIN_WARNING_DECLINED = (
+    "Okay, no massage today. Rest, and please see a physiotherapist or your doctor."
+)
+
+
 class Question(StrEnum):
     SWITCH_ROUTINE = "switch_routine"
     STOP_AFTER_PAIN = "stop_after_pain"
+    BEFORE_START = "before_start"  # the safety brief and/or a persistent-pain warning
+    SAFETY_CHECK = "safety_check"  # the brief, asked for with "safety"
 
 
 def _clamp(value: float, bounds: tuple[float, float]) -> float:
@@ -91,11 +105,15 @@ def _speaking_seconds(text: str) -> float:
 
 
 class SessionEngine:
-    def __init__(self, routines: Mapping[str, Routine]) -> None:
+    def __init__(self, routines: Mapping[str, Routine], *, pace: float = 1.0) -> None:
         self._routines = dict(routines)
+        self._default_pace = _clamp(pace, PACE_BOUNDS)
+        self._precautions = Precautions()
         self._phase = SessionState.IDLE
         self._reported = SessionState.IDLE
         self._answering = False
+        self._pending_start: Routine | None = None
+        self._brief_in_question = False
         self._clear_session(0.0)
         self._handlers: dict[Intent, Callable[[Command, float, list[Action]], None]] = {
             Intent.START: self._on_start,
@@ -119,6 +137,7 @@ class SessionEngine:
             Intent.NO: self._on_unasked_answer,
             Intent.SIDE: self._on_side,
             Intent.VOICE: self._on_voice,
+            Intent.SAFETY: self._on_safety,
         }
 
     def _clear_session(self, now: float) -> None:
@@ -137,7 +156,7 @@ class SessionEngine:
         self._switch_target: Routine | None = None
         self._spoken_text = ""
         self._spoken_deadline = 0.0
-        self._pace = 1.0
+        self._pace = self._default_pace
         self._pressure_offset = 0
         self._pain_step: int | None = None
         self._pain_reports = 0
@@ -176,6 +195,8 @@ class SessionEngine:
             case SpeechFinished():
                 if self._phase in SPOKEN_PHASES and not self._frozen:
                     self._leave_spoken_phase(now, out)
+            case Precautions():
+                self._precautions = event
             case Tick():
                 pass
         self._report(out)
@@ -308,6 +329,7 @@ class SessionEngine:
     def _start_routine(self, routine: Routine, now: float, out: list[Action]) -> None:
         self._clear_session(now)
         self._routine = routine
+        out.append(SessionStarted(routine.name, routine.title, len(routine.steps), self._pace))
         parts = [routine.title, routine.introduction, *routine.safety]
         if any(step.both_sides for step in routine.steps):
             parts.append("We'll work both sides, left first. Say right to start on the right.")
@@ -370,13 +392,18 @@ class SessionEngine:
         if step.both_sides and self._side == 0:
             self._switch_side(now, out)
             return
-        self._completed.add(self._step)
+        self._complete_step(out)
         if self._step + 1 >= len(self._routine.steps):
             self._begin_closing(now, out)
         elif step.rest_seconds:
             self._begin_rest(now, out)
         else:
             self._begin_step(self._step + 1, now, out)
+
+    def _complete_step(self, out: list[Action]) -> None:
+        if self._step not in self._completed:
+            self._completed.add(self._step)
+            out.append(StepCompleted(self._step, self._current_step.title))
 
     def _begin_rest(self, now: float, out: list[Action]) -> None:
         assert self._routine is not None
@@ -522,6 +549,8 @@ class SessionEngine:
         target = self._routines.get(command.slots.get("routine", ""))
         if target is None:
             self._say(out, START_HINT, interrupt=True)
+        elif self._routine is None and self._precautions.needed:
+            self._ask_before_start(target, now, out)
         elif self._routine is None:
             self._start_routine(target, now, out)
         elif target.name == self._routine.name:
@@ -549,7 +578,7 @@ class SessionEngine:
             self._switch_side(now, out)
         else:
             if self._phase is SessionState.HOLDING:
-                self._completed.add(self._step)  # moved on from its last side once under way
+                self._complete_step(out)  # moved on from its last side once under way
             if self._step + 1 < len(self._routine.steps):
                 self._begin_step(self._step + 1, now, out)
             else:
@@ -640,7 +669,7 @@ class SessionEngine:
             self._say(out, f"This is already the {limit} pace.", interrupt=True)
             return
         self._pace = pace
-        self._adjustments.append(command.intent.value)
+        self._adjusted(command, out)
         word = "Slower" if slower else "Faster"
         if self._phase is SessionState.HOLDING and self._timer:
             self._timer.rate = 1.0 / pace
@@ -671,15 +700,19 @@ class SessionEngine:
             self._say(out, f"That's already the {limit} pressure.", interrupt=True)
             return
         self._announced_pressure = after
-        self._adjustments.append(command.intent.value)
+        self._adjusted(command, out)
         word = "Lighter" if lighter else "Firmer"
         self._say(out, wording.sentence(f"{word}: {self._pressure_words(after).lower()}"),
                   interrupt=True)
 
+    def _adjusted(self, command: Command, out: list[Action]) -> None:
+        self._adjustments.append(command.intent.value)
+        out.append(Adjusted(command.intent.value, self._pace, self._pressure_offset))
+
     def _on_more_time(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._not_running(out)
-        self._adjustments.append(command.intent.value)
+        self._adjusted(command, out)
         if self._phase in TIMED_PHASES and self._timer:
             self._timer.extend_by_real_seconds(MORE_TIME_SECONDS)
             if self._timer.real_seconds_left > TEN_SECONDS_LEFT:
@@ -736,18 +769,21 @@ class SessionEngine:
             self._say(out, IDLE_PAIN_ADVICE, interrupt=True)
             return
         self._pain_reports += 1
-        self._pain_step = self._step
-        self._announced_pressure = Pressure.LIGHT
         step = self._current_step
+        pressed = step.technique not in UNPRESSED_TECHNIQUES
         out.append(
             PainReported(
                 routine=self._routine.name,
                 step_index=self._step,
                 step_title=step.title,
-                areas=tuple(area.value for area in self._routine.areas),
+                areas=tuple(area.value for area in step.areas or self._routine.areas),
                 reports_this_session=self._pain_reports,
+                side=self._side_name if step.both_sides else None,
+                pressure=self._pressure_now() if pressed else None,  # what it was when it hurt
             )
         )
+        self._pain_step = self._step
+        self._announced_pressure = Pressure.LIGHT
         if self._pain_reports == 1 or self._question is not None:
             self._say(out, PAIN_ADVICE, interrupt=True)
             return
@@ -783,9 +819,59 @@ class SessionEngine:
     def _on_unasked_answer(self, command: Command, now: float, out: list[Action]) -> None:
         """A yes or no nobody asked for is most likely a stray recognition: change nothing."""
 
+    def _on_safety(self, command: Command, now: float, out: list[Action]) -> None:
+        self._ask(Question.SAFETY_CHECK, f"{SAFETY_BRIEF} {OKAY_TO_CONTINUE}", now, out)
+
+    def _ask_before_start(self, target: Routine, now: float, out: list[Action]) -> None:
+        brief, pattern = self._precautions.safety_brief, self._precautions.persistent_pain
+        parts = [pattern.spoken] if pattern else []
+        if brief:
+            parts += [SAFETY_BRIEF, OKAY_TO_CONTINUE]
+        else:
+            parts.append(f"Would you still like a gentle session of {target.title} today? "
+                         "Say yes or no.")
+        self._pending_start, self._brief_in_question = target, brief
+        self._ask(Question.BEFORE_START, " ".join(parts), now, out)
+
+    def _answer_safety(self, intent: Intent, now: float, out: list[Action]) -> None:
+        """The answer to the safety brief or the persistent-pain warning."""
+        brief = self._question is Question.SAFETY_CHECK or self._brief_in_question
+        target, self._pending_start = self._pending_start, None
+        if intent is Intent.YES:
+            self._question = None
+            if brief:
+                out.append(SafetyBriefAnswered(accepted=True))
+            # Heard for this sitting; the runner sends fresh precautions after the session.
+            self._precautions = Precautions()
+            if target is not None:
+                self._start_routine(target, now, out)
+            elif self._routine is not None:
+                self._carry_on(now, out, "Good, carrying on.")
+            else:
+                self._say(out, f"Good. {START_HINT}", interrupt=True)
+        elif intent is Intent.NO:
+            self._question = None
+            if brief:
+                out.append(SafetyBriefAnswered(accepted=False))
+            self._say(out, BRIEF_DECLINED if brief else PAIN_WARNING_DECLINED, interrupt=True)
+            if self._routine is not None:
+                self._finish(EndReason.STOPPED, now, out)
+        elif intent is Intent.STOP and self._routine is None:
+            self._question = None
+            self._say(out, "Okay, we won't start.", interrupt=True)
+        elif intent is Intent.STOP:
+            self._on_stop(Command(Intent.STOP), now, out)
+        else:
+            self._pending_start = target
+            self._say(out, self._question_text, interrupt=True)
+
     def _answer(self, command: Command, now: float, out: list[Action]) -> None:
         question = self._question
-        if command.intent is Intent.STOP or (
+        if command.intent is Intent.PAIN:
+            self._on_pain(command, now, out)
+        elif question in (Question.BEFORE_START, Question.SAFETY_CHECK):
+            self._answer_safety(command.intent, now, out)
+        elif command.intent is Intent.STOP or (
             command.intent is Intent.YES and question is Question.STOP_AFTER_PAIN
         ):
             self._on_stop(command, now, out)
@@ -804,7 +890,5 @@ class SessionEngine:
                 else "Okay, carrying on."
             )
             self._carry_on(now, out, words)
-        elif command.intent is Intent.PAIN:
-            self._on_pain(command, now, out)
         else:
             self._say(out, self._question_text, interrupt=True)

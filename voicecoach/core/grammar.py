@@ -172,10 +172,11 @@ COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
     Intent.HELP: ["help", "what can i say"],
     Intent.LIST: ["list routines", "which routines"],
     Intent.PAIN: ["ouch", "that hurts", "it hurts", "too much"],
-    Intent.YES: ["yes", "sure"],
+    Intent.YES: ["yes", "sure", "yes i'm okay [to continue]"],
     Intent.NO: ["no", "not now"],
     Intent.SIDE: ["<side>", "<side> side"],
     Intent.VOICE: ["speak <voice_change>"],
+    Intent.SAFETY: ["safety", "safety brief"],
 }
 
 SIDE_SLOT: Mapping[str, str] = {side.value: side.value for side in Side}

@@ -30,6 +30,7 @@ class Intent(StrEnum):
     NO = "no"
     SIDE = "side"
     VOICE = "voice"  # "speak slower/faster/louder/quieter": how the coach sounds
+    SAFETY = "safety"  # hear the safety brief again
 
 
 class VoiceChange(StrEnum):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .intents import Command
+from .precautions import Precautions
 from .routine import Pressure
 
 
@@ -50,7 +51,7 @@ class SpeechFinished:
     """The speaker has said everything it was given and is silent now."""
 
 
-Event = Heard | Tick | SpeechFinished
+Event = Heard | Tick | SpeechFinished | Precautions  # Precautions: what to say before a start
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -79,15 +80,50 @@ class StateChanged:
     state: SessionState
 
 
+# What happened, for the history (the recorder adds the wall-clock time).
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    routine: str
+    title: str
+    steps_total: int
+    pace: float
+
+
+@dataclass(frozen=True)
+class StepCompleted:
+    step_index: int  # 0-based
+    step_title: str
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """The user changed the pacing or the pressure: an `Intent` value, and where it left them."""
+
+    change: str
+    pace: float
+    pressure_offset: int
+
+
 @dataclass(frozen=True)
 class PainReported:
-    """Recorded for the history: which routine, step and areas hurt, and when."""
+    """Which routine, step, side and areas hurt, at what pressure."""
 
     routine: str
     step_index: int  # 0-based
     step_title: str
     areas: tuple[str, ...]
     reports_this_session: int
+    side: str | None = None  # for steps done on both sides
+    pressure: Pressure | None = None  # None for heat, ice and breathing
+
+
+@dataclass(frozen=True)
+class SafetyBriefAnswered:
+    """The user heard the safety brief and said whether they are okay to continue."""
+
+    accepted: bool
 
 
 @dataclass(frozen=True)
@@ -108,7 +144,18 @@ class SessionFinished:
     summary: SessionSummary
 
 
-Action = Say | StopSpeaking | ChangeVoice | StateChanged | PainReported | SessionFinished
+Action = (
+    Say
+    | StopSpeaking
+    | ChangeVoice
+    | StateChanged
+    | SessionStarted
+    | StepCompleted
+    | Adjusted
+    | PainReported
+    | SafetyBriefAnswered
+    | SessionFinished
+)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ class Step(_Strict):
     cues: list[Cue] = Field(default_factory=list, max_length=20)
     rest_seconds: Annotated[int, Field(ge=0, le=MAX_REST_SECONDS)] = 0
     both_sides: bool = False
+    # Which of the routine's areas this step works (empty: all of them); a pain report names it.
+    areas: list[Area] = Field(default_factory=list, max_length=len(Area))
 
     @model_validator(mode="after")
     def _timings_fit_the_hold(self) -> Step:
@@ -183,6 +185,17 @@ class Routine(_Strict):
         if steps and steps[-1].rest_seconds:
             raise ValueError("the last step cannot have rest_seconds: the routine ends there")
         return steps
+
+    @model_validator(mode="after")
+    def _step_areas_belong_to_the_routine(self) -> Routine:
+        for number, step in enumerate(self.steps, start=1):
+            strays = [area.value for area in step.areas if area not in self.areas]
+            if strays:
+                raise ValueError(
+                    f"step {number} ({step.title}) works {', '.join(strays)}, which is not in "
+                    "the routine's areas"
+                )
+        return self
 
     @property
     def total_seconds(self) -> int:

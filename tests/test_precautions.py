@@ -1,0 +1,209 @@
+"""The safety brief, the persistent-pain rules and what the engine does with them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from voicecoach.core import (
+    Adjusted,
+    PainReported,
+    Precautions,
+    SafetyBriefAnswered,
+    SessionStarted,
+    SessionState,
+    StepCompleted,
+)
+from voicecoach.core.precautions import (
+    BRIEF_DECLINED,
+    PERSISTENT_PAIN_ADVICE,
+    SAFETY_BRIEF,
+    PainPattern,
+    PastPain,
+    persistent_pain,
+)
+
+from .coach_driver import CoachDriver
+
+NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+
+
+def pain(session: int, days_ago: float, *areas: str) -> PastPain:
+    return PastPain(session, (NOW - timedelta(days=days_ago)).timestamp(), areas or ("glutes",))
+
+
+def at(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+# --- the rules, on a fake clock -------------------------------------------------------------
+
+
+def test_pain_in_three_sessions_within_fourteen_days_is_persistent():
+    reports = [pain(1, 13, "glutes"), pain(2, 7, "outer hip"), pain(3, 1, "hamstrings")]
+    pattern = persistent_pain(reports, at(NOW))
+    assert pattern == PainPattern(sessions=3, area=None)
+    assert "3 sessions" in pattern.spoken and PERSISTENT_PAIN_ADVICE in pattern.spoken
+
+
+def test_pain_in_two_sessions_or_older_than_fourteen_days_is_not_persistent():
+    assert persistent_pain([pain(1, 10, "glutes"), pain(2, 3, "outer hip")], at(NOW)) is None
+    old = [pain(1, 15, "glutes"), pain(2, 7, "outer hip"), pain(3, 1, "hamstrings")]
+    assert persistent_pain(old, at(NOW)) is None
+
+
+def test_the_same_area_twice_within_a_day_is_persistent():
+    reports = [pain(1, 3.0, "glutes", "piriformis"), pain(2, 2.5, "piriformis")]
+    pattern = persistent_pain(reports, at(NOW))
+    assert pattern is not None and pattern.area == "piriformis"
+    assert "piriformis more than once in a day" in pattern.spoken
+
+
+def test_the_same_area_on_different_days_or_different_areas_the_same_day_is_not():
+    assert persistent_pain([pain(1, 3.0, "glutes"), pain(2, 1.5, "glutes")], at(NOW)) is None
+    assert persistent_pain([pain(1, 0.2, "glutes"), pain(1, 0.1, "hamstrings")], at(NOW)) is None
+
+
+def test_the_rules_move_with_the_clock():
+    reports = [pain(1, 5, "glutes"), pain(2, 4, "quadriceps"), pain(3, 3, "hamstrings")]
+    assert persistent_pain(reports, at(NOW)) is not None
+    assert persistent_pain(reports, at(NOW + timedelta(days=10))) is None  # the first fell out
+    assert persistent_pain(reports, at(NOW - timedelta(days=3, hours=1))) is None  # not yet 3
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def test_a_due_safety_brief_comes_before_the_routine_and_yes_starts_it(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True))
+    coach.hear("start glutes")
+    assert coach.state is SessionState.ASKING
+    assert SAFETY_BRIEF in coach.said_text() and "fall" in coach.said_text()
+    assert coach.of_type(SessionStarted) == []
+    coach.advance(300)  # the question holds the session, however long the user takes
+    assert coach.state is SessionState.ASKING
+    coach.hear("yes i'm okay to continue")
+    assert coach.of_type(SafetyBriefAnswered) == [SafetyBriefAnswered(accepted=True)]
+    assert coach.state is SessionState.HOLDING
+    assert [s.routine for s in coach.of_type(SessionStarted)] == ["glutes"]  # type: ignore[attr-defined]
+
+
+def test_no_to_the_safety_brief_ends_kindly_and_starts_nothing(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True))
+    coach.hear("start glutes")
+    coach.hear("no")
+    assert coach.said()[-1] == BRIEF_DECLINED
+    assert "physiotherapist or your doctor" in BRIEF_DECLINED
+    assert coach.of_type(SafetyBriefAnswered) == [SafetyBriefAnswered(accepted=False)]
+    assert coach.state is SessionState.IDLE
+    assert coach.of_type(SessionStarted) == []
+
+
+def test_the_brief_is_not_repeated_once_accepted_in_a_sitting(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True))
+    coach.hear("start glutes")
+    coach.hear("yes")
+    coach.hear("stop")
+    coach.hear("start glutes")
+    assert coach.state is SessionState.HOLDING
+    assert coach.said_text().count("safety check") == 1
+
+
+def test_without_precautions_start_begins_at_once(coach: CoachDriver):
+    coach.hear("start glutes")
+    assert coach.state is SessionState.HOLDING
+    assert SAFETY_BRIEF not in coach.said_text()
+
+
+def test_persistent_pain_is_said_before_offering_to_continue(coach: CoachDriver):
+    coach.send(Precautions(persistent_pain=PainPattern(sessions=3, area=None)))
+    coach.hear("start glutes")
+    said = coach.said()[-1]
+    assert said.index("3 sessions") < said.index("physiotherapist") < said.index("Would you")
+    assert coach.state is SessionState.ASKING
+    coach.hear("yes")
+    assert coach.state is SessionState.HOLDING
+    assert coach.of_type(SafetyBriefAnswered) == []  # no brief was given, none recorded
+
+
+def test_no_after_a_persistent_pain_warning_starts_nothing(coach: CoachDriver):
+    coach.send(Precautions(persistent_pain=PainPattern(sessions=1, area="glutes")))
+    coach.hear("start glutes")
+    coach.hear("no")
+    assert coach.state is SessionState.IDLE and "no massage today" in coach.said()[-1]
+
+
+def test_brief_and_warning_together_are_one_question(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True,
+                           persistent_pain=PainPattern(sessions=4, area=None)))
+    coach.hear("start glutes")
+    said = coach.said()[-1]
+    assert "4 sessions" in said and SAFETY_BRIEF in said and said.endswith("Say yes or no.")
+    coach.hear("yes")
+    assert coach.state is SessionState.HOLDING
+
+
+def test_stop_during_the_question_before_a_start_starts_nothing(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True))
+    coach.hear("start glutes")
+    coach.hear("stop")
+    assert coach.state is SessionState.IDLE and coach.of_type(SafetyBriefAnswered) == []
+
+
+def test_other_words_during_the_question_repeat_it(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True))
+    coach.hear("start glutes")
+    coach.hear("next")
+    assert coach.said()[-1].startswith("Before we start")
+    coach.hear("yes")
+    assert coach.state is SessionState.HOLDING
+
+
+def test_safety_while_running_freezes_the_session_and_yes_carries_on(started: CoachDriver):
+    started.advance(10)
+    left = started.snapshot().step_seconds_left
+    started.hear("safety")
+    assert started.state is SessionState.ASKING and SAFETY_BRIEF in started.said()[-1]
+    started.advance(60)
+    started.hear("yes")
+    assert started.state is SessionState.HOLDING
+    assert started.snapshot().step_seconds_left == left
+    assert started.of_type(SafetyBriefAnswered) == [SafetyBriefAnswered(accepted=True)]
+
+
+def test_no_to_safety_while_running_stops_the_session(started: CoachDriver):
+    started.hear("safety")
+    started.hear("no")
+    assert started.state is SessionState.FINISHED and BRIEF_DECLINED in started.said_text()
+
+
+def test_safety_when_idle_reads_the_brief(coach: CoachDriver):
+    coach.hear("safety")
+    assert SAFETY_BRIEF in coach.said()[-1]
+    coach.hear("yes")
+    assert coach.said()[-1].startswith("Good.") and coach.state is SessionState.IDLE
+
+
+# --- what the history hears --------------------------------------------------------------------
+
+
+def test_pain_is_reported_with_step_side_area_and_pressure(started: CoachDriver):
+    started.advance(25)  # past the ramp to medium at 20 s, left side first
+    started.hear("that hurts")
+    (report,) = started.of_type(PainReported)
+    assert report == PainReported(
+        routine="glutes", step_index=0, step_title="Kneading", areas=("glutes",),
+        reports_this_session=1, side="left", pressure="medium",  # type: ignore[arg-type]
+    )
+
+
+def test_steps_and_adjustments_are_reported_as_they_happen(started: CoachDriver):
+    started.hear("slower")
+    started.hear("firmer")
+    changes = [(a.change, a.pace, a.pressure_offset)  # type: ignore[attr-defined]
+               for a in started.of_type(Adjusted)]
+    assert changes == [("slower", 1.25, 0), ("firmer", 1.25, 1)]
+    started.hear("next")  # to the right side
+    started.advance(76)  # the right side, at the slower pace
+    assert started.of_type(StepCompleted) == [StepCompleted(0, "Kneading")]
+    started.run_to_end()
+    assert [s.step_index for s in started.of_type(StepCompleted)] == [0, 1, 2]  # type: ignore[attr-defined]
