@@ -6,12 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 from voicecoach.core import (
     Adjusted,
+    Command,
+    Heard,
+    Intent,
     PainReported,
     Precautions,
     SafetyBriefAnswered,
+    Say,
+    SessionEngine,
     SessionStarted,
     SessionState,
+    SpeechFinished,
     StepCompleted,
+    Tick,
 )
 from voicecoach.core.precautions import (
     BRIEF_DECLINED,
@@ -207,3 +214,14 @@ def test_steps_and_adjustments_are_reported_as_they_happen(started: CoachDriver)
     assert started.of_type(StepCompleted) == [StepCompleted(0, "Kneading")]
     started.run_to_end()
     assert [s.step_index for s in started.of_type(StepCompleted)] == [0, 1, 2]  # type: ignore[attr-defined]
+
+
+def test_an_unanswered_question_is_asked_again_twenty_seconds_after_it_was_said(routines):
+    engine = SessionEngine(routines)
+    engine.handle(Precautions(safety_brief=True), 0.0)
+    engine.handle(Heard(Command(Intent.START, {"routine": "glutes"})), 0.0)
+    engine.handle(SpeechFinished(), 30.0)  # the brief took half a minute to say
+    assert engine.handle(Tick(), 49.0) == []
+    again = engine.handle(Tick(), 50.0)
+    assert [a.text for a in again if isinstance(a, Say)] == [engine._question_text]
+    assert engine.next_deadline() is None  # asked twice; now it waits for as long as it takes

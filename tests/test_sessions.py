@@ -20,12 +20,15 @@ import pytest
 from voicecoach.audio.source import AudioError
 from voicecoach.audio.synthetic import Voice, synthesize, with_room, write_wav
 from voicecoach.core import Command, Intent, SessionState
+from voicecoach.core.precautions import SAFETY_BRIEF
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
+from voicecoach.history.store import HistoryStore, default_history_path
 from voicecoach.session.live import QUIT, KeyboardInput, LiveSession, Speaking
 from voicecoach.session.stream import StreamSession
 from voicecoach.session.transcript import Entry
 from voicecoach.session.wiring import SessionSettings, make_engine, make_voice
+from voicecoach.settings import load_settings
 from voicecoach.speaking.output import SpeakerOutput
 from voicecoach.speaking.playback import Playback
 
@@ -129,9 +132,11 @@ def test_speak_slower_reaches_the_voice(library, listener):  # type: ignore[no-u
     assert voice.changes == ["slower"] and voice.lines == ["Okay, speaking slower."]
 
 
-def test_run_with_input_prints_the_transcript_and_ends(tmp_path: Path):
+def test_a_first_run_reads_the_safety_brief_and_records_the_session(tmp_path: Path):
     recording = tmp_path / "session.wav"
-    write_wav(recording, user_track((0.5, "start quick"), (5.0, "that hurts"), (9.0, "stop")))
+    # The brief takes about half a minute to say; the user answers once it has been said.
+    write_wav(recording, user_track((0.5, "start quick"), (40.0, "yes"), (50.0, "that hurts"),
+                                    (56.0, "stop")))
     result = subprocess.run(
         [sys.executable, "-m", "voicecoach", "run", "--input", str(recording), "--json",
          "--save", str(tmp_path / "out.wav")],
@@ -139,11 +144,17 @@ def test_run_with_input_prints_the_transcript_and_ends(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     intents = [e.get("intent") for e in entries if e["who"] == "you"]
-    assert intents == ["start", "pain", "stop"]
+    assert intents == ["start", "yes", "pain", "stop"]
+    assert any(e["who"] == "coach" and SAFETY_BRIEF in e["text"] for e in entries)
     assert any(e["who"] == "state" and e["text"] == "finished" for e in entries)
     assert "Audio saved" not in result.stdout  # pyttsx3's own prints stay off the terminal
     with wave.open(str(tmp_path / "out.wav")) as saved:
-        assert saved.getnframes() / saved.getframerate() > 9
+        assert saved.getnframes() / saved.getframerate() > 56
+    assert load_settings().safety_brief_accepted is not None  # not read again next time
+    with HistoryStore(default_history_path()) as history:
+        (session,) = history.sessions()
+    assert (session.routine, session.how_it_ended) == ("quick-hip", "stopped")
+    assert [(p.step_index, p.areas) for p in session.pain] == [(0, ("glutes",))]
 
 
 def test_demo_runs_the_scripted_conversation_and_saves_it(tmp_path: Path):
@@ -156,11 +167,12 @@ def test_demo_runs_the_scripted_conversation_and_saves_it(tmp_path: Path):
     intents = [e.get("intent") for e in entries if e["who"] == "you" and e.get("intent")]
     # All eight are obeyed on this machine; synthetic voices are fickle with PocketSphinx, so
     # the test holds the ones that matter most, in order, and most of the rest.
-    script = ["start", "pause", "repeat", "resume", "slower", "next", "pain", "stop"]
-    assert [i for i in intents if i in ("start", "pause", "pain", "stop")] == [
-        "start", "pause", "pain", "stop"]
-    assert len([i for i in intents if i in script]) >= 6
+    script = ["start", "yes", "pause", "repeat", "resume", "slower", "next", "pain", "stop"]
+    assert [i for i in intents if i in ("start", "yes", "pause", "pain", "stop")] == [
+        "start", "yes", "pause", "pain", "stop"]
+    assert len([i for i in intents if i in script]) >= 7
     coach = [e["text"] for e in entries if e["who"] == "coach"]
+    assert coach[0].startswith(SAFETY_BRIEF)  # a fresh machine: the brief comes first
     assert any(text.startswith("Paused") for text in coach)
     assert any("Ease off to light pressure" in text for text in coach)
     assert saved.stat().st_size > 16_000 * 2 * 30
@@ -244,3 +256,17 @@ def test_sigterm_ends_a_live_run_within_a_second(tmp_path: Path):
     process.wait(timeout=5)
     assert time.monotonic() - sent < 1.0
     assert process.returncode == 0
+
+
+def test_commands_piped_in_together_are_all_heard(library):  # type: ignore[no-untyped-def]
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"start glutes\npause\nresume\n")  # one read delivers all three
+    os.close(write_end)
+    inbox: queue.Queue[object] = queue.Queue()
+    keyboard = KeyboardInput(library.grammar, inbox.put, lambda entry: None, time.monotonic,
+                             stdin=os.fdopen(read_end))
+    heard = []
+    while (item := inbox.get(timeout=5)) is not QUIT:
+        heard.append(item.command.intent.value)  # type: ignore[attr-defined]
+    keyboard.close()
+    assert heard == ["start", "pause", "resume"]

@@ -13,8 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from .audio.source import AudioError
+from .config_cli import add_config_command
 from .core.routine import Routine
 from .hearing.vosk_models import ModelError
+from .history.store import HistoryError
+from .history_cli import add_history_command
 from .library import (
     Library,
     RoutineError,
@@ -24,6 +27,7 @@ from .library import (
     load_library,
 )
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
+from .settings import Settings, SettingsError, load_settings
 
 
 class UsageError(Exception):
@@ -292,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--plain", action="store_true", help="a log of lines, not a panel")
     run_cmd.add_argument("--json", action="store_true", help="the transcript as JSON lines")
     run_cmd.add_argument("--save", metavar="FILE.wav", help="with --input: write the conversation")
+    run_cmd.add_argument("--no-history", action="store_true",
+                         help="do not record this session in the history (trying things out)")
     routines_option(run_cmd)
     run_cmd.set_defaults(run=cmd_run)
 
@@ -319,23 +325,26 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where to install (default: your user data folder)")
     model.add_argument("--json", action="store_true", help="status as JSON")
     model.set_defaults(run=cmd_model)
+    add_config_command(sub)
+    add_history_command(sub)
     return parser
 
 
 def recogniser_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--backend", choices=["auto", "vosk", "pocketsphinx"], default="auto",
-                         help="speech recogniser (default: Vosk if an English model is "
-                         "installed, else PocketSphinx)")
+    command.add_argument("--backend", choices=["auto", "vosk", "pocketsphinx"],
+                         help="speech recogniser (default: the `backend` setting, auto: Vosk if "
+                         "an English model is installed, else PocketSphinx)")
     command.add_argument("--model", metavar="PATH", help="a Vosk model folder")
 
 
 def voice_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--mute", action="store_true", help="print the coach's lines instead")
     command.add_argument("--voice", metavar="NAME", help="a text-to-speech voice")
-    command.add_argument("--speech-rate", type=int, default=150, metavar="WPM",
-                         help="the coach's speaking rate in words a minute (default 150)")
-    command.add_argument("--volume", type=float, default=1.0, metavar="0-1",
-                         help="speaking volume (default 1.0)")
+    command.add_argument("--speech-rate", type=int, metavar="WPM",
+                         help="the coach's speaking rate in words a minute (default: the "
+                         "`speech_rate` setting, 150)")
+    command.add_argument("--volume", type=float, metavar="0-1",
+                         help="speaking volume (default: the `volume` setting, 1.0)")
 
 
 def microphone_options(command: argparse.ArgumentParser) -> None:
@@ -347,14 +356,38 @@ def microphone_options(command: argparse.ArgumentParser) -> None:
                          help="open the microphone with this many channels")
 
 
+# Options that fall back to the user's settings (`voicecoach config`) when not given.
+SETTING_FOR_OPTION = {
+    "backend": "backend",
+    "model": "model_path",
+    "voice": "voice",
+    "speech_rate": "speech_rate",
+    "volume": "volume",
+    "device": "input_device",
+    "output_device": "output_device",
+}
+# Commands that act for the user; the others (bench, accuracy, ...) measure, on the defaults.
+USES_SETTINGS = frozenset({"run", "demo", "listen"})
+
+
+def _fill_from_settings(args: argparse.Namespace) -> None:
+    settings = load_settings() if args.command in USES_SETTINGS else Settings()
+    args.settings = settings
+    for option, key in SETTING_FOR_OPTION.items():
+        if hasattr(args, option) and getattr(args, option) is None:
+            value = getattr(settings, key)
+            setattr(args, option, str(value) if isinstance(value, Path) else value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Console()
     try:
+        _fill_from_settings(args)
         code: int = args.run(args, out)
         return code
     except (UsageError, RoutineError, UnknownRoutine, ScriptError, AudioError,
-            ModelError) as exc:
+            ModelError, SettingsError, HistoryError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

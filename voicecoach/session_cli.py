@@ -20,6 +20,7 @@ from .session.wiring import (
     SessionSettings,
     make_engine,
     make_listener,
+    make_recorder,
     make_voice,
     prefetch_routine,
 )
@@ -38,12 +39,14 @@ def _note(message: str) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> SessionSettings:
+    """The command line's options, which `cli` has already filled in from the user's settings."""
     return SessionSettings(
         backend=Backend(args.backend),
         model=Path(args.model).expanduser() if args.model else None,
         mute=args.mute,
         voice=VoiceSettings(voice=args.voice, words_per_minute=args.speech_rate,
                             volume=args.volume),
+        pace=args.settings.pace,
     )
 
 
@@ -55,9 +58,12 @@ def demo(args: argparse.Namespace, library: Library) -> int:
         prefetch_routine(voice, library, DEMO_ROUTINE)
         view = PlainView(terminal, as_json=args.json)
         session = StreamSession(
-            make_engine(library), listener, voice,
+            make_engine(library, settings), listener, voice,
             guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
             on_entry=view.entry,
+            # The demo's user is not the real one: nothing goes into their history, and the
+            # safety brief is always read, as on a first run.
+            recorder=make_recorder(args.settings, _note, remember=False),
         )
         try:
             session.run(ScriptedUser(DEMO_SCRIPT, coach_speaking=lambda: session.playback.busy))
@@ -115,13 +121,15 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
         routine = library.require(args.routine) if args.routine else None
         prefetch_routine(voice, library, routine.name if routine else None)
         view = PlainView(terminal, as_json=args.json)
-        session = StreamSession(make_engine(library), listener, voice, guard=None,
-                                on_entry=view.entry)
+        recorder = make_recorder(args.settings, _note, remember=not args.no_history)
+        session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
+                                on_entry=view.entry, recorder=recorder)
         if routine is not None:
             session.start(Command(Intent.START, {"routine": routine.name}, f"start {routine.name}"))
         try:
             session.run(source)
         finally:
+            recorder.close()
             if voice is not None:
                 voice.close()
         _finish(session, terminal, args.save, play=False)

@@ -8,8 +8,8 @@
     any running state ──pause──► paused ──resume──► same state (spoken phases speak again)
     any running state ──"start other" / second pain / "safety"──► asking ──yes / no──►
     any running state ──stop──► finished
-    idle ──start, with precautions due──► asking (safety brief, persistent pain) ──yes──► introducing
-                                                                              └──no──► idle
+    idle ──start, precautions due──► asking (safety brief, persistent pain) ──yes──► introducing
+                                                                         └──no──► idle
 
 Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
 clock starts only once its instruction has been heard; if the speaker never reports back, an
@@ -193,7 +193,9 @@ class SessionEngine:
             case Heard(command):
                 self._handlers[command.intent](command, now, out)
             case SpeechFinished():
-                if self._phase in SPOKEN_PHASES and not self._frozen:
+                if self._question is not None and not self._question_repeated:
+                    self._question_asked_at = now  # the wait for an answer starts now
+                elif self._phase in SPOKEN_PHASES and not self._frozen:
                     self._leave_spoken_phase(now, out)
             case Precautions():
                 self._precautions = event
@@ -515,7 +517,8 @@ class SessionEngine:
     def _ask(self, question: Question, text: str, now: float, out: list[Action]) -> None:
         self._question = question
         self._question_text = text
-        self._question_asked_at = now
+        # Until the speaker reports the question said, an estimate of when it will be.
+        self._question_asked_at = now + _speaking_seconds(text)
         self._question_repeated = False
         self._say(out, text, interrupt=True)
 

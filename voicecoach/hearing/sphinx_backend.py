@@ -31,6 +31,7 @@ PHONES = (  # noqa: SIM905 - the phone set, as the model's documentation lists i
     "UW V W Y Z ZH"
 ).split()
 GARBAGE_PREFIX = "gb_"
+DITHER_SEED = 20_260_101  # any fixed number: the same audio is then always heard the same way
 # Likelihood ratio (grammar minus phone loop, log units per frame) below which an utterance is
 # rejected. On 100 synthetic commands (4 voices), 48 synthetic other sentences and the 300
 # Speech Commands recordings, -12 kept synthetic commands at 57% (58% without it), cut other
@@ -90,8 +91,11 @@ class PocketSphinxRecognizer:
             sentence for intent in URGENT_INTENTS for sentence in grammar.sentences_for(intent)
         }
         # dither: digital silence (a muted mic, synthetic audio) otherwise derails features.
+        # seed: without one the dither is seeded from the time of day, so the same audio could
+        # be heard differently from one run to the next.
         # compallsen: score all senones, so grammar and phone-loop scores are comparable.
-        self._decoder = ps.Decoder(lm=None, loglevel="FATAL", dither=True, compallsen=True)
+        self._decoder = ps.Decoder(lm=None, loglevel="FATAL", dither=True, seed=DITHER_SEED,
+                                   compallsen=True)
         self._logmath = self._decoder.get_logmath()
         self.setup = self._add_missing_words(grammar)
         if garbage_weight is not None:

@@ -23,9 +23,10 @@ class Line:
 
 
 # "pause" comes while the coach is still reading the introduction: a barge-in. Everything else
-# waits politely for the coach to finish, as a person would.
+# waits politely for the coach to finish, as a person would (the safety brief included).
 DEMO_SCRIPT: tuple[Line, ...] = (
     Line(0.5, "start glutes"),
+    Line(1.0, "yes i'm okay to continue"),  # the safety brief, read on a first run
     Line(6.0, "pause", over_the_coach=True),
     Line(1.5, "repeat"),
     Line(1.5, "resume"),

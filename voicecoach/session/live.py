@@ -14,13 +14,14 @@ without polling; a signal puts QUIT in the inbox and everything is joined within
 
 from __future__ import annotations
 
+import os
 import queue
 import select
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..audio.source import AudioError, AudioSource, Samples
 from ..core.engine import SessionEngine
@@ -43,6 +44,9 @@ from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .stream import Guard
 from .transcript import Entry
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
 
 QUIT = object()  # put in the inbox to end the session
 MAX_WAIT_S = 0.25  # the display refreshes at least this often
@@ -190,19 +194,27 @@ class KeyboardInput:
         self._thread.start()
 
     def _run(self) -> None:
+        # Read the file descriptor itself: a buffered readline() would swallow the lines that
+        # came with the first one (commands piped in), and select() would never see them again.
+        fd, pending = self._stdin.fileno(), b""
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._stdin], [], [], 0.1)
+            ready, _, _ = select.select([fd], [], [], 0.1)
             if not ready:
                 continue
-            line = self._stdin.readline()
-            if not line:
+            chunk = os.read(fd, 4096)
+            if not chunk:
                 break  # end of input: the session ends
-            command = self._grammar.parse(line)
-            self._note(Entry(self._clock(), "you", line.strip(),
-                             {"intent": command.intent.value if command else None}))
-            if command is not None:
-                self._post(Heard(command))
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                self._typed(line.decode("utf-8", errors="replace"))
         self._post(QUIT)
+
+    def _typed(self, line: str) -> None:
+        command = self._grammar.parse(line)
+        self._note(Entry(self._clock(), "you", line.strip(),
+                         {"intent": command.intent.value if command else None}))
+        if command is not None:
+            self._post(Heard(command))
 
     def close(self) -> None:
         self._stop.set()
@@ -218,9 +230,12 @@ class LiveSession:
     note: Callable[[Entry], None]
     show: Callable[[Any, bool], None] = lambda snapshot, speaking: None
     summaries: list[SessionSummary] = field(default_factory=list)
+    recorder: Recorder | None = None  # the history, and what to say before a start
 
     def run(self, start: Command | None = None) -> None:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
+        if self.recorder is not None:
+            self._handle(self.recorder.precautions())
         if start is not None:
             self._handle(Heard(start))
         while True:
@@ -255,3 +270,5 @@ class LiveSession:
                 self.note(Entry(now, "state", state.value))
             case SessionFinished(summary):
                 self.summaries.append(summary)
+        if self.recorder is not None and self.recorder.record(action):
+            self._handle(self.recorder.precautions())

@@ -18,7 +18,7 @@ from ..speaking.playback import Playback, Rendered
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
 from .terminal import PanelView, PlainView, protected_stdout
 from .transcript import Entry
-from .wiring import make_engine, make_listener, make_voice, prefetch_routine
+from .wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
 
 GREETING = "Hello. Say start and a routine name, for example start glutes. Say help at any time."
 
@@ -75,8 +75,10 @@ def run_live(args: argparse.Namespace, library: Library) -> int:
                 assert listener is not None
                 closers.insert(0, MicrophoneInput(microphone, listener, guard, inbox.put,
                                                   view.entry, clock))
-            session = LiveSession(make_engine(library), speaking, inbox, clock, view.entry,
-                                  view.show)
+            recorder = make_recorder(args.settings, _note, remember=not args.no_history)
+            closers.append(recorder)  # after the threads, so its last write is the session's end
+            session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
+                                  view.entry, view.show, recorder=recorder)
             start = None
             if routine is not None:
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")

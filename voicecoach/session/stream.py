@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from ..core.messages import (
 from ..hearing.listener import CommandListener, Decision
 from ..speaking.playback import Playback
 from .transcript import Entry
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
 
 BLOCK = SAMPLE_RATE // 20  # 50 ms
 WORDS_PER_SECOND = 2.5  # how long a line takes when it can only be printed
@@ -86,8 +89,13 @@ class StreamSession:
     entries: list[Entry] = field(default_factory=list)
     summaries: list[SessionSummary] = field(default_factory=list)
     conversation: list[Samples] = field(default_factory=list)  # what a listener in the room hears
+    recorder: Recorder | None = None  # the history, and what to say before a start
     now: float = 0.0
     _line_number: int = 0
+
+    def __post_init__(self) -> None:
+        if self.recorder is not None:
+            self._dispatch(self.recorder.precautions(), self.now)
 
     def start(self, command: Command) -> None:
         self._dispatch(Heard(command), self.now)
@@ -169,6 +177,8 @@ class StreamSession:
                 self._note(Entry(at, "state", state.value))
             case SessionFinished(summary):
                 self.summaries.append(summary)
+        if self.recorder is not None and self.recorder.record(action):
+            self._dispatch(self.recorder.precautions(), at)
 
     def _cut(self, at: float) -> None:
         if self.playback.interrupt() and self.guard is not None:

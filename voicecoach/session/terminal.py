@@ -14,7 +14,7 @@ from rich.progress_bar import ProgressBar
 from rich.text import Text
 
 from ..core import wording
-from ..core.messages import Snapshot
+from ..core.messages import SessionState, Snapshot
 from .transcript import Entry
 
 
@@ -89,8 +89,9 @@ class PanelView:
     def _render(self, snapshot: Snapshot, speaking: bool) -> Panel:
         mode = "🔊 speaking" if speaking else "👂 listening"
         if snapshot.routine_title is None:
-            body = Group(Text("Say “start” and a routine, e.g. “start glutes”.", style="bold"),
-                         Text(f"heard: {self.last_heard}"))
+            hint = ("Say “yes” or “no”." if snapshot.state is SessionState.ASKING
+                    else "Say “start” and a routine, e.g. “start glutes”.")
+            body = Group(Text(hint, style="bold"), Text(f"heard: {self.last_heard}"))
             return Panel(body, title=f"voicecoach — {snapshot.state} — {mode}")
         left = snapshot.step_seconds_left
         total = snapshot.step_seconds_total or 1.0

@@ -13,11 +13,15 @@ from ..core.engine import (
     START_HINT,
     SessionEngine,
 )
+from ..core.precautions import SAFETY_BRIEF
 from ..hearing.backends import Backend, build_recognizer
 from ..hearing.listener import CommandListener
+from ..history.store import HistoryError, HistoryStore, default_history_path
 from ..library import Library
 from ..rehearsal import rehearse
+from ..settings import Settings, default_settings_path
 from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceSettings
+from .recorder import SessionRecorder
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class SessionSettings:
     model: Path | None = None
     mute: bool = False
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    pace: float = 1.0  # the starting pace of holds
 
 
 def make_listener(library: Library, settings: SessionSettings,
@@ -53,6 +58,7 @@ COMMON_LINES = (
     START_HINT,
     RUNNING_HELP,
     "We're not paused.",
+    SAFETY_BRIEF,
 )
 
 
@@ -67,5 +73,22 @@ def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str 
     voice.prefetch(lines)
 
 
-def make_engine(library: Library) -> SessionEngine:
-    return SessionEngine(library.routines)
+def make_engine(library: Library, settings: SessionSettings | None = None) -> SessionEngine:
+    settings = settings or SessionSettings()
+    return SessionEngine(library.routines, pace=settings.pace)
+
+
+def make_recorder(settings: Settings, say: Callable[[str], None], *,
+                  remember: bool) -> SessionRecorder:
+    """The user's history and settings file when `remember`; otherwise (the demo, trying
+    things out) a history in memory, and a safety brief that is always read."""
+    if not remember:
+        fresh = settings.model_copy(update={"safety_brief_accepted": None})
+        return SessionRecorder(HistoryStore(":memory:"), fresh, None, say)
+    history: HistoryStore | None
+    try:
+        history = HistoryStore(default_history_path())
+    except HistoryError as exc:
+        say(f"{exc} This session will not be recorded.")
+        history = None
+    return SessionRecorder(history, settings, default_settings_path(), say)

@@ -1,0 +1,224 @@
+"""Sessions recorded in the history: through the recorder on a fake clock, and by a real
+`voicecoach run` process that is killed or interrupted mid-session."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from voicecoach.core import (
+    Action,
+    Command,
+    Event,
+    Heard,
+    Intent,
+    Say,
+    SessionEngine,
+    SessionState,
+    SpeechFinished,
+)
+from voicecoach.core.precautions import PERSISTENT_PAIN_ADVICE, SAFETY_BRIEF
+from voicecoach.history.store import HistoryError, HistoryStore, default_history_path
+from voicecoach.session.recorder import SessionRecorder
+from voicecoach.settings import Settings, load_settings
+
+from .conftest import make_routine
+
+DAY = 24 * 3600.0
+ACCEPTED = Settings(safety_brief_accepted=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+class Sitting:
+    """The engine and the recorder wired as the session runners wire them, on fake clocks."""
+
+    def __init__(self, recorder: SessionRecorder, wall: list[float]) -> None:
+        self.engine = SessionEngine({"glutes": make_routine("glutes")})
+        self.recorder, self.wall, self.now = recorder, wall, 0.0
+        self.said: list[str] = []
+        self.send(recorder.precautions())
+
+    def send(self, event: Event) -> None:
+        actions = self.engine.handle(event, self.now)
+        for action in actions:
+            self._act(action)
+        if any(isinstance(action, Say) for action in actions):
+            self.send(SpeechFinished())  # an instant speaker
+
+    def _act(self, action: Action) -> None:
+        if isinstance(action, Say):
+            self.said.append(action.text)
+        if self.recorder.record(action):
+            self.send(self.recorder.precautions())
+
+    def hear(self, intent: Intent, **slots: str) -> None:
+        self.now += 1.0
+        self.wall[0] += 1.0
+        self.send(Heard(Command(intent, dict(slots))))
+
+
+def a_day_with_pain(sitting: Sitting, wall: list[float]) -> None:
+    wall[0] += DAY
+    sitting.hear(Intent.START, routine="glutes")
+    if sitting.engine.state is SessionState.ASKING:
+        sitting.hear(Intent.YES)
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.STOP)
+
+
+def test_pain_in_three_sessions_makes_the_next_start_recommend_a_professional():
+    wall = [datetime(2026, 11, 1, tzinfo=UTC).timestamp()]
+    history = HistoryStore(":memory:")
+    sitting = Sitting(SessionRecorder(history, ACCEPTED, None, print, lambda: wall[0]), wall)
+    for _ in range(2):
+        a_day_with_pain(sitting, wall)
+    wall[0] += DAY
+    sitting.hear(Intent.START, routine="glutes")
+    assert sitting.engine.state is SessionState.HOLDING  # two sessions: no warning yet
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.STOP)
+
+    wall[0] += DAY
+    sitting.hear(Intent.START, routine="glutes")
+    assert sitting.engine.state is SessionState.ASKING
+    assert "3 sessions" in sitting.said[-1] and PERSISTENT_PAIN_ADVICE in sitting.said[-1]
+    sitting.hear(Intent.YES)
+    assert sitting.engine.state is SessionState.HOLDING
+    assert len(history.sessions()) == 4
+
+    wall[0] += 15 * DAY  # a fortnight later the old reports have aged out
+    sitting.hear(Intent.STOP)
+    sitting.hear(Intent.START, routine="glutes")
+    assert sitting.engine.state is SessionState.HOLDING
+
+
+def test_pain_twice_in_one_session_makes_the_next_start_warn():
+    wall = [datetime(2026, 11, 1, tzinfo=UTC).timestamp()]
+    sitting = Sitting(SessionRecorder(HistoryStore(":memory:"), ACCEPTED, None, print,
+                                      lambda: wall[0]), wall)
+    sitting.hear(Intent.START, routine="glutes")
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.YES)  # "shall we stop?"
+    sitting.hear(Intent.START, routine="glutes")
+    assert "your glutes more than once in a day" in sitting.said[-1]
+
+
+def test_an_accepted_brief_is_saved_in_the_settings_and_not_read_again(tmp_path: Path):
+    path = tmp_path / "settings.toml"
+    wall = [datetime(2026, 11, 25, 9, 30, tzinfo=UTC).timestamp()]
+    recorder = SessionRecorder(HistoryStore(":memory:"), Settings(), path, print,
+                               lambda: wall[0])
+    sitting = Sitting(recorder, wall)
+    sitting.hear(Intent.START, routine="glutes")
+    assert SAFETY_BRIEF in sitting.said[-1]
+    sitting.hear(Intent.YES)
+    assert load_settings(path).safety_brief_accepted == datetime(2026, 11, 25, 9, 30, 2,
+                                                                  tzinfo=UTC)
+    sitting.hear(Intent.STOP)
+    sitting.hear(Intent.START, routine="glutes")
+    assert sitting.engine.state is SessionState.HOLDING
+
+
+def test_every_session_brings_the_brief_back_each_time():
+    wall = [0.0]
+    settings = ACCEPTED.model_copy(update={"safety_brief_every_session": True})
+    sitting = Sitting(SessionRecorder(None, settings, None, print, lambda: wall[0]), wall)
+    for _ in range(2):
+        sitting.hear(Intent.START, routine="glutes")
+        assert SAFETY_BRIEF in sitting.said[-1]
+        sitting.hear(Intent.YES)
+        sitting.hear(Intent.STOP)
+
+
+class BrokenHistory:
+    """A history whose disk has failed: every call raises."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> object:
+        def fail(*args: object, **kwargs: object) -> None:
+            self.calls += 1
+            raise HistoryError("history.sqlite3: disk I/O error")
+        return fail
+
+
+def test_a_failing_history_is_reported_once_and_the_session_goes_on():
+    notes: list[str] = []
+    history = BrokenHistory()
+    recorder = SessionRecorder(history, ACCEPTED, None, notes.append)  # type: ignore[arg-type]
+    sitting = Sitting(recorder, [0.0])
+    sitting.hear(Intent.START, routine="glutes")
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.STOP)
+    assert sitting.engine.state is SessionState.FINISHED
+    assert history.calls >= 2
+    assert len(notes) == 1 and "disk I/O error" in notes[0]
+
+
+# --- a real `voicecoach run` process ---------------------------------------------------------
+
+
+def _start_session() -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "run", "--keyboard", "--mute", "--plain", "glutes"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stdin is not None
+    for line in ("yes", "slower", "that hurts"):  # the brief (a fresh user), then the session
+        process.stdin.write(line + "\n")
+        process.stdin.flush()
+    return process
+
+
+def _wait_for_pain_report(path: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        if path.exists():
+            with HistoryStore(path) as history:
+                if history.pain_reports():
+                    return
+        time.sleep(0.1)
+    raise AssertionError("the session never recorded the pain report")
+
+
+def _integrity(path: Path) -> str:
+    with sqlite3.connect(path) as connection:
+        return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def test_a_killed_session_leaves_a_consistent_history():
+    path = default_history_path()
+    process = _start_session()
+    _wait_for_pain_report(path, process)
+    process.kill()  # SIGKILL: no handler, no clean-up, as in a crash or a power cut
+    process.wait(timeout=10)
+    assert _integrity(path) == "ok"
+    with HistoryStore(path) as history:
+        (session,) = history.sessions()
+    assert session.routine == "glutes" and session.how_it_ended == "unfinished"
+    assert [a.change for a in session.adjustments] == ["slower"]
+    assert [(p.step_title, p.side) for p in session.pain] == [("Warm up with long strokes",
+                                                              "left")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_session_exits_within_a_second_and_records_its_end(sig: signal.Signals):
+    path = default_history_path()
+    process = _start_session()
+    _wait_for_pain_report(path, process)
+    sent = time.monotonic()
+    process.send_signal(sig)
+    process.wait(timeout=10)
+    assert time.monotonic() - sent < 1.0
+    with HistoryStore(path) as history:
+        (session,) = history.sessions()
+    assert session.how_it_ended == "interrupted" and session.ended_at is not None
+    assert len(session.pain) == 1

@@ -1,0 +1,86 @@
+"""`voicecoach config`: show and change the settings file. Problems are `SettingsError`s, which
+the main command prints in one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from enum import Enum
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .settings import FIELDS, Settings, default_settings_path, load_settings, save_setting
+
+
+def add_config_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = f"keys: {', '.join(FIELDS)}"
+    about = "show or change your settings (a TOML file you may also edit by hand)"
+    config = sub.add_parser("config", help=about, description=about,
+                            epilog="with no ACTION: a table of every setting")
+    config.add_argument("--json", action="store_true",
+                        help="every setting as JSON, with the file's path")
+    actions = config.add_subparsers(dest="config_action", metavar="ACTION")
+    setting = actions.add_parser("set", help="set KEY to VALUE", epilog=keys)
+    setting.add_argument("key", metavar="KEY")
+    # Several words are joined, so `config set wake_word hey coach` needs no quotes.
+    setting.add_argument("value", metavar="VALUE", nargs="+")
+    unsetting = actions.add_parser("unset", help="return KEY to its default", epilog=keys)
+    unsetting.add_argument("key", metavar="KEY")
+    actions.add_parser("path", help="print where the settings file is")
+    config.set_defaults(run=run_config, config_action=None)
+
+
+def run_config(args: argparse.Namespace, out: Console) -> int:
+    path = default_settings_path()
+    action = args.config_action
+    if action == "path":
+        print(path)
+        return 0
+    if action == "set":
+        settings = save_setting(args.key, " ".join(args.value), path)
+        out.print(Text(f"{args.key} = {shown(getattr(settings, args.key))}  (saved in {path})"))
+        return 0
+    if action == "unset":
+        settings = save_setting(args.key, None, path)
+        if args.key in FIELDS:
+            default = shown(getattr(settings, args.key))
+            out.print(Text(f"{args.key}: back to the default, {default}  ({path})"))
+        else:
+            out.print(Text(f"{args.key}: removed from {path}"))
+        return 0
+    settings = load_settings(path)
+    if getattr(args, "json", False):
+        print(json.dumps({**settings.model_dump(mode="json"), "path": str(path)}, indent=2))
+        return 0
+    out.print(settings_table(settings))
+    missing = "" if path.exists() else " (not created yet)"
+    out.print(Text(f"settings file: {path}{missing}"))
+    return 0
+
+
+def settings_table(settings: Settings) -> Table:
+    table = Table(title="Settings — change with “voicecoach config set KEY VALUE”")
+    for column in ("key", "value", "description"):
+        table.add_column(column)
+    for key, field in Settings.model_fields.items():
+        value = shown(getattr(settings, key))
+        cell = (Text(value) if key in settings.model_fields_set
+                else Text(f"{value} (default)", style="dim"))
+        table.add_row(key, cell, Text(field.description or ""))
+    return table
+
+
+def shown(value: object) -> str:
+    """A value as it would be written in the settings file, unquoted."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

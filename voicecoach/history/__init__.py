@@ -1,0 +1,25 @@
+"""The session history: an SQLite file of what happened in each session, and reports on it."""
+
+from __future__ import annotations
+
+from .records import Adjustment, Note, PainRecord, SessionRecord
+from .report import history_json, history_table, write_csv
+from .schema import MIGRATIONS, SchemaTooNew, migrate
+from .store import HistoryError, HistoryStore, UnknownSession, default_history_path
+
+__all__ = [
+    "MIGRATIONS",
+    "Adjustment",
+    "HistoryError",
+    "HistoryStore",
+    "Note",
+    "PainRecord",
+    "SchemaTooNew",
+    "SessionRecord",
+    "UnknownSession",
+    "default_history_path",
+    "history_json",
+    "history_table",
+    "migrate",
+    "write_csv",
+]

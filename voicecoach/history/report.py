@@ -1,0 +1,130 @@
+"""Past sessions for people: a table for the terminal, JSON for programs, CSV for a physio.
+
+Pure formatting: records in, text out. Times are shown in the machine's local time zone.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import IO, Any
+
+from rich.table import Table
+
+from .records import PainRecord, SessionRecord
+
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+CSV_COLUMNS = (
+    "date", "start", "end", "minutes", "routine", "steps completed", "steps total", "ended",
+    "pace at end", "pressure change", "adjustments", "pain reports", "pain details",
+)
+
+
+def _minutes(record: SessionRecord) -> str:
+    return f"{record.duration_seconds / 60:.1f}"
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M")
+
+
+def changes_summary(record: SessionRecord) -> str:
+    """The adjustments asked for, in the order first asked; a repeat shows its count after a
+    multiplication sign (slower twice, then lighter once: "slower" TIMES "2, lighter")."""
+    counts = Counter(adjustment.change.replace("_", " ") for adjustment in record.adjustments)
+    return ", ".join(change if n == 1 else f"{change} {TIMES}{n}" for change, n in counts.items())
+
+
+def _where(report: PainRecord) -> str:
+    side = f", {report.side}" if report.side else ""
+    return f"step {report.step_number} {report.step_title}{side}"
+
+
+def pain_summary(record: SessionRecord) -> str:
+    """How many pain reports and where: "2 (step 2 Figure four, left)"."""
+    if not record.pain:
+        return ""
+    places = "; ".join(dict.fromkeys(_where(report) for report in record.pain))
+    return f"{len(record.pain)} ({places})"
+
+
+def pain_detail(report: PainRecord) -> str:
+    """One report, for a physio: "14:05 step 2 Figure four (left, medium pressure; glutes)"."""
+    pressure = f"{report.pressure} pressure" if report.pressure else ""
+    how = ", ".join(part for part in (report.side, pressure) if part)
+    inside = "; ".join(part for part in (how, ", ".join(report.areas)) if part)
+    where = f"{_clock(report.at)} step {report.step_number} {report.step_title}"
+    return f"{where} ({inside})" if inside else where
+
+
+def pressure_change(offset: int) -> str:
+    if offset == 0:
+        return "none"
+    levels = "level" if abs(offset) == 1 else "levels"
+    return f"{abs(offset)} {levels} {'firmer' if offset > 0 else 'lighter'}"
+
+
+def history_table(records: Sequence[SessionRecord]) -> Table:
+    table = Table(title="Massage sessions", caption="times are local")
+    for column in ("date", "routine", "minutes", "steps", "ended", "changes", "pain"):
+        table.add_column(column, justify="right" if column == "minutes" else "left")
+    for record in records:
+        table.add_row(
+            record.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            record.routine_title,
+            _minutes(record),
+            f"{record.steps_completed} of {record.steps_total}",
+            record.how_it_ended,
+            changes_summary(record),
+            pain_summary(record),
+        )
+    return table
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def history_json(records: Sequence[SessionRecord]) -> list[dict[str, Any]]:
+    """Every field of every session, times as ISO-8601 UTC, plus how it ended and its length."""
+    return [
+        _jsonable({**asdict(record), "how_it_ended": record.how_it_ended,
+                   "duration_seconds": record.duration_seconds})
+        for record in records
+    ]
+
+
+def _csv_row(record: SessionRecord) -> dict[str, str]:
+    start = record.started_at.astimezone()
+    return {
+        "date": start.strftime("%Y-%m-%d"),
+        "start": _clock(start),
+        "end": _clock(record.ended_at) if record.ended_at else "",
+        "minutes": _minutes(record),
+        "routine": record.routine_title,
+        "steps completed": str(record.steps_completed),
+        "steps total": str(record.steps_total),
+        "ended": record.how_it_ended,
+        "pace at end": f"{round(record.pace, 2):g}",
+        "pressure change": pressure_change(record.pressure_offset),
+        "adjustments": changes_summary(record),
+        "pain reports": str(len(record.pain)),
+        "pain details": "; ".join(pain_detail(report) for report in record.pain),
+    }
+
+
+def write_csv(records: Sequence[SessionRecord], file: IO[str]) -> None:
+    """One row per session. Open `file` with newline="" as the csv module requires."""
+    writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(_csv_row(record) for record in records)

@@ -1,0 +1,373 @@
+"""The user's settings: one TOML file they may edit by hand, validated by a pydantic model.
+
+Reading never fails with a traceback: every problem becomes one `SettingsError` line that names
+the file, the key, what is wrong and how to fix it. Writing goes through tomlkit so the user's
+comments and key order survive, and the whole result is validated before anything touches disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import shlex
+import tempfile
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from platformdirs import user_config_path
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import ErrorDetails
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.toml_document import TOMLDocument
+
+from .hearing.backends import Backend
+
+ENV_VARIABLE = "VOICECOACH_CONFIG"
+HEADER = 'voicecoach settings — edit by hand or with "voicecoach config set KEY VALUE"'
+
+_WAKE_WORD = re.compile(r"[a-z']+( [a-z']+){0,2}")
+# Said after a limit in error messages, so "at most 300" reads "at most 300 words a minute".
+_UNITS = {"speech_rate": " words a minute"}
+
+
+def default_settings_path() -> Path:
+    """`$VOICECOACH_CONFIG` if set, else settings.toml in the user's config folder."""
+    override = os.environ.get(ENV_VARIABLE)
+    if override:
+        return Path(override).expanduser()
+    return user_config_path("voicecoach", appauthor=False) / "settings.toml"
+
+
+class SettingsError(Exception):
+    """A settings problem in one line: the file, the key, what is wrong, and the fix."""
+
+    def __init__(self, path: Path, problem: str, key: str | None = None,
+                 fix: str | None = None) -> None:
+        self.path = path
+        self.key = key
+        where = f"{path}: {key}" if key else f"{path}"
+        message = f"{where}: {problem}."
+        if fix:
+            message += f" Fix: {fix}."
+        super().__init__(message)
+
+
+class Settings(BaseModel):
+    """Everything a user can set. `voicecoach config` shows each field's description."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    voice: str | None = Field(
+        default=None, examples=["english"],
+        description="text-to-speech voice name or id (unset: the speech engine's default)")
+    speech_rate: int = Field(
+        default=150, ge=80, le=300,
+        description="the coach's speaking rate in words a minute (80-300)")
+    volume: float = Field(default=1.0, ge=0.0, le=1.0, description="speaking volume, 0 to 1")
+    backend: Backend = Field(
+        default=Backend.AUTO,
+        description="speech recogniser: auto (Vosk if an English model is installed, else "
+        "PocketSphinx), vosk or pocketsphinx")
+    model_path: Path | None = Field(
+        default=None, examples=["~/vosk-model-small-en-us-0.15"],
+        description="a Vosk model folder (unset: look in the usual places); a relative path "
+        "in the file is relative to the file's folder")
+    input_device: str | None = Field(
+        default=None, examples=["0"],
+        description="microphone name or index, see `voicecoach devices` (unset: the system's)")
+    output_device: str | None = Field(
+        default=None, examples=["0"],
+        description="loudspeaker name or index, see `voicecoach devices` (unset: the system's)")
+    wake_word: str | None = Field(
+        default=None, examples=["coach"],
+        description="1-3 words that get the coach's attention in `voicecoach serve`, "
+        "e.g. coach")
+    safety_brief_every_session: bool = Field(
+        default=False, description="hear the safety brief before every session, not just the first")
+    pace: float = Field(
+        default=1.0, ge=0.5, le=2.0,
+        description="starting pace of holds, 0.5 to 2: 1.25 makes each hold 25 % longer")
+    safety_brief_accepted: AwareDatetime | None = Field(
+        default=None,
+        description="when you said yes to the spoken safety brief (written by the coach; "
+        "unset it to hear the brief again)")
+
+    @field_validator("voice", "input_device", "output_device", mode="before")
+    @classmethod
+    def _text_or_index(cls, value: object) -> object:
+        # A device index is naturally written as a TOML integer; keep it as the text it names.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                raise ValueError("must not be empty")
+        return value
+
+    @field_validator("wake_word")
+    @classmethod
+    def _normalise_wake_word(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        words = " ".join(value.lower().split())
+        if not _WAKE_WORD.fullmatch(words):
+            raise ValueError("must be 1 to 3 words of letters a-z or apostrophes, e.g. coach")
+        return words
+
+    @field_validator("model_path")
+    @classmethod
+    def _resolve_model_path(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        folder = (info.context or {}).get("relative_to")
+        if not value.is_absolute() and isinstance(folder, Path):
+            value = folder / value
+        return value
+
+    @property
+    def safety_brief_due(self) -> bool:
+        return self.safety_brief_every_session or self.safety_brief_accepted is None
+
+
+FIELDS = tuple(Settings.model_fields)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings in `path` (default: `default_settings_path()`); defaults if it is missing."""
+    path = path or default_settings_path()
+    document = _read_document(path)
+    if document is None:
+        return Settings()
+    return _validate(document.unwrap(), path)
+
+
+def save_setting(key: str, value: object | None, path: Path | None = None) -> Settings:
+    """Set `key` to `value` (None: remove it) and return the settings now in force.
+
+    The whole result is validated before the file is written, so a bad value leaves the file as
+    it was; a key that is itself broken can still be fixed, since only the result must be valid.
+    """
+    path = path or default_settings_path()
+    document = _read_document(path)
+    unsetting_a_stray_key = value is None and document is not None and key in document
+    if key not in FIELDS and not unsetting_a_stray_key:
+        verb = "set" if value is not None else "unset"
+        raise _unknown_key(path, key, fix=f"voicecoach config {verb} {_suggestion(key)}"
+                           + (" VALUE" if value is not None else ""))
+    if document is None:
+        if value is None:
+            return Settings()
+        document = tomlkit.document()
+    if value is None:
+        if key not in document:
+            return _validate(document.unwrap(), path)
+        del document[key]
+    else:
+        if not document.body:
+            _add_header(document)
+        document[key] = _toml_value(_checked_value(document, key, value, path))
+    text = tomlkit.dumps(document)
+    # What will be on disk is exactly what is validated.
+    settings = _validate(_parse(text, path).unwrap(), path)
+    _write_atomically(path, text)
+    return settings
+
+
+def record_safety_brief_accepted(at: datetime, path: Path | None = None) -> None:
+    """Remember that the user said yes to the safety brief (to the second: the file is read
+    by people)."""
+    save_setting("safety_brief_accepted", at.replace(microsecond=0), path)
+
+
+def _checked_value(document: TOMLDocument, key: str, value: object, path: Path) -> object:
+    """`value` converted to the field's type (a command line gives strings)."""
+    given = isinstance(value, Path) or (isinstance(value, str) and value.strip())
+    if given and Settings.model_fields[key].annotation == Path | None:
+        # A path typed on the command line means one relative to where it was typed.
+        value = Path(str(value)).expanduser().absolute()
+    data = document.unwrap()
+    data[key] = value
+    return getattr(_validate(data, path), key)
+
+
+def _toml_value(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _read_document(path: Path) -> TOMLDocument | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SettingsError(path, f"cannot read the settings file ({exc.strerror})",
+                            fix=f"check that it is a readable file, or set {ENV_VARIABLE} "
+                            "to another file") from None
+    try:
+        # utf-8-sig: editors on Windows may start the file with a byte-order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SettingsError(path, f"line {line} is not UTF-8 text",
+                            fix="save the file as UTF-8") from None
+    return _parse(text, path)
+
+
+def _parse(text: str, path: Path) -> TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except TOMLKitError as exc:
+        line, column = getattr(exc, "line", None), getattr(exc, "col", None)
+        reason = str(exc).split(" at line ")[0].rstrip(". ")
+        if "'\\x00'" in reason:  # tomlkit's way of saying it ran out of text
+            reason = "the file ends in the middle of a value"
+        if line is None or column is None:
+            raise SettingsError(path, f"not valid TOML ({reason})",
+                                fix="correct the file by hand") from None
+        lines = text.splitlines()
+        source = f": {lines[line - 1].strip()}" if 0 < line <= len(lines) else ""
+        # tomlkit counts columns from 0; editors count from 1.
+        raise SettingsError(
+            path, f"line {line}, column {column + 1}: not valid TOML ({reason}){source}",
+            fix=f'correct line {line} by hand (text needs quotes, e.g. voice = "english")',
+        ) from None
+
+
+def _add_header(document: TOMLDocument) -> None:
+    document.add(tomlkit.comment(HEADER))
+    document.add(tomlkit.nl())
+
+
+def _validate(data: dict[str, Any], path: Path) -> Settings:
+    try:
+        return Settings.model_validate(data, context={"relative_to": path.parent})
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        key = str(first["loc"][0]) if first["loc"] else None
+        if first["type"] == "extra_forbidden" and key is not None:
+            raise _unknown_key(path, key, fix=_stray_key_fix(key)) from None
+        problem = _problem(key or "", first)
+        others = dict.fromkeys(str(e["loc"][0]) for e in errors[1:] if e["loc"])
+        if others:
+            problem += f"; also wrong: {', '.join(others)}"
+        raise SettingsError(path, problem, key=key, fix=_fix(key)) from None
+
+
+def _problem(key: str, error: ErrorDetails) -> str:
+    kind, ctx, unit = error["type"], error.get("ctx") or {}, _UNITS.get(key, "")
+    got = f" (got {_shown(error['input'])})"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']:g}{unit}{got}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']:g}{unit}{got}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number{got}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number{got}"
+    if kind == "finite_number":
+        return f"must be a finite number{got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false{got}"
+    if kind == "enum":
+        return f"must be one of {str(ctx['expected']).replace(chr(39), '')}{got}"
+    if kind == "timezone_aware":
+        return f"must include a time zone, e.g. 2025-01-31T09:30:00+01:00{got}"
+    if kind.startswith("datetime"):
+        return f"must be a date and time, e.g. 2025-01-31T09:30:00+01:00{got}"
+    if kind in ("string_type", "path_type"):
+        return f"must be text{got}"
+    if kind == "value_error":
+        return f"{ctx['error']}{got}"
+    message = error["msg"]
+    return f"{message[:1].lower()}{message[1:]}{got}"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value == "":
+        return '""'
+    return str(value)
+
+
+def _fix(key: str | None) -> str:
+    field = Settings.model_fields.get(key or "")
+    if key is None or field is None:
+        return "edit the file"
+    example = field.default if field.default is not None else (field.examples or [None])[0]
+    unset = f"voicecoach config unset {key}"
+    if example is None:
+        return f"{unset}, or edit the file"
+    value = shlex.quote(_shown(_toml_value(example)))
+    if field.default is None:  # the default is no value: offer one, or the way back
+        return f"voicecoach config set {key} {value}, or {unset}"
+    return f"voicecoach config set {key} {value}, or edit the file"
+
+
+def _close_match(key: str) -> str | None:
+    close = difflib.get_close_matches(key.replace("-", "_"), FIELDS, n=1)
+    return close[0] if close else None
+
+
+def _suggestion(key: str) -> str:
+    return _close_match(key) or "KEY"
+
+
+def _stray_key_fix(key: str) -> str:
+    close = _close_match(key)
+    rename = f"rename it to {close} in the file" if close else "remove it from the file"
+    return f"{rename}, or voicecoach config unset {key}"
+
+
+def _unknown_key(path: Path, key: str, fix: str) -> SettingsError:
+    close = _close_match(key)
+    hint = f" (did you mean {close}?)" if close else ""
+    return SettingsError(path, f"no such setting{hint}; valid keys: {', '.join(FIELDS)}",
+                         key=key, fix=fix)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # Write through a symlink (dotfile managers link settings files) instead of replacing it.
+    target = Path(os.path.realpath(path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = target.stat().st_mode & 0o777 if target.exists() else None
+        descriptor, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with open(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if mode is not None:  # keep the user's permissions, not mkstemp's 0600
+                os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise SettingsError(path, f"cannot write the settings file ({exc.strerror})",
+                            fix=f"check the folder's permissions, or set {ENV_VARIABLE} to "
+                            "another file") from None
