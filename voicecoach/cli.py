@@ -27,6 +27,8 @@ from .library import (
     load_library,
 )
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
+from .service import ServiceError
+from .service_cli import add_service_command
 from .settings import Settings, SettingsError, load_settings
 
 
@@ -172,6 +174,12 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     return run(args, _library(args))
 
 
+def cmd_serve(args: argparse.Namespace, out: Console) -> int:
+    from .session_cli import serve
+
+    return serve(args, _library(args))
+
+
 def cmd_bench(args: argparse.Namespace, out: Console) -> int:
     from .bench.runner import Bench, table
     from .hearing.backends import Backend
@@ -212,10 +220,6 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         return command
-
-    def routines_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--routines", nargs="+", metavar="PATH",
-                             help="routine files or folders to use instead of the built-in library")
 
     listing = add("list", "list the routines")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
@@ -286,20 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_cmd = add("run", "a live, hands-free session: listen, coach, obey")
     run_cmd.add_argument("routine", nargs="?", help="start this routine at once")
-    run_cmd.add_argument("--input", metavar="FILE.wav",
-                         help="use a recording as the microphone; ends when it is used up")
     run_cmd.add_argument("--keyboard", action="store_true", help="type commands instead")
-    recogniser_options(run_cmd)
-    microphone_options(run_cmd)
-    voice_options(run_cmd)
-    run_cmd.add_argument("--output-device", metavar="NAME-OR-INDEX", help="the loudspeaker")
-    run_cmd.add_argument("--plain", action="store_true", help="a log of lines, not a panel")
-    run_cmd.add_argument("--json", action="store_true", help="the transcript as JSON lines")
-    run_cmd.add_argument("--save", metavar="FILE.wav", help="with --input: write the conversation")
-    run_cmd.add_argument("--no-history", action="store_true",
-                         help="do not record this session in the history (trying things out)")
-    routines_option(run_cmd)
+    session_options(run_cmd)
     run_cmd.set_defaults(run=cmd_run)
+
+    serve_cmd = add("serve", "always on: wait for \u201cstart ...\u201d, coach, wait again "
+                    "(for a Raspberry Pi in the corner of the room)")
+    session_options(serve_cmd)
+    serve_cmd.set_defaults(run=cmd_serve)
 
     bench = add("bench", "measure accuracy, rejection, latency, CPU, memory, self-hearing")
     recogniser_options(bench)
@@ -327,7 +325,29 @@ def build_parser() -> argparse.ArgumentParser:
     model.set_defaults(run=cmd_model)
     add_config_command(sub)
     add_history_command(sub)
+    add_service_command(sub)
     return parser
+
+
+def routines_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--routines", nargs="+", metavar="PATH",
+                         help="routine files or folders to use instead of the built-in library")
+
+
+def session_options(command: argparse.ArgumentParser) -> None:
+    """What `run` and `serve` share: input, recogniser, devices, voice, display, history."""
+    command.add_argument("--input", metavar="FILE.wav",
+                         help="use a recording as the microphone; ends when it is used up")
+    recogniser_options(command)
+    microphone_options(command)
+    voice_options(command)
+    command.add_argument("--output-device", metavar="NAME-OR-INDEX", help="the loudspeaker")
+    command.add_argument("--plain", action="store_true", help="a log of lines, not a panel")
+    command.add_argument("--json", action="store_true", help="the transcript as JSON lines")
+    command.add_argument("--save", metavar="FILE.wav", help="with --input: write the conversation")
+    command.add_argument("--no-history", action="store_true",
+                         help="do not record sessions in the history (trying things out)")
+    routines_option(command)
 
 
 def recogniser_options(command: argparse.ArgumentParser) -> None:
@@ -367,7 +387,7 @@ SETTING_FOR_OPTION = {
     "output_device": "output_device",
 }
 # Commands that act for the user; the others (bench, accuracy, ...) measure, on the defaults.
-USES_SETTINGS = frozenset({"run", "demo", "listen"})
+USES_SETTINGS = frozenset({"run", "serve", "demo", "listen"})
 
 
 def _fill_from_settings(args: argparse.Namespace) -> None:
@@ -387,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args, out)
         return code
     except (UsageError, RoutineError, UnknownRoutine, ScriptError, AudioError,
-            ModelError, SettingsError, HistoryError) as exc:
+            ModelError, SettingsError, HistoryError, ServiceError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

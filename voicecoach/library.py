@@ -9,7 +9,7 @@ nesting are bounded before anything is built from it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -162,6 +162,13 @@ class Library:
         command = self.grammar.parse(f"start {name_or_alias}")
         routine_name = command.slots.get("routine") if command else None
         return self.routines.get(routine_name or "")
+
+    def with_wake_word(self, wake_word: str | None) -> Library:
+        """The same routines, with commands that can be said after `wake_word`."""
+        if not wake_word:
+            return self
+        aliases = {r.name: r.aliases for r in self.routines.values()}
+        return replace(self, grammar=CommandGrammar.for_routines(aliases, wake_word))
 
     def require(self, name_or_alias: str) -> Routine:
         routine = self.find(name_or_alias)

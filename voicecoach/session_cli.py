@@ -110,6 +110,16 @@ def run(args: argparse.Namespace, library: Library) -> int:
     return run_live(args, library)
 
 
+def serve(args: argparse.Namespace, library: Library) -> int:
+    """Always on: waits for "start ..." (after the wake word, if one is set), coaches, and
+    waits again; survives devices that come and go. Ends only on Ctrl-C or SIGTERM."""
+    if args.input:
+        return run_with_input(args, library.with_wake_word(args.settings.wake_word))
+    from .session.live_cli import run_live
+
+    return run_live(args, library, serve=True)
+
+
 def run_with_input(args: argparse.Namespace, library: Library) -> int:
     settings = settings_from(args)
     listener = make_listener(library, settings, say=_note)
@@ -118,7 +128,8 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
 
     source = WavFileSource(Path(args.input), chunk_seconds=0.05)
     with protected_stdout() as terminal, source:
-        routine = library.require(args.routine) if args.routine else None
+        wanted = getattr(args, "routine", None)
+        routine = library.require(wanted) if wanted else None
         prefetch_routine(voice, library, routine.name if routine else None)
         view = PlainView(terminal, as_json=args.json)
         recorder = make_recorder(args.settings, _note, remember=not args.no_history)

@@ -48,6 +48,15 @@ def _input_device(sd: Any, device: int | str | None) -> dict[str, Any]:
     return info
 
 
+def rescan_devices(sounddevice: Any = None) -> None:
+    """Make PortAudio look for devices again. It lists them once, when it starts, so a USB
+    microphone plugged back in stays invisible until PortAudio restarts; restarting closes every
+    open stream, so the caller closes its own first."""
+    sd = sounddevice or _sounddevice()
+    sd._terminate()
+    sd._initialize()
+
+
 def list_devices() -> list[dict[str, Any]]:
     """Every device with its index, name, channel counts and default rate."""
     sd = _sounddevice()

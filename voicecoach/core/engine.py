@@ -8,6 +8,7 @@
     any running state ──pause──► paused ──resume──► same state (spoken phases speak again)
     any running state ──"start other" / second pain / "safety"──► asking ──yes / no──►
     any running state ──stop──► finished
+    any running state ──device failed──► paused ──all devices back──► same state
     idle ──start, precautions due──► asking (safety brief, persistent pain) ──yes──► introducing
                                                                          └──no──► idle
 
@@ -22,13 +23,18 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from . import wording
+from .faults import FaultBook, failure_words, recovery_words
 from .intents import Command, Intent, Side, VoiceChange
 from .messages import (
     Action,
     Adjusted,
     ChangeVoice,
+    Device,
+    DeviceFailed,
+    DeviceRecovered,
     EndReason,
     Event,
+    FaultNoted,
     Heard,
     PainReported,
     SafetyBriefAnswered,
@@ -105,8 +111,13 @@ def _speaking_seconds(text: str) -> float:
 
 
 class SessionEngine:
-    def __init__(self, routines: Mapping[str, Routine], *, pace: float = 1.0) -> None:
+    def __init__(self, routines: Mapping[str, Routine], *, pace: float = 1.0,
+                 wake_word: bool = False) -> None:
+        """`wake_word`: while no session runs, act only on commands said after the wake word
+        (`Command.addressed`), so that a television cannot start a routine."""
         self._routines = dict(routines)
+        self._wake_word = wake_word
+        self._faults = FaultBook()
         self._default_pace = _clamp(pace, PACE_BOUNDS)
         self._precautions = Precautions()
         self._phase = SessionState.IDLE
@@ -167,6 +178,7 @@ class SessionEngine:
         self._extra_hold_seconds = 0.0
         self._completed: set[int] = set()
         self._adjustments: list[str] = []
+        self._faults.paused_session = False
 
     # --- public face ------------------------------------------------------------------------
 
@@ -190,8 +202,17 @@ class SessionEngine:
         match event:
             case Heard(command) if self._question is not None:
                 self._answer(command, now, out)
+            case Heard(command) if self._wake_word and self._routine is None:
+                if command.addressed:
+                    self._handlers[command.intent](command, now, out)
             case Heard(command):
+                if command.intent in (Intent.PAUSE, Intent.RESUME):
+                    self._faults.paused_session = False  # the user's own choice from now on
                 self._handlers[command.intent](command, now, out)
+            case DeviceFailed(device, detail):
+                self._device_failed(device, detail, out)
+            case DeviceRecovered(device):
+                self._device_recovered(device, now, out)
             case SpeechFinished():
                 if self._question is not None and not self._question_repeated:
                     self._question_asked_at = now  # the wait for an answer starts now
@@ -542,6 +563,28 @@ class SessionEngine:
             pressure = self._pressure_words(self._pressure_now())
             return wording.sentence(f"{step.title}{side}: {left} left. {pressure}")
         return ""
+
+    # --- devices --------------------------------------------------------------------------------
+
+    def _device_failed(self, device: Device, detail: str, out: list[Action]) -> None:
+        if not self._faults.failed(device, detail):
+            return
+        out.append(FaultNoted(device, detail, recovered=False))
+        pause = self._routine is not None and not self._paused and self._question is None
+        if pause:
+            self._paused = self._faults.paused_session = True
+        self._say(out, failure_words(device, paused=pause), interrupt=pause)
+
+    def _device_recovered(self, device: Device, now: float, out: list[Action]) -> None:
+        if not self._faults.recovered(device):
+            return
+        out.append(FaultNoted(device, "", recovered=True))
+        words = recovery_words(device, still_down=list(self._faults.down))
+        if self._faults.all_clear and self._faults.paused_session and self._routine is not None:
+            self._faults.paused_session = self._paused = False
+            self._carry_on(now, out, f"{words} Carrying on.")
+        else:
+            self._say(out, words)
 
     # --- commands -------------------------------------------------------------------------------
 

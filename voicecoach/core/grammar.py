@@ -179,6 +179,9 @@ COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
     Intent.SAFETY: ["safety", "safety brief"],
 }
 
+# What can be said after the wake word: the commands for when no session is running.
+WAKE_INTENTS = frozenset({Intent.START, Intent.LIST, Intent.HELP, Intent.SAFETY})
+
 SIDE_SLOT: Mapping[str, str] = {side.value: side.value for side in Side}
 VOICE_SLOT: Mapping[str, str] = {change.value: change.value for change in VoiceChange}
 
@@ -197,6 +200,7 @@ class Sentence:
     text: str
     intent: Intent
     slots: tuple[tuple[str, str], ...]
+    addressed: bool = False  # begins with the wake word
 
 
 def _jsgf(node: Node) -> str:
@@ -226,14 +230,24 @@ class CommandGrammar:
         self,
         phrases: Mapping[Intent, Sequence[str]],
         slots: Mapping[str, Mapping[str, str]],
+        wake_word: str | None = None,
     ) -> None:
+        """`wake_word`: the commands that make sense while no session runs can also be said
+        after it ("coach start glutes"); such sentences parse as `addressed`."""
+        self.wake_word = normalize(wake_word) if wake_word else None
         self._phrases = {intent: list(texts) for intent, texts in phrases.items()}
+        if self.wake_word:
+            for intent in WAKE_INTENTS & self._phrases.keys():
+                self._phrases[intent] += [f"{self.wake_word} {p}" for p in self._phrases[intent]]
         self._slots = {name: dict(values) for name, values in slots.items()}
         self._sentences: dict[str, Sentence] = {}
-        for intent, intent_phrases in phrases.items():
+        wake = f"{self.wake_word} " if self.wake_word else None
+        for intent, intent_phrases in self._phrases.items():
             for phrase in intent_phrases:
                 for words, filled in _expand(parse_phrase(phrase), slots):
-                    self._add(Sentence(" ".join(words), intent, filled))
+                    text = " ".join(words)
+                    addressed = wake is not None and text.startswith(wake)
+                    self._add(Sentence(text, intent, filled, addressed))
         prefixes = {
             " ".join(words[:cut])
             for words in (text.split() for text in self._sentences)
@@ -242,7 +256,8 @@ class CommandGrammar:
         self._unextendable = frozenset(self._sentences.keys() - prefixes)
 
     @classmethod
-    def for_routines(cls, aliases: Mapping[str, Iterable[str]]) -> CommandGrammar:
+    def for_routines(cls, aliases: Mapping[str, Iterable[str]],
+                     wake_word: str | None = None) -> CommandGrammar:
         """The standard grammar, with each routine reachable by its name and its aliases.
 
         `aliases` maps a routine's name (e.g. "glutes-roller") to its spoken aliases.
@@ -258,6 +273,7 @@ class CommandGrammar:
         return cls(
             COMMAND_PHRASES,
             {"routine": routine_slot, "side": SIDE_SLOT, "voice_change": VOICE_SLOT},
+            wake_word,
         )
 
     def _add(self, sentence: Sentence) -> None:
@@ -276,11 +292,13 @@ class CommandGrammar:
         spoken = normalize(text)
         sentence = self._sentences.get(spoken)
         if sentence is None:
-            spoken = " ".join(w for w in spoken.split() if w not in _FILLER_WORDS)
+            wake = set(self.wake_word.split()) if self.wake_word else set()
+            spoken = " ".join(w for w in spoken.split() if w not in _FILLER_WORDS - wake)
             sentence = self._sentences.get(spoken)
         if sentence is None:
             return None
-        return Command(sentence.intent, dict(sentence.slots), text=sentence.text)
+        return Command(sentence.intent, dict(sentence.slots), text=sentence.text,
+                       addressed=sentence.addressed)
 
     def can_decide_early(self, text: str) -> bool:
         """True when `text` is a whole sentence that no longer sentence begins with: a

@@ -52,3 +52,4 @@ class Command:
     intent: Intent
     slots: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    addressed: bool = False  # said after the wake word ("coach, start glutes")

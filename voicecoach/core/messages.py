@@ -26,6 +26,15 @@ class SessionState(StrEnum):
     FINISHED = "finished"
 
 
+class Device(StrEnum):
+    """The outside things a session needs; any of them can fail and come back."""
+
+    MICROPHONE = "microphone"
+    LOUDSPEAKER = "loudspeaker"
+    RECOGNISER = "speech recogniser"
+    SPEECH_ENGINE = "speech engine"
+
+
 class EndReason(StrEnum):
     COMPLETED = "completed"
     STOPPED = "stopped"
@@ -51,7 +60,21 @@ class SpeechFinished:
     """The speaker has said everything it was given and is silent now."""
 
 
-Event = Heard | Tick | SpeechFinished | Precautions  # Precautions: what to say before a start
+@dataclass(frozen=True)
+class DeviceFailed:
+    """A device stopped working (unplugged, an error); the runner keeps trying to get it back."""
+
+    device: Device
+    detail: str  # the cause, in the user's words
+
+
+@dataclass(frozen=True)
+class DeviceRecovered:
+    device: Device
+
+
+# Precautions: what to say before a start.
+Event = Heard | Tick | SpeechFinished | Precautions | DeviceFailed | DeviceRecovered
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -120,6 +143,15 @@ class PainReported:
 
 
 @dataclass(frozen=True)
+class FaultNoted:
+    """A device failed (`recovered` False) or came back: kept in the history."""
+
+    device: Device
+    detail: str
+    recovered: bool
+
+
+@dataclass(frozen=True)
 class SafetyBriefAnswered:
     """The user heard the safety brief and said whether they are okay to continue."""
 
@@ -154,6 +186,7 @@ Action = (
     | Adjusted
     | PainReported
     | SafetyBriefAnswered
+    | FaultNoted
     | SessionFinished
 )
 

@@ -30,6 +30,9 @@ from ..core.intents import Command
 from ..core.messages import (
     Action,
     ChangeVoice,
+    Device,
+    DeviceFailed,
+    DeviceRecovered,
     Event,
     Heard,
     Say,
@@ -43,6 +46,7 @@ from ..core.messages import (
 from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .stream import Guard
+from .supervision import Backoff
 from .transcript import Entry
 
 if TYPE_CHECKING:
@@ -143,9 +147,16 @@ class MicrophoneInput:
 
     def __init__(self, source: AudioSource, listener: CommandListener, guard: Guard | None,
                  post: Callable[[object], None], note: Callable[[Entry], None],
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float],
+                 rebuild_listener: Callable[[], CommandListener] | None = None,
+                 backoff: Backoff | None = None) -> None:
+        """`rebuild_listener`: when the recogniser fails, report it and build a new one
+        (later, with growing pauses) instead of ending the session."""
         self._source, self._listener, self._guard = source, listener, guard
         self._post, self._note, self._clock = post, note, clock
+        self._rebuild = rebuild_listener
+        self._recogniser_down = False
+        self._backoff = backoff or Backoff()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="microphone", daemon=True)
         self._thread.start()
@@ -167,13 +178,41 @@ class MicrophoneInput:
         start = self._clock() - len(chunk) / 16_000
         if self._guard is not None:
             chunk = self._guard.clean(chunk, start)
-        for decision in self._listener.feed(chunk):
+        if self._recogniser_down and not self._try_rebuild():
+            return  # nobody to understand it: the audio is dropped until the recogniser is back
+        try:
+            decisions = self._listener.feed(chunk)
+        except Exception as exc:  # recognisers fail inside C code in many ways
+            if self._rebuild is None:
+                raise
+            self._recogniser_failed(f"{type(exc).__name__}: {exc}")
+            return
+        for decision in decisions:
             allowed = self._guard is None or self._guard.accepts(decision)
             command = decision.command if allowed else None
             self._note(Entry(self._clock(), "you", decision.text or "(not understood)",
                              {"intent": command.intent.value if command else None}))
             if command is not None:
                 self._post(Heard(command))
+
+    def _recogniser_failed(self, reason: str) -> None:
+        self._backoff.failed()
+        if not self._recogniser_down:
+            self._recogniser_down = True
+            self._post(DeviceFailed(Device.RECOGNISER, reason))
+
+    def _try_rebuild(self) -> bool:
+        if self._rebuild is None or not self._backoff.due:
+            return False
+        try:
+            self._listener = self._rebuild()
+        except Exception as exc:
+            self._recogniser_failed(f"{type(exc).__name__}: {exc}")
+            return False
+        self._backoff.succeeded()
+        self._recogniser_down = False
+        self._post(DeviceRecovered(Device.RECOGNISER))
+        return True
 
     def close(self) -> None:
         self._stop.set()
@@ -231,6 +270,7 @@ class LiveSession:
     show: Callable[[Any, bool], None] = lambda snapshot, speaking: None
     summaries: list[SessionSummary] = field(default_factory=list)
     recorder: Recorder | None = None  # the history, and what to say before a start
+    supervise: Callable[[], None] = lambda: None  # checks on devices, every turn of the loop
 
     def run(self, start: Command | None = None) -> None:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
@@ -249,8 +289,9 @@ class LiveSession:
                 return
             if isinstance(item, SpeechFinished) and not self.speaking.idle:
                 continue  # stale: something new was said since
-            if isinstance(item, (Heard, Tick, SpeechFinished)):
+            if isinstance(item, (Heard, Tick, SpeechFinished, DeviceFailed, DeviceRecovered)):
                 self._handle(item)
+            self.supervise()
             self.show(self.engine.snapshot(self.clock()), not self.speaking.idle)
 
     def _handle(self, event: Event) -> None:

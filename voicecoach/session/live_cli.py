@@ -8,14 +8,15 @@ import contextlib
 import queue
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..audio.source import AudioError
 from ..core.intents import Command, Intent
+from ..core.messages import Device, DeviceFailed, DeviceRecovered
 from ..library import Library
 from ..speaking.playback import Playback, Rendered
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
+from .supervision import SpeakerSupervisor, SupervisedSource
 from .terminal import PanelView, PlainView, protected_stdout
 from .transcript import Entry
 from .wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
@@ -36,13 +37,18 @@ def _quit_on_signals(inbox: queue.Queue[object]) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def run_live(args: argparse.Namespace, library: Library) -> int:
+def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False) -> int:
+    """`run` (one user at the keyboard or microphone) or `serve` (always on: the microphone may
+    be missing at the start, the wake word is honoured, and it ends only on a signal)."""
     from ..session_cli import _note, settings_from
 
     settings = settings_from(args)
-    routine = library.require(args.routine) if args.routine else None
+    if serve:
+        library = library.with_wake_word(args.settings.wake_word)
+    routine = library.require(args.routine) if getattr(args, "routine", None) else None
+    keyboard = getattr(args, "keyboard", False)
     voice = make_voice(settings, say=_note)
-    listener = None if args.keyboard else make_listener(library, settings, say=_note)
+    listener = None if keyboard else make_listener(library, settings, say=_note)
     started = time.monotonic()
 
     def clock() -> float:
@@ -60,30 +66,29 @@ def run_live(args: argparse.Namespace, library: Library) -> int:
             guard = _guard() if listener is not None else None
             speaking = Speaking(voice, playback, inbox.put, view.entry, clock, guard)
             closers.insert(0, speaking)
+            speaker = None
             if voice is not None:
-                closers.insert(0, _open_output(playback, speaking, guard, args, view, clock))
-            if args.keyboard:
+                speaker = _supervised_output(playback, speaking, guard, args, inbox, clock)
+                closers.insert(0, speaker)
+            if keyboard:
                 closers.insert(0, KeyboardInput(library.grammar, inbox.put, view.entry, clock))
             else:
-                from ..audio.microphone import MicrophoneSource
-
-                device = int(args.device) if args.device and args.device.isdigit() else args.device
-                microphone = MicrophoneSource(
-                    device, rate=args.rate, channels=args.channels,
-                    on_problem=lambda text: view.entry(Entry(clock(), "note", text)),
-                )
                 assert listener is not None
-                closers.insert(0, MicrophoneInput(microphone, listener, guard, inbox.put,
-                                                  view.entry, clock))
+                source = _supervised_microphone(args, inbox, view, clock, speaking, speaker,
+                                                open_now=not serve)
+                closers.insert(0, MicrophoneInput(
+                    source, listener, guard, inbox.put, view.entry, clock,
+                    rebuild_listener=lambda: make_listener(library, settings, say=_note)))
             recorder = make_recorder(args.settings, _note, remember=not args.no_history)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
-                                  view.entry, view.show, recorder=recorder)
+                                  view.entry, view.show, recorder=recorder,
+                                  supervise=speaker.check if speaker else lambda: None)
             start = None
             if routine is not None:
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
             else:
-                speaking.say(GREETING, interrupt=False)
+                speaking.say(_greeting(library.grammar.wake_word), interrupt=False)
             with _quit_on_signals(inbox):
                 session.run(start)
         finally:
@@ -94,8 +99,53 @@ def run_live(args: argparse.Namespace, library: Library) -> int:
     return 0
 
 
-def _open_output(playback: Playback, speaking: Speaking, guard: Any, args: argparse.Namespace,
-                 view: Any, clock: Any) -> Any:
+def _greeting(wake_word: str | None) -> str:
+    if wake_word:
+        return (f"Hello. Say {wake_word}, start, and a routine name, for example "
+                f"{wake_word}, start glutes.")
+    return GREETING
+
+
+def _device(name: str | None) -> int | str | None:
+    return int(name) if name and name.isdigit() else name
+
+
+def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object], view: Any,
+                           clock: Callable[[], float], speaking: Speaking,
+                           speaker: SpeakerSupervisor | None, *,
+                           open_now: bool) -> SupervisedSource:
+    """The microphone, reopened whenever it goes away. `open_now`: open it before the session
+    starts, so that a missing microphone is an error at once (`run`), not a wait (`serve`)."""
+    from ..audio.microphone import MicrophoneSource, rescan_devices
+
+    attempts = 0
+
+    def open_microphone() -> MicrophoneSource:
+        nonlocal attempts
+        attempts += 1
+        # A microphone plugged back in is only seen after PortAudio restarts, which would cut
+        # the coach off: so only between its sentences, with the loudspeaker closed meanwhile.
+        if attempts > 1 and speaking.idle:
+            if speaker is not None:
+                speaker.while_closed(rescan_devices)
+            else:
+                rescan_devices()
+        return MicrophoneSource(
+            _device(args.device), rate=args.rate, channels=args.channels,
+            on_problem=lambda text: view.entry(Entry(clock(), "note", text)),
+        )
+
+    return SupervisedSource(
+        open_microphone,
+        on_lost=lambda reason: inbox.put(DeviceFailed(Device.MICROPHONE, reason)),
+        on_back=lambda: inbox.put(DeviceRecovered(Device.MICROPHONE)),
+        opened=open_microphone() if open_now else None,
+    )
+
+
+def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
+                       args: argparse.Namespace, inbox: queue.Queue[object],
+                       clock: Callable[[], float]) -> SpeakerSupervisor:
     from ..speaking.output import SpeakerOutput
 
     def on_block(rendered: Rendered) -> None:
@@ -103,23 +153,18 @@ def _open_output(playback: Playback, speaking: Speaking, guard: Any, args: argpa
             guard.played(rendered.audio, clock())
         speaking.played(rendered)
 
-    device = args.output_device
-    device = int(device) if device and device.isdigit() else device
-    try:
-        return SpeakerOutput(playback, on_block, device=device)
-    except (AudioError, OSError) as exc:
-        view.entry(Entry(clock(), "note", f"{exc}: the coach's lines are printed instead"))
-        speaking.printing = True
-        return _Nothing()
+    def printing(on: bool) -> None:
+        speaking.printing = on
+
+    return SpeakerSupervisor(
+        lambda: SpeakerOutput(playback, on_block, device=_device(args.output_device)),
+        on_lost=lambda reason: inbox.put(DeviceFailed(Device.LOUDSPEAKER, reason)),
+        on_back=lambda: inbox.put(DeviceRecovered(Device.LOUDSPEAKER)),
+        printing=printing,
+    )
 
 
 def _guard() -> Any:
     from ..hearing.echo_guard import EchoGuard
 
     return EchoGuard()
-
-
-class _Nothing:
-    def close(self) -> None:
-        pass
-

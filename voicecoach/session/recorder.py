@@ -17,6 +17,7 @@ from typing import Protocol
 from ..core.messages import (
     Action,
     Adjusted,
+    FaultNoted,
     PainReported,
     SafetyBriefAnswered,
     SessionFinished,
@@ -99,6 +100,10 @@ class SessionRecorder:
             case PainReported() if session is not None:
                 history.record_pain(session, action.step_index, action.step_title, action.side,
                                     action.pressure, action.areas, at)
+            case FaultNoted(device, detail, recovered):
+                kind, words = ("recovered", f"{device} back") if recovered else (
+                    "fault", f"{device}: {detail}")
+                history.record_note(session, kind, words, at)
             case SessionFinished(summary) if session is not None:
                 self._session = None
                 history.finish_session(session, summary.reason.value, summary.steps_completed,

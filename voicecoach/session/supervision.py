@@ -1,0 +1,181 @@
+"""Keeping an always-on coach alive: devices that vanish are reopened, with growing pauses
+between attempts (never a busy loop), and the session is told when they go and come back.
+
+`SupervisedSource` wraps the microphone (any `AudioSource` opener); `SpeakerSupervisor` the
+loudspeaker, checked from the session's main loop. Both report through callbacks that post
+`DeviceFailed` / `DeviceRecovered` events to the engine.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from ..audio.source import AudioError, AudioSource, Samples
+
+RETRY_DELAYS_S = (1.0, 2.0, 5.0, 10.0)  # then every 10 s: a USB device takes ~1-3 s to settle
+
+
+class Backoff:
+    """When to try again after the n-th failure in a row."""
+
+    def __init__(self, delays: Sequence[float] = RETRY_DELAYS_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._delays, self._clock = tuple(delays), clock
+        self._failures = 0
+        self.next_try = 0.0
+
+    def failed(self) -> None:
+        delay = self._delays[min(self._failures, len(self._delays) - 1)]
+        self._failures += 1
+        self.next_try = self._clock() + delay
+
+    def succeeded(self) -> None:
+        self._failures = 0
+        self.next_try = 0.0
+
+    @property
+    def due(self) -> bool:
+        return self._clock() >= self.next_try
+
+    @property
+    def seconds_to_wait(self) -> float:
+        return max(0.0, self.next_try - self._clock())
+
+
+class SupervisedSource:
+    """An audio source that outlives its device: a failure to open or to read closes it, says
+    so once per outage, and reopens it later. `read` never raises; while the device is away it
+    waits (at most `timeout`) and returns an empty chunk."""
+
+    def __init__(self, open_source: Callable[[], AudioSource], on_lost: Callable[[str], None],
+                 on_back: Callable[[], None], backoff: Backoff | None = None,
+                 opened: AudioSource | None = None) -> None:
+        """`opened`: a source already open (so that a missing device at the start can be an
+        error the caller reports, and only later losses are supervised)."""
+        self._open, self._on_lost, self._on_back = open_source, on_lost, on_back
+        self._backoff = backoff or Backoff()
+        self._source: AudioSource | None = opened
+        self._down = False  # an outage has been reported and not yet ended
+        self._closed = threading.Event()
+
+    def read(self, timeout: float | None = None) -> Samples | None:
+        if self._closed.is_set():
+            return None
+        if self._source is None and not self._reopen(timeout):
+            return np.zeros(0, dtype=np.int16)
+        assert self._source is not None
+        try:
+            return self._source.read(timeout)
+        except AudioError as exc:
+            self._lost(str(exc))
+            return np.zeros(0, dtype=np.int16)
+
+    def _reopen(self, timeout: float | None) -> bool:
+        if not self._backoff.due:
+            wait = self._backoff.seconds_to_wait
+            self._closed.wait(wait if timeout is None else min(wait, timeout))
+            return False
+        try:
+            self._source = self._open()
+        except AudioError as exc:
+            self._lost(str(exc))
+            return False
+        self._backoff.succeeded()
+        if self._down:
+            self._down = False
+            self._on_back()
+        return True
+
+    def _lost(self, reason: str) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+        self._backoff.failed()
+        if not self._down:
+            self._down = True
+            self._on_lost(reason)
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+
+
+class Output(Protocol):
+    failure: str | None
+
+    def close(self) -> None: ...
+
+
+class SpeakerSupervisor:
+    """Notices a loudspeaker that failed (the output thread sets `failure`), reports it, and
+    tries to open a new one from the main loop; meanwhile the coach's lines are printed."""
+
+    def __init__(self, open_output: Callable[[], Output], on_lost: Callable[[str], None],
+                 on_back: Callable[[], None], printing: Callable[[bool], None],
+                 backoff: Backoff | None = None) -> None:
+        self._open, self._on_lost, self._on_back = open_output, on_lost, on_back
+        self._printing = printing
+        self._backoff = backoff or Backoff()
+        self._output: Output | None = None
+        self._down = False
+        self._lock = threading.Lock()  # check() runs in the main loop, while_closed() elsewhere
+        self.check()
+
+    def check(self) -> None:
+        """Cheap enough to call on every turn of the main loop."""
+        with self._lock:
+            self._check()
+
+    def while_closed(self, action: Callable[[], None]) -> None:
+        """Run `action` with the loudspeaker closed (restarting PortAudio closes every stream
+        under our feet otherwise); the next check() opens it again, unannounced."""
+        with self._lock:
+            if self._output is not None:
+                self._output.close()
+                self._output = None
+            try:
+                action()
+            finally:
+                if not self._down:
+                    self._backoff.succeeded()
+
+    def _check(self) -> None:
+        if self._output is not None and self._output.failure is None:
+            return
+        if self._output is not None:
+            failure = self._output.failure or "the loudspeaker failed"
+            self._output.close()
+            self._output = None
+            self._lost(failure)
+        if not self._backoff.due:
+            return
+        try:
+            self._output = self._open()
+        except (AudioError, OSError) as exc:
+            self._lost(str(exc))
+            return
+        self._backoff.succeeded()
+        self._printing(False)
+        if self._down:
+            self._down = False
+            self._on_back()
+
+    def _lost(self, reason: str) -> None:
+        self._printing(True)
+        self._backoff.failed()
+        if not self._down:
+            self._down = True
+            self._on_lost(reason)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._output is not None:
+                self._output.close()
+                self._output = None
