@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio.source import AudioError, Samples
-from voicecoach.core.messages import Device, DeviceFailed, DeviceRecovered
+from voicecoach.core.messages import Device, DeviceFailed, DeviceRecovered, Heard
 from voicecoach.session.live import MicrophoneInput
 from voicecoach.session.supervision import Backoff, SpeakerSupervisor, SupervisedSource
 
@@ -277,3 +277,70 @@ def test_the_virtual_microphone_plugged_back_in_is_found_and_reopened(tmp_path: 
     assert events.startswith("[\"lost: no input device 'virtualmic'")
     assert events.endswith("'back']")
     assert int(loudest) > 1000  # speech, not the silence of a dead device
+
+
+class Deaf:
+    """A listener that hears nothing (the commands come from the test)."""
+
+    def feed(self, chunk: Samples) -> list[object]:
+        return []
+
+
+def test_a_live_session_pauses_while_the_microphone_is_away_and_carries_on(library):  # type: ignore[no-untyped-def]
+    from voicecoach.core.intents import Command, Intent
+    from voicecoach.core.messages import FaultNoted, SessionState
+    from voicecoach.session.live import QUIT, LiveSession, Speaking
+    from voicecoach.session.wiring import make_engine
+    from voicecoach.speaking.playback import Playback
+
+    inbox: queue.Queue[object] = queue.Queue()
+    states: list[str] = []
+    faults: list[FaultNoted] = []
+
+    class Recording:
+        def precautions(self):  # type: ignore[no-untyped-def]
+            from voicecoach.core import Precautions
+            return Precautions()
+
+        def record(self, action: object) -> bool:
+            if isinstance(action, FaultNoted):
+                faults.append(action)
+            return False
+
+        def close(self) -> None:
+            pass
+
+    opener = Opener(refusals=[False, True, False], chunks=20)  # ~1 s of audio, then unplugged
+    source = SupervisedSource(opener, lambda why: inbox.put(DeviceFailed(Device.MICROPHONE, why)),
+                              lambda: inbox.put(DeviceRecovered(Device.MICROPHONE)),
+                              backoff=Backoff((0.2,)))
+    speaking = Speaking(None, Playback(), inbox.put, lambda entry: None, time.monotonic)
+    readers: list[MicrophoneInput] = []
+    engine = make_engine(library)
+    session = LiveSession(engine, speaking, inbox, time.monotonic,
+                          lambda entry: states.append(entry.text) if entry.who == "state" else None,
+                          recorder=Recording())  # type: ignore[arg-type]
+    inbox.put(Heard(Command(Intent.START, {"routine": "glutes"})))
+
+    def quit_when_recovered() -> None:
+        deadline = time.monotonic() + 20
+        while engine.state is not SessionState.HOLDING:  # the microphone fails mid-hold
+            time.sleep(0.01)
+        readers.append(MicrophoneInput(source, Deaf(), None, inbox.put,  # type: ignore[arg-type]
+                                       lambda entry: None, time.monotonic))
+        while time.monotonic() < deadline and len(faults) < 2:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        inbox.put(QUIT)
+
+    import threading
+
+    watcher = threading.Thread(target=quit_when_recovered)
+    watcher.start()
+    session.run()
+    watcher.join()
+    readers[0].close()
+    speaking.close()
+    assert [f.recovered for f in faults] == [False, True]
+    assert states[-2:] == ["paused", "holding"]
+    assert engine.state is not SessionState.PAUSED
