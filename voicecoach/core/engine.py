@@ -206,9 +206,11 @@ class SessionEngine:
                 if command.addressed:
                     self._handlers[command.intent](command, now, out)
             case Heard(command):
-                if command.intent in (Intent.PAUSE, Intent.RESUME):
+                if command.intent is Intent.PAUSE:
                     self._faults.paused_session = False  # the user's own choice from now on
                 self._handlers[command.intent](command, now, out)
+                if not self._paused:
+                    self._faults.paused_session = False
             case DeviceFailed(device, detail):
                 self._device_failed(device, detail, out)
             case DeviceRecovered(device):
@@ -222,6 +224,10 @@ class SessionEngine:
                 self._precautions = event
             case Tick():
                 pass
+        # A command may have left something already due (e.g. a spoken phase whose time ran
+        # out while paused): it fires now, not at some later event.
+        self._answering = False
+        self._catch_up(now, out)
         self._report(out)
         return out
 
@@ -292,7 +298,7 @@ class SessionEngine:
             due = self.next_deadline()
             if due is None or due > now + EPSILON:
                 break
-            self._advance_to(min(due, now))
+            self._advance_to(max(self._updated_at, min(due, now)))  # never back in time
             self._fire(self._updated_at, out)
         else:
             raise RuntimeError(f"the schedule did not advance at {now}s")  # a bug, not input
@@ -613,11 +619,12 @@ class SessionEngine:
     def _on_next(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._not_running(out)
+        if self._phase is SessionState.CLOSING:
+            self._say(out, "This is the end of the routine.", interrupt=True)
+            return  # nothing to move to: a pause stays a pause
         self._paused = False
         if self._phase is SessionState.INTRODUCING:
             self._begin_step(0, now, out)
-        elif self._phase is SessionState.CLOSING:
-            self._say(out, "This is the end of the routine.", interrupt=True)
         elif self._phase is SessionState.RESTING:
             self._begin_step(self._step + 1, now, out)
         elif self._current_step.both_sides and self._side == 0:
@@ -633,10 +640,11 @@ class SessionEngine:
     def _on_back(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._not_running(out)
-        self._paused = False
         if self._phase is SessionState.INTRODUCING:
             self._say(out, "We haven't started the first step yet.", interrupt=True)
-        elif self._phase in (SessionState.RESTING, SessionState.CLOSING) or self._side == 1:
+            return  # nothing to go back to: a pause stays a pause
+        self._paused = False
+        if self._phase in (SessionState.RESTING, SessionState.CLOSING) or self._side == 1:
             self._begin_step(self._step, now, out)  # the step we just did, or its first side
         elif self._step == 0:
             self._say(out, "This is the first step.", interrupt=True)
