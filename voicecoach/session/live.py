@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..audio.signal_check import SignalMonitor
 from ..audio.source import AudioError, AudioSource, Samples
 from ..core.engine import SessionEngine
 from ..core.grammar import CommandGrammar
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 QUIT = object()  # put in the inbox to end the session
 MAX_WAIT_S = 0.25  # the display refreshes at least this often
 JOIN_S = 0.8  # every thread is gone within a second of the end
+VOICE_RETRY_DELAYS_S = (30.0, 60.0, 120.0, 300.0)
+PROBE, PROBE_TEXT = 0, "Okay."  # a line made, not played, to see whether the voice is back
 
 
 class Speaking:
@@ -64,7 +67,7 @@ class Speaking:
 
     def __init__(self, voice: Any, playback: Playback, post: Callable[[object], None],
                  note: Callable[[Entry], None], clock: Callable[[], float],
-                 guard: Guard | None = None) -> None:
+                 guard: Guard | None = None, voice_backoff: Backoff | None = None) -> None:
         self.voice = voice
         self.guard = guard
         self.playback = playback
@@ -75,7 +78,10 @@ class Speaking:
         self._requested = 0
         self._done = 0
         self._lock = threading.Lock()
-        self.printing = voice is None
+        self.loudspeaker_down = False  # set by the loudspeaker's supervisor
+        self._voice_down = False
+        self._probing = False
+        self._voice_backoff = voice_backoff or Backoff(VOICE_RETRY_DELAYS_S)
         self._thread = threading.Thread(target=self._synthesize, name="synthesis", daemon=True)
         self._thread.start()
 
@@ -114,28 +120,71 @@ class Speaking:
         if rendered.now_idle and self.idle:
             self._post(SpeechFinished())
 
+    def check(self) -> None:
+        """From the main loop: while the voice is down, try it again now and then, even when
+        nothing is being said (a paused session waits for it to carry on)."""
+        if self._voice_down and not self._probing and self._voice_backoff.due:
+            self._probing = True
+            self._lines.put((PROBE, PROBE_TEXT))
+
+    def _probe(self) -> None:
+        try:
+            self.voice.audio_for(PROBE_TEXT)
+        except Exception as exc:
+            self._voice_failed(f"{exc}")
+        else:
+            self._voice_back()
+        finally:
+            self._probing = False
+
+    def _voice_back(self) -> None:
+        if self._voice_down:
+            self._voice_down = False
+            self._post(DeviceRecovered(Device.SPEECH_ENGINE))
+
     def _synthesize(self) -> None:
         while (item := self._lines.get()) is not None:
             number, text = item
+            if number == PROBE:
+                self._probe()
+                continue
             with self._lock:
                 cut = number <= self._done  # interrupted before it was even made
             if cut:
                 continue
-            if self.printing:
-                self._note(Entry(self._clock(), "coach", text))
-                with self._lock:
-                    self._done = max(self._done, number)
-                if self.idle:
-                    self._post(SpeechFinished())
+            retry = self._voice_down and self._voice_backoff.due  # try the voice for this line
+            if self.printing and not (retry and not self.loudspeaker_down):
+                self._print(number, text)
                 continue
             try:
                 audio = self.voice.audio_for(text)
-            except AudioError as exc:
-                self._note(Entry(self._clock(), "note", f"{exc}: printing instead"))
-                self.printing = True
-                self._lines.put(item)
+            except Exception as exc:  # AudioError, a timeout, or pyttsx3 failing its own way
+                self._voice_failed(f"{exc}")
+                self._print(number, text)
                 continue
+            self._voice_back()
             self.playback.enqueue(number, text, audio)
+
+    def _print(self, number: int, text: str) -> None:
+        """The line counts as said once printed."""
+        self._note(Entry(self._clock(), "coach", text))
+        with self._lock:
+            self._done = max(self._done, number)
+        if self.idle:
+            self._post(SpeechFinished())
+
+    @property
+    def printing(self) -> bool:
+        """No voice, no loudspeaker, or a voice that failed: the lines are printed."""
+        return self.voice is None or self.loudspeaker_down or self._voice_down
+
+    def _voice_failed(self, reason: str) -> None:
+        """The speech engine failed or hung (its own timeout): print, say so once, and try it
+        again for a line later, with growing pauses (a dead engine costs one late line)."""
+        self._voice_backoff.failed()
+        if not self._voice_down:
+            self._voice_down = True
+            self._post(DeviceFailed(Device.SPEECH_ENGINE, reason))
 
     def close(self) -> None:
         self._lines.put(None)
@@ -156,6 +205,7 @@ class MicrophoneInput:
         self._post, self._note, self._clock = post, note, clock
         self._rebuild = rebuild_listener
         self._recogniser_down = False
+        self._signal = SignalMonitor()
         self._backoff = backoff or Backoff()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="microphone", daemon=True)
@@ -175,6 +225,11 @@ class MicrophoneInput:
         self._post(QUIT)
 
     def _hear(self, chunk: Samples) -> None:
+        match self._signal.update(chunk):
+            case "failed":
+                self._post(DeviceFailed(Device.MICROPHONE, self._signal.problem or ""))
+            case "recovered":
+                self._post(DeviceRecovered(Device.MICROPHONE))
         start = self._clock() - len(chunk) / 16_000
         if self._guard is not None:
             chunk = self._guard.clean(chunk, start)

@@ -83,7 +83,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,
-                                  supervise=speaker.check if speaker else lambda: None)
+                                  supervise=_checks(speaker, speaking))
             start = None
             if routine is not None:
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
@@ -97,6 +97,15 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             if voice is not None:
                 voice.close()
     return 0
+
+
+def _checks(speaker: SpeakerSupervisor | None, speaking: Speaking) -> Callable[[], None]:
+    def check() -> None:
+        if speaker is not None:
+            speaker.check()
+        speaking.check()
+
+    return check
 
 
 def _greeting(wake_word: str | None) -> str:
@@ -154,7 +163,7 @@ def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
         speaking.played(rendered)
 
     def printing(on: bool) -> None:
-        speaking.printing = on
+        speaking.loudspeaker_down = on
 
     return SpeakerSupervisor(
         lambda: SpeakerOutput(playback, on_block, device=_device(args.output_device)),
