@@ -189,7 +189,8 @@ def cmd_bench(args: argparse.Namespace, out: Console) -> int:
         console = Console(file=terminal)
         bench = Bench(_library(args), Path(args.model).expanduser() if args.model else None,
                       Path(args.speech) if args.speech else None,
-                      Path(args.noise) if args.noise else None, args.quick, console)
+                      Path(args.noise) if args.noise else None, args.quick, console,
+                      idle_seconds=args.idle_seconds, only_idle=args.idle_only)
         report = bench.run(Backend(args.backend))
         console.print(table(report))
     if args.json:
@@ -307,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="recorded speech: a folder with labels.csv (path,transcript)")
     bench.add_argument("--noise", metavar="DIR",
                        help="background noise WAVs (default: generated white and pink noise)")
+    bench.add_argument("--idle-seconds", type=float, metavar="S",
+                       help="length of each idle room (default 120, 20 with --quick)")
+    bench.add_argument("--idle-only", action="store_true",
+                       help="measure only idle listening: CPU on one core, VAD gate, Pi 4")
     routines_option(bench)
     bench.set_defaults(run=cmd_bench)
 

@@ -1,13 +1,16 @@
 """Routine files: YAML in, validated `Routine` models out, and every failure as one
 `RoutineError` that names the file, the line and the field.
 
-A routine file is data only: it is read with PyYAML's safe loader (no Python objects), anchors
-and aliases are refused (they let a small file expand into an enormous one), and its size and
-nesting are bounded before anything is built from it.
+A routine file is data only: it is read with PyYAML's safe loader (no Python objects), tags,
+anchors and aliases are refused (tags pick constructors; aliases let a small file expand into an
+enormous one), and its size, nesting and value lengths are bounded before anything is built
+from it. Only regular files are read, so a pipe or a device can never make the loader wait.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -16,6 +19,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from yaml.reader import ReaderError
 
 from .core.grammar import CommandGrammar, GrammarError
 from .core.routine import Routine
@@ -23,6 +27,11 @@ from .core.routine import Routine
 MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 20_000
 MAX_DEPTH = 32
+# Longer than any field allows (600 characters), and short enough that a number written in it
+# is built quickly: Python refuses decimal ints over 4300 digits, and base-60 ones are quadratic.
+MAX_VALUE_CHARS = 4000
+# Messages quote the file (keys, titles, tags): they stay one short, printable line.
+MAX_MESSAGE_CHARS = 300
 
 
 class UnknownRoutine(LookupError):
@@ -36,10 +45,16 @@ class RoutineError(Exception):
     """A routine file that cannot be used, with where and why, as `path:line: message`."""
 
     def __init__(self, path: Path | str, line: int, message: str) -> None:
+        message = _one_line(message)
         super().__init__(f"{path}:{line}: {message}")
         self.path = str(path)
         self.line = line
         self.message = message
+
+
+def _one_line(message: str) -> str:
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 def builtin_routines_dir() -> Path:
@@ -61,38 +76,124 @@ def routine_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _check_shape(root: yaml.Node, path: Path) -> None:
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        line = node.start_mark.line + 1
-        if id(node) in seen:
+# Plain values that PyYAML's safe loader gives a meaning of their own instead of a string.
+_SPECIAL_PLAIN_VALUES = {
+    "<<": "merge keys (<<) are not allowed",
+    "=": "a bare = means something special in YAML: put it in quotes",
+}
+
+
+def _check_events(text: str, path: Path) -> None:
+    """Refuse what a routine never needs before any node is built (building nodes recurses,
+    so a deeply nested file must be stopped here, on the flat event stream)."""
+    depth = nodes = documents = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise RoutineError(path, line, "more than one YAML document (---) in the file")
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        nodes += 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
             raise RoutineError(path, line, "anchors and aliases (& and *) are not allowed")
-        seen.add(id(node))
+        tag = event.tag if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent) else None
+        if tag is not None:
+            tag = tag.replace("tag:yaml.org,2002:", "!!")
+            message = f"not valid YAML for a routine: tags (here {tag}) are not allowed"
+            raise RoutineError(path, line, message)
+        if isinstance(event, yaml.ScalarEvent):
+            if event.implicit[0] and event.value in _SPECIAL_PLAIN_VALUES:
+                raise RoutineError(path, line, _SPECIAL_PLAIN_VALUES[event.value])
+            if len(event.value) > MAX_VALUE_CHARS:
+                raise RoutineError(path, line, f"a value longer than {MAX_VALUE_CHARS} characters")
         if depth > MAX_DEPTH:
             raise RoutineError(path, line, f"nested more than {MAX_DEPTH} levels deep")
-        if len(seen) > MAX_NODES:
+        if nodes > MAX_NODES:
             raise RoutineError(path, line, f"more than {MAX_NODES} values; is this a routine?")
+
+
+def _check_nodes(root: yaml.Node, path: Path) -> None:
+    """What PyYAML would pass over, or fail on without a line: a key given twice (the last
+    would silently win) and a date that does not exist."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
         if isinstance(node, yaml.MappingNode):
-            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+            seen: set[tuple[str, str]] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if (key.tag, key.value) in seen:
+                        line = key.start_mark.line + 1
+                        raise RoutineError(path, line, f"{key.value} is given twice")
+                    seen.add((key.tag, key.value))
+                stack.extend((key, value))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
+            stack.extend(node.value)
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(node)
+            except ValueError as exc:
+                line = node.start_mark.line + 1
+                raise RoutineError(path, line, f"{node.value} is not a real date: {exc}") from exc
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str, path: Path) -> RoutineError:
+    """PyYAML's own message spans several lines and quotes the file: keep its one-line core."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        return RoutineError(path, line, f"not valid YAML: {exc.problem or exc.context}")
+    if isinstance(exc, ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return RoutineError(
+            path, line, f"not valid YAML: character #x{exc.character:04x} is not allowed"
+        )
+    return RoutineError(path, 1, f"not valid YAML: {exc}")  # pragma: no cover - all are above
 
 
 def _compose(text: str, path: Path) -> yaml.Node:
     try:
+        _check_events(text, path)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise RoutineError(path, line, f"not valid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
-        raise RoutineError(path, 1, f"not valid YAML: {exc}") from exc
+        raise _yaml_error(exc, text, path) from exc
     if root is None:
         raise RoutineError(path, 1, "the file is empty")
-    _check_shape(root, path)
+    _check_nodes(root, path)
     return root
+
+
+def _open_without_waiting(name: str, flags: int) -> int:
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))  # a pipe would wait for a writer
+
+
+def _read_text(path: Path) -> str:
+    """At most MAX_FILE_BYTES of a regular file, decoded. A pipe or a device is refused, so a
+    routine path can never keep the coach waiting or reading forever."""
+    too_large = f"larger than {MAX_FILE_BYTES // 1024} KiB"
+    try:
+        with open(path, "rb", opener=_open_without_waiting) as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise RoutineError(path, 1, "not a regular file (a pipe, socket or device?)")
+            if status.st_size > MAX_FILE_BYTES:
+                raise RoutineError(path, 1, too_large)
+            data = file.read(MAX_FILE_BYTES + 1)  # bounded: the file may grow, or lie
+    except OSError as exc:
+        raise RoutineError(path, 1, f"cannot read it: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(path, 1, too_large)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RoutineError(path, line, "not a text file (it is not UTF-8)") from exc
 
 
 def _line_of(root: yaml.Node, location: Sequence[int | str]) -> int:
@@ -119,18 +220,13 @@ def _field_name(location: Sequence[int | str]) -> str:
 
 def load_routine(path: Path) -> Routine:
     """Read and validate one routine file. Raises RoutineError, never anything else."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise RoutineError(path, 1, f"larger than {MAX_FILE_BYTES // 1024} KiB")
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RoutineError(path, 1, "not a text file (it is not UTF-8)") from exc
-    except OSError as exc:
-        raise RoutineError(path, 1, f"cannot read it: {exc.strerror or exc}") from exc
+    text = _read_text(path)
     root = _compose(text, path)
     try:
-        data: Any = yaml.load(text, Loader=yaml.SafeLoader)  # shape already checked above
-    except (yaml.YAMLError, RecursionError) as exc:  # pragma: no cover - compose caught these
+        data: Any = yaml.SafeLoader("").construct_document(root)  # the nodes checked above
+    except yaml.YAMLError as exc:  # e.g. a list or a mapping used as a key
+        raise _yaml_error(exc, text, path) from exc
+    except (ValueError, ArithmeticError) as exc:  # pragma: no cover - int(), float(), date()
         raise RoutineError(path, 1, f"not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise RoutineError(path, 1, "a routine must be a mapping of fields (name: ..., steps: ...)")

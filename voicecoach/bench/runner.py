@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,6 +22,8 @@ from ..library import Library
 from ..rehearsal import rehearse
 from . import measure
 from .figures import Figures, machine
+from .idle_run import Clips, IdleBench, IdlePlan
+from .idle_table import gate_table, idle_tables
 
 CONFIGURATIONS = ("plain", "voicecoach")
 
@@ -65,9 +67,15 @@ def coach_lines(library: Library) -> list[str]:
 
 class Bench:
     def __init__(self, library: Library, model: Path | None, speech: Path | None,
-                 noise: Path | None, quick: bool, console: Console) -> None:
+                 noise: Path | None, quick: bool, console: Console, *,
+                 idle_seconds: float | None = None, only_idle: bool = False) -> None:
+        """`idle_seconds`: how long each idle room lasts (default 120 s, 20 s with `quick`);
+        `only_idle`: measure idle listening only (then the VAD gate's accuracy is measured
+        with the gate off too)."""
         self.library, self.model, self.speech, self.noise = library, model, speech, noise
         self.plan = Plan.for_run(quick)
+        self.idle_plan = IdlePlan.for_run(quick, idle_seconds)
+        self.only_idle = only_idle
         self.console = console
 
     def backends(self, wanted: Backend) -> list[Backend]:
@@ -91,16 +99,24 @@ class Bench:
                   for i, clip in enumerate(clean[: self.plan.snr_phrases])]
             for snr in measure.SNRS_DB
         }
-        texts = coach_lines(self.library)
-        played = self._coach_audio(texts)
+        backends = self.backends(wanted)
         results: dict[str, Any] = {}
-        for backend in self.backends(wanted):
-            results[backend.value] = {
-                name: self._configuration(backend, name == "plain", clean, others, recorded,
-                                          noisy, played, texts).as_json()
-                for name in CONFIGURATIONS
-            }
-        return {"machine": machine(), "backends": results}
+        if not self.only_idle:
+            texts = coach_lines(self.library)
+            played = self._coach_audio(texts)
+            for backend in backends:
+                results[backend.value] = {
+                    name: self._configuration(backend, name == "plain", clean, others,
+                                              recorded, noisy, played, texts).as_json()
+                    for name in CONFIGURATIONS
+                }
+        clips = Clips(clean, others + [c for c in recorded if not c.expected],
+                      [c for c in recorded if c.expected], self.noise)
+        # The Korean model stands in for Vosk's cost when no English model is installed.
+        proxy = wanted is Backend.AUTO and Backend.VOSK not in backends
+        idle = IdleBench(self.library, self.idle_plan, self._progress).run(
+            backends, self.model, proxy, clips, results)
+        return {"machine": machine(), "backends": results, "idle": idle}
 
     def _coach_audio(self, texts: list[str]) -> list[Samples]:
         from ..speaking.tts import SpeechUnavailable, TextToSpeech
@@ -205,7 +221,16 @@ ROWS = (
 )
 
 
-def table(report: dict[str, Any]) -> Table:
+def table(report: dict[str, Any]) -> RenderableType:
+    """Every figure: the main table (per backend, plain beside voicecoach), then idle listening
+    and the VAD gate's price."""
+    parts: list[RenderableType] = [main_table(report)] if report["backends"] else []
+    if report.get("idle"):
+        parts += [idle_tables(report["idle"]), gate_table(report["idle"])]
+    return Group(*parts)
+
+
+def main_table(report: dict[str, Any]) -> Table:
     result = Table(title="voicecoach bench (plain = bare grammar, no rejection, finals only)")
     result.add_column("figure")
     backends = report["backends"]
