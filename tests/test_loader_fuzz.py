@@ -727,8 +727,6 @@ def test_list_and_show_refuse_a_bad_routines_file_in_one_line(tmp_path: Path) ->
         assert re.fullmatch(rf"voicecoach: {path}:\d+: [^\n]+\n", err), (args, err)
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py prints routine text as rich markup: '[/b]' in a "
-                                       "title raises MarkupError (a traceback)")
 def test_list_and_show_print_routine_text_as_text(tmp_path: Path) -> None:
     path = tmp_path / "glutes.yaml"
     path.write_text(SEEDS["glutes"].replace("title: Glutes by hand", 'title: "[/b] [red]x"'),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .audio.source import AudioError
@@ -62,10 +63,10 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     table = Table(title="Routines — say “start” and a name")
     for column in ("name", "title", "areas", "tool", "minutes", "say"):
         table.add_column(column, justify="right" if column == "minutes" else "left")
-    for row in rows:
+    for row in rows:  # routine text is text: "[b]" in a title must not become bold markup
         table.add_row(
-            row["name"], row["title"], ", ".join(row["areas"]), row["tool"],
-            str(row["minutes"]), " / ".join(row["aliases"]),
+            escape(row["name"]), escape(row["title"]), ", ".join(row["areas"]), row["tool"],
+            str(row["minutes"]), escape(" / ".join(row["aliases"])),
         )
     out.print(table)
     return 0
@@ -76,20 +77,20 @@ def cmd_show(args: argparse.Namespace, out: Console) -> int:
     if args.json:
         print(json.dumps(routine.model_dump(mode="json"), indent=2))
         return 0
-    out.print(f"[bold]{routine.title}[/bold]  ({routine.name}, {routine.minutes} min, "
+    out.print(f"[bold]{escape(routine.title)}[/bold]  ({routine.name}, {routine.minutes} min, "
               f"{routine.tool}, {', '.join(routine.areas)})")
-    out.print(routine.introduction)
+    out.print(escape(routine.introduction))
     for note in routine.safety:
-        out.print(f"[yellow]! {note}[/yellow]")
+        out.print(f"[yellow]! {escape(note)}[/yellow]")
     for number, step in enumerate(routine.steps, start=1):
         sides = " each side" if step.both_sides else ""
         ramp = " → ".join([step.pressure.start] + [c.level for c in step.pressure.ramp])
         rest = f", then rest {step.rest_seconds}s" if step.rest_seconds else ""
-        out.print(f"\n[bold]{number}. {step.title}[/bold]  {step.hold_seconds}s{sides}, "
+        out.print(f"\n[bold]{number}. {escape(step.title)}[/bold]  {step.hold_seconds}s{sides}, "
                   f"{step.technique}, {ramp}{rest}")
-        out.print(f"   {step.instruction}")
+        out.print(f"   {escape(step.instruction)}")
         for cue in step.cues:
-            out.print(f"   at {cue.at_seconds}s: {cue.say}")
+            out.print(f"   at {cue.at_seconds}s: {escape(cue.say)}")
     return 0
 
 

@@ -151,7 +151,7 @@ class Step(_Strict):
 
 def _spoken_phrase(text: str) -> str:
     """Aliases are spoken and matched against recogniser output: lower-case words only."""
-    words = re.sub(r"[^a-z' ]+", " ", text.lower()).split()
+    words = [w for w in re.sub(r"[^a-z' ]+", " ", text.lower()).split() if w.strip("'")]
     if not words:
         raise ValueError(f"alias {text!r} has no words")
     return " ".join(words)
