@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test soak lint setup clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check voicecoach tests
 	$(BIN)/mypy
+
+# Ten minutes of real time on the virtual microphone: memory, threads, every command obeyed.
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py --minutes 10 --json reliability-results/soak.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check voicecoach tests
