@@ -344,3 +344,53 @@ def test_a_live_session_pauses_while_the_microphone_is_away_and_carries_on(libra
     assert [f.recovered for f in faults] == [False, True]
     assert states[-2:] == ["paused", "holding"]
     assert engine.state is not SessionState.PAUSED
+
+
+class RecordingGuard:
+    """An echo guard that only records where each chunk was said to begin."""
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+
+    def clean(self, mic: Samples, start_s: float) -> Samples:
+        self.starts.append(start_s)
+        return mic
+
+    def accepts(self, decision: object) -> bool:
+        return True
+
+
+class Chunks:
+    def __init__(self, count: int) -> None:
+        self.left = count
+
+    def read(self, timeout: float | None = None) -> Samples | None:
+        if self.left == 0:
+            time.sleep(0.01)
+            return np.zeros(0, dtype=np.int16)
+        self.left -= 1
+        return (np.arange(800) % 7 - 3).astype(np.int16)
+
+    def close(self) -> None:
+        pass
+
+
+def test_microphone_chunks_get_a_gapless_timeline_despite_a_jittery_clock():
+    """The echo guard aligns what it hears with what was played by these times: a clock read
+    as chunks arrive jitters, and each jitter looked to the guard like a new stream."""
+    jitter = iter(np.random.default_rng(3).uniform(0.0, 0.02, 1000))
+    ticks = [0.0]
+
+    def clock() -> float:  # chunks arrive every 50 ms, give or take 20 ms
+        ticks[0] += 0.05
+        return ticks[0] + next(jitter)
+
+    guard = RecordingGuard()
+    reader = MicrophoneInput(Chunks(40), Deaf(), guard, lambda item: None,  # type: ignore[arg-type]
+                             lambda entry: None, clock)
+    deadline = time.monotonic() + 5
+    while len(guard.starts) < 40 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    reader.close()
+    steps = np.diff(guard.starts[:40])
+    assert np.allclose(steps, 0.05, atol=1e-9)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..audio.signal_check import SignalMonitor
-from ..audio.source import AudioError, AudioSource, Samples
+from ..audio.source import SAMPLE_RATE, AudioError, AudioSource, Samples
 from ..core.engine import SessionEngine
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command
@@ -57,6 +57,7 @@ QUIT = object()  # put in the inbox to end the session
 MAX_WAIT_S = 0.25  # the display refreshes at least this often
 JOIN_S = 0.8  # every thread is gone within a second of the end
 VOICE_RETRY_DELAYS_S = (30.0, 60.0, 120.0, 300.0)
+RESYNC_S = 0.5  # the microphone's timeline and the clock may part by this much before a resync
 PROBE, PROBE_TEXT = 0, "Okay."  # a line made, not played, to see whether the voice is back
 
 
@@ -206,6 +207,8 @@ class MicrophoneInput:
         self._rebuild = rebuild_listener
         self._recogniser_down = False
         self._signal = SignalMonitor()
+        self._anchor: float | None = None  # session time of the current stream's first sample
+        self._samples = 0  # samples read since then
         self._backoff = backoff or Backoff()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="microphone", daemon=True)
@@ -230,7 +233,7 @@ class MicrophoneInput:
                 self._post(DeviceFailed(Device.MICROPHONE, self._signal.problem or ""))
             case "recovered":
                 self._post(DeviceRecovered(Device.MICROPHONE))
-        start = self._clock() - len(chunk) / 16_000
+        start = self._chunk_start(len(chunk))
         if self._guard is not None:
             chunk = self._guard.clean(chunk, start)
         if self._recogniser_down and not self._try_rebuild():
@@ -249,6 +252,20 @@ class MicrophoneInput:
                              {"intent": command.intent.value if command else None}))
             if command is not None:
                 self._post(Heard(command))
+
+    def _chunk_start(self, count: int) -> float:
+        """When this chunk began, counted in samples from the stream's start: the echo guard
+        needs a gapless timeline, and the clock read as chunks arrive jitters by milliseconds
+        (each jitter looked to it like a new stream, and mangled what it passed on). A gap
+        longer than RESYNC_S (a device reopened, a stall) starts a new timeline."""
+        by_clock = self._clock() - count / SAMPLE_RATE
+        by_count = None if self._anchor is None else self._anchor + self._samples / SAMPLE_RATE
+        if by_count is None or abs(by_count - by_clock) > RESYNC_S:
+            self._anchor, self._samples = by_clock, 0
+        assert self._anchor is not None
+        start = self._anchor + self._samples / SAMPLE_RATE
+        self._samples += count
+        return start
 
     def _recogniser_failed(self, reason: str) -> None:
         self._backoff.failed()
