@@ -222,3 +222,10 @@ def test_an_interrupted_session_exits_within_a_second_and_records_its_end(sig: s
         (session,) = history.sessions()
     assert session.how_it_ended == "interrupted" and session.ended_at is not None
     assert len(session.pain) == 1
+
+
+def test_no_history_still_honours_and_records_the_safety_brief():
+    from voicecoach.session.wiring import make_demo_recorder, make_recorder
+
+    assert not make_recorder(ACCEPTED, print, history=False).precautions().safety_brief
+    assert make_demo_recorder(ACCEPTED, print).precautions().safety_brief  # the demo: always

@@ -18,6 +18,7 @@ from .session.stream import EchoPath, StreamSession
 from .session.terminal import PlainView, protected_stdout
 from .session.wiring import (
     SessionSettings,
+    make_demo_recorder,
     make_engine,
     make_listener,
     make_recorder,
@@ -61,9 +62,7 @@ def demo(args: argparse.Namespace, library: Library) -> int:
             make_engine(library, settings), listener, voice,
             guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
             on_entry=view.entry,
-            # The demo's user is not the real one: nothing goes into their history, and the
-            # safety brief is always read, as on a first run.
-            recorder=make_recorder(args.settings, _note, remember=False),
+            recorder=make_demo_recorder(args.settings, _note),
         )
         try:
             session.run(ScriptedUser(DEMO_SCRIPT, coach_speaking=lambda: session.playback.busy))
@@ -132,7 +131,7 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
         routine = library.require(wanted) if wanted else None
         prefetch_routine(voice, library, routine.name if routine else None)
         view = PlainView(terminal, as_json=args.json)
-        recorder = make_recorder(args.settings, _note, remember=not args.no_history)
+        recorder = make_recorder(args.settings, _note, history=not args.no_history)
         session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
                                 on_entry=view.entry, recorder=recorder)
         if routine is not None:

@@ -79,7 +79,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
                 closers.insert(0, MicrophoneInput(
                     source, listener, guard, inbox.put, view.entry, clock,
                     rebuild_listener=lambda: make_listener(library, settings, say=_note)))
-            recorder = make_recorder(args.settings, _note, remember=not args.no_history)
+            recorder = make_recorder(args.settings, _note, history=not args.no_history)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,

@@ -80,16 +80,20 @@ def make_engine(library: Library, settings: SessionSettings | None = None) -> Se
 
 
 def make_recorder(settings: Settings, say: Callable[[str], None], *,
-                  remember: bool) -> SessionRecorder:
-    """The user's history and settings file when `remember`; otherwise (the demo, trying
-    things out) a history in memory, and a safety brief that is always read."""
-    if not remember:
-        fresh = settings.model_copy(update={"safety_brief_accepted": None})
-        return SessionRecorder(HistoryStore(":memory:"), fresh, None, say)
-    history: HistoryStore | None
-    try:
-        history = HistoryStore(default_history_path())
-    except HistoryError as exc:
-        say(f"{exc} This session will not be recorded.")
-        history = None
-    return SessionRecorder(history, settings, default_settings_path(), say)
+                  history: bool = True) -> SessionRecorder:
+    """The user's history (unless `history` is False: `--no-history`, trying things out) and
+    their settings file, which keeps the safety brief's answer either way."""
+    store: HistoryStore | None = None
+    if history:
+        try:
+            store = HistoryStore(default_history_path())
+        except HistoryError as exc:
+            say(f"{exc} This session will not be recorded.")
+    return SessionRecorder(store, settings, default_settings_path(), say)
+
+
+def make_demo_recorder(settings: Settings, say: Callable[[str], None]) -> SessionRecorder:
+    """The demo's user is not the real one: a history in memory, the settings file untouched,
+    and the safety brief always read, as on a first run."""
+    fresh = settings.model_copy(update={"safety_brief_accepted": None})
+    return SessionRecorder(HistoryStore(":memory:"), fresh, None, say)
