@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check voicecoach tests
+	$(BIN)/ruff check voicecoach tests scripts
 	$(BIN)/mypy
 
 # Ten minutes of real time on the virtual microphone: memory, threads, every command obeyed.
@@ -30,7 +30,7 @@ soak: $(STAMP)
 	$(BIN)/python scripts/soak.py --minutes 10 --json reliability-results/soak.json
 
 lint: $(STAMP)
-	$(BIN)/ruff check voicecoach tests
+	$(BIN)/ruff check voicecoach tests scripts
 	$(BIN)/mypy
 
 clean:
