@@ -47,7 +47,7 @@ from ..core.messages import (
 from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .stream import Guard
-from .supervision import Backoff
+from .supervision import Backoff, Outage
 from .transcript import Entry
 
 if TYPE_CHECKING:
@@ -80,9 +80,11 @@ class Speaking:
         self._done = 0
         self._lock = threading.Lock()
         self.loudspeaker_down = False  # set by the loudspeaker's supervisor
-        self._voice_down = False
+        self._voice = Outage(
+            lambda reason: self._post(DeviceFailed(Device.SPEECH_ENGINE, reason)),
+            lambda: self._post(DeviceRecovered(Device.SPEECH_ENGINE)),
+            voice_backoff or Backoff(VOICE_RETRY_DELAYS_S))
         self._probing = False
-        self._voice_backoff = voice_backoff or Backoff(VOICE_RETRY_DELAYS_S)
         self._thread = threading.Thread(target=self._synthesize, name="synthesis", daemon=True)
         self._thread.start()
 
@@ -124,7 +126,7 @@ class Speaking:
     def check(self) -> None:
         """From the main loop: while the voice is down, try it again now and then, even when
         nothing is being said (a paused session waits for it to carry on)."""
-        if self._voice_down and not self._probing and self._voice_backoff.due:
+        if self._voice.down and not self._probing and self._voice.backoff.due:
             self._probing = True
             self._lines.put((PROBE, PROBE_TEXT))
 
@@ -134,14 +136,9 @@ class Speaking:
         except Exception as exc:
             self._voice_failed(f"{exc}")
         else:
-            self._voice_back()
+            self._voice.succeeded()
         finally:
             self._probing = False
-
-    def _voice_back(self) -> None:
-        if self._voice_down:
-            self._voice_down = False
-            self._post(DeviceRecovered(Device.SPEECH_ENGINE))
 
     def _synthesize(self) -> None:
         while (item := self._lines.get()) is not None:
@@ -153,7 +150,7 @@ class Speaking:
                 cut = number <= self._done  # interrupted before it was even made
             if cut:
                 continue
-            retry = self._voice_down and self._voice_backoff.due  # try the voice for this line
+            retry = self._voice.down and self._voice.backoff.due  # try the voice for this line
             if self.printing and not (retry and not self.loudspeaker_down):
                 self._print(number, text)
                 continue
@@ -163,7 +160,7 @@ class Speaking:
                 self._voice_failed(f"{exc}")
                 self._print(number, text)
                 continue
-            self._voice_back()
+            self._voice.succeeded()
             self.playback.enqueue(number, text, audio)
 
     def _print(self, number: int, text: str) -> None:
@@ -177,15 +174,12 @@ class Speaking:
     @property
     def printing(self) -> bool:
         """No voice, no loudspeaker, or a voice that failed: the lines are printed."""
-        return self.voice is None or self.loudspeaker_down or self._voice_down
+        return self.voice is None or self.loudspeaker_down or self._voice.down
 
     def _voice_failed(self, reason: str) -> None:
         """The speech engine failed or hung (its own timeout): print, say so once, and try it
         again for a line later, with growing pauses (a dead engine costs one late line)."""
-        self._voice_backoff.failed()
-        if not self._voice_down:
-            self._voice_down = True
-            self._post(DeviceFailed(Device.SPEECH_ENGINE, reason))
+        self._voice.failed(reason)
 
     def close(self) -> None:
         self._lines.put(None)
@@ -205,11 +199,12 @@ class MicrophoneInput:
         self._source, self._listener, self._guard = source, listener, guard
         self._post, self._note, self._clock = post, note, clock
         self._rebuild = rebuild_listener
-        self._recogniser_down = False
+        self._recogniser = Outage(
+            lambda reason: self._post(DeviceFailed(Device.RECOGNISER, reason)),
+            lambda: self._post(DeviceRecovered(Device.RECOGNISER)), backoff)
         self._signal = SignalMonitor()
         self._anchor: float | None = None  # session time of the current stream's first sample
         self._samples = 0  # samples read since then
-        self._backoff = backoff or Backoff()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="microphone", daemon=True)
         self._thread.start()
@@ -236,7 +231,7 @@ class MicrophoneInput:
         start = self._chunk_start(len(chunk))
         if self._guard is not None:
             chunk = self._guard.clean(chunk, start)
-        if self._recogniser_down and not self._try_rebuild():
+        if self._recogniser.down and not self._try_rebuild():
             return  # nobody to understand it: the audio is dropped until the recogniser is back
         try:
             decisions = self._listener.feed(chunk)
@@ -268,22 +263,17 @@ class MicrophoneInput:
         return start
 
     def _recogniser_failed(self, reason: str) -> None:
-        self._backoff.failed()
-        if not self._recogniser_down:
-            self._recogniser_down = True
-            self._post(DeviceFailed(Device.RECOGNISER, reason))
+        self._recogniser.failed(reason)
 
     def _try_rebuild(self) -> bool:
-        if self._rebuild is None or not self._backoff.due:
+        if self._rebuild is None or not self._recogniser.backoff.due:
             return False
         try:
             self._listener = self._rebuild()
         except Exception as exc:
             self._recogniser_failed(f"{type(exc).__name__}: {exc}")
             return False
-        self._backoff.succeeded()
-        self._recogniser_down = False
-        self._post(DeviceRecovered(Device.RECOGNISER))
+        self._recogniser.succeeded()
         return True
 
     def close(self) -> None:

@@ -47,6 +47,29 @@ class Backoff:
         return max(0.0, self.next_try - self._clock())
 
 
+class Outage:
+    """One device's failures in a row: the first is reported, each sets when to try again, and
+    the first success after them is reported as the device being back."""
+
+    def __init__(self, on_lost: Callable[[str], None], on_back: Callable[[], None],
+                 backoff: Backoff | None = None) -> None:
+        self._on_lost, self._on_back = on_lost, on_back
+        self.backoff = backoff or Backoff()
+        self.down = False  # a failure has been reported and no success since
+
+    def failed(self, reason: str) -> None:
+        self.backoff.failed()
+        if not self.down:
+            self.down = True
+            self._on_lost(reason)
+
+    def succeeded(self) -> None:
+        self.backoff.succeeded()
+        if self.down:
+            self.down = False
+            self._on_back()
+
+
 class SupervisedSource:
     """An audio source that outlives its device: a failure to open or to read closes it, says
     so once per outage, and reopens it later. `read` never raises; while the device is away it
@@ -57,10 +80,9 @@ class SupervisedSource:
                  opened: AudioSource | None = None) -> None:
         """`opened`: a source already open (so that a missing device at the start can be an
         error the caller reports, and only later losses are supervised)."""
-        self._open, self._on_lost, self._on_back = open_source, on_lost, on_back
-        self._backoff = backoff or Backoff()
+        self._open = open_source
+        self._outage = Outage(on_lost, on_back, backoff)
         self._source: AudioSource | None = opened
-        self._down = False  # an outage has been reported and not yet ended
         self._closed = threading.Event()
 
     def read(self, timeout: float | None = None) -> Samples | None:
@@ -76,8 +98,8 @@ class SupervisedSource:
             return np.zeros(0, dtype=np.int16)
 
     def _reopen(self, timeout: float | None) -> bool:
-        if not self._backoff.due:
-            wait = self._backoff.seconds_to_wait
+        if not self._outage.backoff.due:
+            wait = self._outage.backoff.seconds_to_wait
             self._closed.wait(wait if timeout is None else min(wait, timeout))
             return False
         try:
@@ -85,20 +107,14 @@ class SupervisedSource:
         except AudioError as exc:
             self._lost(str(exc))
             return False
-        self._backoff.succeeded()
-        if self._down:
-            self._down = False
-            self._on_back()
+        self._outage.succeeded()
         return True
 
     def _lost(self, reason: str) -> None:
         if self._source is not None:
             self._source.close()
             self._source = None
-        self._backoff.failed()
-        if not self._down:
-            self._down = True
-            self._on_lost(reason)
+        self._outage.failed(reason)
 
     def close(self) -> None:
         self._closed.set()
@@ -120,11 +136,10 @@ class SpeakerSupervisor:
     def __init__(self, open_output: Callable[[], Output], on_lost: Callable[[str], None],
                  on_back: Callable[[], None], printing: Callable[[bool], None],
                  backoff: Backoff | None = None) -> None:
-        self._open, self._on_lost, self._on_back = open_output, on_lost, on_back
+        self._open = open_output
         self._printing = printing
-        self._backoff = backoff or Backoff()
+        self._outage = Outage(on_lost, on_back, backoff)
         self._output: Output | None = None
-        self._down = False
         self._lock = threading.Lock()  # check() runs in the main loop, while_closed() elsewhere
         self.check()
 
@@ -143,8 +158,8 @@ class SpeakerSupervisor:
             try:
                 action()
             finally:
-                if not self._down:
-                    self._backoff.succeeded()
+                if not self._outage.down:
+                    self._outage.succeeded()  # reopen at once: this was no failure
 
     def _check(self) -> None:
         if self._output is not None and self._output.failure is None:
@@ -154,25 +169,19 @@ class SpeakerSupervisor:
             self._output.close()
             self._output = None
             self._lost(failure)
-        if not self._backoff.due:
+        if not self._outage.backoff.due:
             return
         try:
             self._output = self._open()
         except (AudioError, OSError) as exc:
             self._lost(str(exc))
             return
-        self._backoff.succeeded()
         self._printing(False)
-        if self._down:
-            self._down = False
-            self._on_back()
+        self._outage.succeeded()
 
     def _lost(self, reason: str) -> None:
         self._printing(True)
-        self._backoff.failed()
-        if not self._down:
-            self._down = True
-            self._on_lost(reason)
+        self._outage.failed(reason)
 
     def close(self) -> None:
         with self._lock:
