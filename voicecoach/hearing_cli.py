@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
-from .audio.source import AudioSource
+from .audio.source import AudioSource, device_from_text
 from .core.grammar import CommandGrammar
 from .hearing.backends import Backend, build_recognizer
 from .hearing.listener import CommandListener, Decision
@@ -30,10 +30,6 @@ from .hearing.vosk_models import (
 
 def _say(message: str) -> None:
     print(f"voicecoach: {message}", file=sys.stderr)
-
-
-def _device(value: str | None) -> int | str | None:
-    return int(value) if value is not None and value.isdigit() else value
 
 
 def _print(decision: Decision, source: str, as_json: bool) -> None:
@@ -75,8 +71,8 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
         return 0
     from .audio.microphone import MicrophoneSource
 
-    microphone = MicrophoneSource(_device(args.device), rate=args.rate, channels=args.channels,
-                                  on_problem=_say)
+    microphone = MicrophoneSource(device_from_text(args.device), rate=args.rate,
+                                  channels=args.channels, on_problem=_say)
     _say(f"listening on {microphone.device_name!r} ({microphone.rate} Hz); Ctrl-C to stop")
     try:
         _listen_to(microphone, "microphone", listener, args)

@@ -20,3 +20,9 @@ class AudioSource(Protocol):
         """The next chunk, or None once the source has ended (a file's end, a closed mic)."""
 
     def close(self) -> None: ...
+
+
+def device_from_text(value: str | None) -> int | str | None:
+    """A device as given on the command line or in the settings: digits are PortAudio's index,
+    anything else a (part of a) name."""
+    return int(value) if value is not None and value.isdigit() else value

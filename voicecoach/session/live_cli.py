@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..audio.source import device_from_text
 from ..core.intents import Command, Intent
 from ..core.messages import Device, DeviceFailed, DeviceRecovered
 from ..library import Library
@@ -115,10 +116,6 @@ def _greeting(wake_word: str | None) -> str:
     return GREETING
 
 
-def _device(name: str | None) -> int | str | None:
-    return int(name) if name and name.isdigit() else name
-
-
 def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object], view: Any,
                            clock: Callable[[], float], speaking: Speaking,
                            speaker: SpeakerSupervisor | None, *,
@@ -140,7 +137,7 @@ def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object],
             else:
                 rescan_devices()
         return MicrophoneSource(
-            _device(args.device), rate=args.rate, channels=args.channels,
+            device_from_text(args.device), rate=args.rate, channels=args.channels,
             on_problem=lambda text: view.entry(Entry(clock(), "note", text)),
         )
 
@@ -166,7 +163,7 @@ def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
         speaking.loudspeaker_down = on
 
     return SpeakerSupervisor(
-        lambda: SpeakerOutput(playback, on_block, device=_device(args.output_device)),
+        lambda: SpeakerOutput(playback, on_block, device=device_from_text(args.output_device)),
         on_lost=lambda reason: inbox.put(DeviceFailed(Device.LOUDSPEAKER, reason)),
         on_back=lambda: inbox.put(DeviceRecovered(Device.LOUDSPEAKER)),
         printing=printing,

@@ -55,14 +55,10 @@ class SessionRecorder:
         self._note = note
         self._wall_clock = wall_clock
         self._session: int | None = None
-        self._brief_heard = False
         self._complaints: set[str] = set()
 
     def precautions(self) -> Precautions:
         now = self._wall_clock()
-        brief_due = self._settings.safety_brief_every_session or (
-            self._settings.safety_brief_accepted is None and not self._brief_heard
-        )
         pattern = None
         if self._history is not None:
             try:
@@ -72,7 +68,8 @@ class SessionRecorder:
                 pattern = persistent_pain(past, now)
             except (HistoryError, sqlite3.Error) as exc:
                 self._complain("history", f"past pain reports could not be read: {exc}")
-        return Precautions(safety_brief=brief_due, persistent_pain=pattern)
+        return Precautions(safety_brief=self._settings.safety_brief_due,
+                           persistent_pain=pattern)
 
     def record(self, action: Action) -> bool:
         at = datetime.fromtimestamp(self._wall_clock(), UTC)
@@ -112,7 +109,8 @@ class SessionRecorder:
         return False
 
     def _remember_brief(self, at: datetime) -> None:
-        self._brief_heard = True
+        # In memory at once, so it holds for this sitting even if the file cannot be written.
+        self._settings = self._settings.model_copy(update={"safety_brief_accepted": at})
         if self._settings_path is None:
             return
         try:
