@@ -13,6 +13,7 @@ packages=(
   espeak-ng        # the speech synthesiser pyttsx3 drives, and test speech
   sox              # converts and measures test audio
   libspeexdsp1     # echo cancellation: the coach must not hear itself
+  sphinxtrain      # bw + mllr_solve: adapting PocketSphinx to the user's voice (enroll)
 )
 
 need_python_venv() {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..audio.source import Samples
@@ -82,6 +83,7 @@ class PocketSphinxRecognizer:
         min_likelihood_ratio: float | None = DEFAULT_MIN_LIKELIHOOD_RATIO,
         garbage_weight: float | None = None,
         vad_mode: int | None = None,
+        mllr: Path | None = None,
     ) -> None:
         """With `min_likelihood_ratio=None` and no `garbage_weight`: the plain grammar, which
         accepts anything (the benchmark's baseline)."""
@@ -94,8 +96,10 @@ class PocketSphinxRecognizer:
         # seed: without one the dither is seeded from the time of day, so the same audio could
         # be heard differently from one run to the next.
         # compallsen: score all senones, so grammar and phone-loop scores are comparable.
+        # mllr: the user's speaker adaptation (voicecoach enroll), a transform of the means.
+        adaptation = {} if mllr is None else {"mllr": str(mllr)}
         self._decoder = ps.Decoder(lm=None, loglevel="FATAL", dither=True, seed=DITHER_SEED,
-                                   compallsen=True)
+                                   compallsen=True, **adaptation)
         self._logmath = self._decoder.get_logmath()
         self.setup = self._add_missing_words(grammar)
         if garbage_weight is not None:
