@@ -1,0 +1,108 @@
+"""The user's enrollment clips: read from a labelled folder, and judged before they are used.
+
+A folder holds WAV files and a `labels.csv` with a header row and the columns `path,transcript`
+(more columns are allowed: the Speech Commands layout adds `speaker_if_known`). Paths are
+relative to the folder.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from ..audio.source import SAMPLE_RATE, AudioError, Samples
+from ..audio.wav_file import read_all
+
+LABELS = "labels.csv"
+# Loudness bounds, as speech rms in dBFS over the loudest half second. Quieter than -45 is a
+# whisper from across the room (or a muted microphone); clipping is counted directly.
+MIN_SPEECH_DBFS = -45.0
+CLIPPING_SAMPLE = 32_000  # |sample| at or above this counts as clipped
+MAX_CLIPPED_FRACTION = 0.001  # one sample in a thousand: audible distortion
+MIN_SPEECH_SECONDS = 0.2
+
+
+class ClipFolderError(Exception):
+    """A labelled folder that cannot be used; the message names the file, the cause and fix."""
+
+
+@dataclass(frozen=True)
+class LabelledClip:
+    path: Path
+    transcript: str
+    speaker: str | None = None
+
+
+class ClipProblem(StrEnum):
+    NOTHING_HEARD = "nothing heard"
+    TOO_QUIET = "too quiet"
+    CLIPPED = "too loud (clipped)"
+
+
+def read_labels(folder: Path) -> list[LabelledClip]:
+    """The clips `labels.csv` lists, in its order; every listed file must exist."""
+    if not folder.is_dir():
+        raise ClipFolderError(f"{folder}: no such folder; give a folder of WAV files with a "
+                              f"{LABELS}")
+    labels = folder / LABELS
+    if not labels.is_file():
+        raise ClipFolderError(f"{labels}: missing; write one with the header `path,transcript` "
+                              "and a line per clip")
+    try:
+        text = labels.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ClipFolderError(f"{labels}: not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise ClipFolderError(f"{labels}: cannot be read ({exc.strerror})") from exc
+    rows = csv.DictReader(text.splitlines())
+    columns = set(rows.fieldnames or [])
+    if not {"path", "transcript"} <= columns:
+        raise ClipFolderError(f"{labels}:1: the header must name the columns path and "
+                              f"transcript (found: {', '.join(sorted(columns)) or 'nothing'})")
+    clips: list[LabelledClip] = []
+    for line, row in enumerate(rows, start=2):
+        path_text = (row.get("path") or "").strip()
+        transcript = " ".join((row.get("transcript") or "").split())
+        if not path_text or not transcript:
+            raise ClipFolderError(f"{labels}:{line}: a path and a transcript are both needed")
+        path = folder / path_text
+        if not path.is_file():
+            raise ClipFolderError(f"{labels}:{line}: {path_text}: no such file")
+        speaker = (row.get("speaker_if_known") or "").strip() or None
+        clips.append(LabelledClip(path, transcript, speaker))
+    if not clips:
+        raise ClipFolderError(f"{labels}: lists no clips; add a line `file.wav,words` per clip")
+    return clips
+
+
+def load_clip(clip: LabelledClip) -> Samples:
+    """A clip's audio as 16 kHz mono; an unreadable file is a ClipFolderError."""
+    try:
+        return read_all(clip.path)
+    except AudioError as exc:
+        raise ClipFolderError(str(exc)) from exc
+
+
+def speech_dbfs(audio: Samples) -> float:
+    """The rms level of the loudest half second, in dB below full scale."""
+    if len(audio) == 0:
+        return -120.0
+    window = min(len(audio), SAMPLE_RATE // 2)
+    running = np.concatenate([[0.0], np.cumsum(audio.astype(np.float64) ** 2)])
+    loudest = float((running[window:] - running[:-window]).max()) / window
+    return float(10 * np.log10(max(loudest, 1e-12) / 32768.0**2))
+
+
+def clip_problem(audio: Samples) -> ClipProblem | None:
+    """What would make a clip a poor example of the user's voice, or None if it will do."""
+    if len(audio) < MIN_SPEECH_SECONDS * SAMPLE_RATE:
+        return ClipProblem.NOTHING_HEARD
+    if np.mean(np.abs(audio.astype(np.int32)) >= CLIPPING_SAMPLE) > MAX_CLIPPED_FRACTION:
+        return ClipProblem.CLIPPED
+    if speech_dbfs(audio) < MIN_SPEECH_DBFS:
+        return ClipProblem.TOO_QUIET
+    return None
