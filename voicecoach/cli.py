@@ -332,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_command(sub)
     add_history_command(sub)
     add_service_command(sub)
+    from .enroll_cli import add_parser as add_enroll_command
+
+    add_enroll_command(sub)
     return parser
 
 

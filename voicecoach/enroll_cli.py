@@ -1,0 +1,155 @@
+"""`voicecoach enroll`: the coach learns the user's voice. Arguments in, output out; the work is
+in `hearing/enrollment.py` (recording), `hearing/mllr.py` (adaptation) and
+`hearing/voice_profile.py` (the profile on disk)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .audio.source import AudioError, Samples, device_from_text
+from .hearing.enrollment import PHRASES, REPEATS, Take, enroll_from
+from .hearing.enrollment_clips import ClipFolderError, clip_problem, load_clip, read_labels
+from .hearing.mllr import AdaptationError, transcript_words
+from .hearing.voice_profile import (
+    ProfileError,
+    VoiceProfile,
+    build_profile,
+    command_verifier_adapter,
+    forget_profile,
+    profile_folder,
+    read_profile,
+)
+
+MIN_EXAMPLES = 3  # fewer than this and the transform learns the clips, not the voice
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    about = ("learn your voice: say each command a few times (about a minute), or give "
+             "recorded clips with --input")
+    enroll = sub.add_parser("enroll", help=about, description=about)
+    action = enroll.add_mutually_exclusive_group()
+    action.add_argument("--input", metavar="DIR",
+                        help="recorded clips instead of the microphone: a folder with "
+                        "labels.csv (path,transcript) and the WAV files it lists")
+    action.add_argument("--status", action="store_true", help="show the voice profile")
+    action.add_argument("--forget", action="store_true", help="delete the voice profile")
+    enroll.add_argument("--profile", metavar="DIR",
+                        help="the profile folder (default: $VOICECOACH_PROFILE or your user "
+                        "data folder)")
+    enroll.add_argument("--repeats", type=int, default=REPEATS, metavar="N",
+                        help=f"takes of each phrase from the microphone (default {REPEATS})")
+    # `enroll_device`, not `device`: the main command fills `device` only for its own list of
+    # commands; enroll reads the setting itself.
+    enroll.add_argument("--device", dest="enroll_device", metavar="NAME-OR-INDEX",
+                        help="input device (see `voicecoach devices`; default: the "
+                        "`input_device` setting)")
+    enroll.add_argument("--rate", type=int, metavar="HZ",
+                        help="open the microphone at this rate (default: the device's own)")
+    enroll.add_argument("--channels", type=int, metavar="N",
+                        help="open the microphone with this many channels")
+    enroll.add_argument("--routines", nargs="+", metavar="PATH",
+                        help="routine files or folders whose commands the verifier knows")
+    enroll.set_defaults(run=lambda args, out: run(args))
+
+
+def _say(message: str) -> None:
+    print(f"voicecoach: {message}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = Path(args.profile).expanduser() if args.profile else profile_folder()
+    try:
+        if args.status:
+            return _status(folder)
+        if args.forget:
+            print("voice profile forgotten" if forget_profile(folder)
+                  else f"no voice profile in {folder}")
+            return 0
+        examples = _from_folder(Path(args.input)) if args.input else _from_microphone(args)
+        return _build(examples, folder, args)
+    except (ClipFolderError, AdaptationError, ProfileError, AudioError, OSError) as exc:
+        _say(str(exc))
+        return 1
+
+
+def _status(folder: Path) -> int:
+    profile = read_profile(folder)
+    if profile is None:
+        print(f"no voice profile in {folder}: `voicecoach enroll` makes one")
+        return 0
+    print(_describe(profile))
+    return 0
+
+
+def _describe(profile: VoiceProfile) -> str:
+    parts = [f"voice profile in {profile.folder}", f"{len(profile.clips)} clips of "
+             f"{len(profile.words)} phrases"]
+    if profile.mllr_path is not None:
+        parts.append(f"speaker adaptation {profile.mllr_path.stat().st_size / 1024:.1f} KB")
+    parts.append("command verifier adapted" if profile.verifier_path is not None
+                 else "no adapted verifier")
+    if profile.created:
+        parts.append(f"made {profile.created}")
+    return "; ".join(parts)
+
+
+def _from_folder(folder: Path) -> list[tuple[str, Samples]]:
+    clips = read_labels(folder)
+    examples = []
+    for clip in clips:
+        bad = [w for w in transcript_words(clip.transcript) if not w.replace("'", "").isalpha()]
+        if bad:
+            raise ClipFolderError(f"{clip.path}: the transcript word {bad[0]!r} is not a word; "
+                                  "spell numbers out and leave punctuation out in labels.csv")
+        audio = load_clip(clip)
+        problem = clip_problem(audio)
+        if problem is not None:
+            _say(f"{clip.path.name}: {problem}, left out")
+            continue
+        examples.append((clip.transcript, audio))
+    return examples
+
+
+def _from_microphone(args: argparse.Namespace) -> list[tuple[str, Samples]]:
+    from .audio.microphone import MicrophoneSource
+    from .settings import load_settings
+
+    device = args.enroll_device
+    if device is None:
+        device = load_settings().input_device
+    if args.repeats < 1:
+        raise ClipFolderError("--repeats must be 1 or more")
+    microphone = MicrophoneSource(device_from_text(device), rate=args.rate,
+                                  channels=args.channels, on_problem=_say)
+    print(f"Listening on {microphone.device_name!r}. Say each phrase when asked, as you would "
+          "to the coach, then wait a moment. Ctrl-C stops.")
+
+    def ask(take: Take) -> None:
+        print(f"  say: \u201c{take.phrase}\u201d  ({take.number} of {take.of})", flush=True)
+
+    try:
+        return enroll_from(microphone, ask, lambda message: print(f"    {message}", flush=True),
+                           PHRASES, args.repeats)
+    finally:
+        microphone.close()
+
+
+def _build(examples: Sequence[tuple[str, Samples]], folder: Path,
+           args: argparse.Namespace) -> int:
+    if len(examples) < MIN_EXAMPLES:
+        raise ClipFolderError(f"only {len(examples)} usable clips: at least {MIN_EXAMPLES} are "
+                              "needed to learn a voice; record more")
+    from .library import load_library
+
+    grammar = load_library([Path(p) for p in args.routines] if args.routines else None).grammar
+    started = time.monotonic()
+    profile = build_profile(examples, folder, command_verifier_adapter(grammar, _say))
+    print(f"{_describe(profile)}; learnt in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+__all__ = ["add_parser", "run"]
