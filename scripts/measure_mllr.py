@@ -105,12 +105,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(folder: Path, model_cache: Path) -> dict[str, Any]:
+def measure(folder: Path, model_cache: Path, most: int = MAX_ENROLL) -> dict[str, Any]:
     base = decoders(None)
     rows = []
     adaptations = []
     for speaker, clips in sorted(by_speaker(read_labels(folder)).items()):
-        others = [c for c in clips if c.transcript not in COMMAND_WORDS][:MAX_ENROLL]
+        others = [c for c in clips if c.transcript not in COMMAND_WORDS][:most]
         commands = [c for c in clips if c.transcript in COMMAND_WORDS]
         if len(others) < MIN_ENROLL or not commands:
             continue
@@ -154,6 +154,9 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--speech", type=Path, default=None, help="a labelled clip folder")
+    parser.add_argument("--enroll", type=int, default=MAX_ENROLL, metavar="N",
+                        help=f"at most N enrollment clips per speaker (default {MAX_ENROLL}, "
+                        f"at least {MIN_ENROLL})")
     parser.add_argument("--json", type=Path, help="write figures and every decision here")
     args = parser.parse_args()
     folder = args.speech or shared_speech()
@@ -163,7 +166,7 @@ def main() -> int:
         from voicecoach.hearing.sphinx_model import adaptable_model
 
         adaptable_model(cache=adaptable)
-        result = measure(folder, adaptable)
+        result = measure(folder, adaptable, max(args.enroll, MIN_ENROLL))
     figures = summary(result)
     for key, value in figures.items():
         shown = f"{value:.3f}" if isinstance(value, float) else value
