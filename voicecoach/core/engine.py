@@ -53,6 +53,7 @@ from .messages import (
 from .precautions import BRIEF_DECLINED, OKAY_TO_CONTINUE, SAFETY_BRIEF, Precautions
 from .routine import Pressure, Routine, Step, Technique
 from .timer import EPSILON, Countdown
+from .vocabulary import Listening, Vocabulary, vocabulary_for
 
 TEN_SECONDS_LEFT = 10.0
 COUNTDOWN_MIN_HOLD = 20.0  # real seconds; a shorter hold needs no "ten seconds left"
@@ -193,6 +194,25 @@ class SessionEngine:
     @property
     def running(self) -> bool:
         return self._routine is not None
+
+    @property
+    def listening(self) -> Vocabulary:
+        """What the coach would act on now: the listener hears for this and nothing else."""
+        return vocabulary_for(self._listening_state(), self._wake_word)
+
+    def _listening_state(self) -> Listening:
+        if self._question is not None:
+            return Listening.ASKED
+        if self._routine is None:
+            return Listening.IDLE
+        if self._paused:
+            return Listening.PAUSED
+        if self._phase is SessionState.INTRODUCING:
+            return Listening.STARTING
+        step = self._current_step
+        if step.both_sides and self._side == 0 and self._phase is SessionState.INSTRUCTING:
+            return Listening.SIDE
+        return Listening.RUNNING
 
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from .intents import Command, Intent, Side, VoiceChange
+from .vocabulary import Vocabulary
 
 # Sentences are expanded in full; a runaway phrase would blow up memory, so cap it.
 MAX_SENTENCES = 50_000
@@ -231,12 +232,15 @@ class CommandGrammar:
         phrases: Mapping[Intent, Sequence[str]],
         slots: Mapping[str, Mapping[str, str]],
         wake_word: str | None = None,
+        *,
+        add_wake_phrases: bool = True,
     ) -> None:
         """`wake_word`: the commands that make sense while no session runs can also be said
-        after it ("coach start glutes"); such sentences parse as `addressed`."""
+        after it ("coach start glutes"); such sentences parse as `addressed`.
+        `add_wake_phrases=False`: `phrases` already hold the wake-prefixed ones."""
         self.wake_word = normalize(wake_word) if wake_word else None
         self._phrases = {intent: list(texts) for intent, texts in phrases.items()}
-        if self.wake_word:
+        if self.wake_word and add_wake_phrases:
             for intent in WAKE_INTENTS & self._phrases.keys():
                 self._phrases[intent] += [f"{self.wake_word} {p}" for p in self._phrases[intent]]
         self._slots = {name: dict(values) for name, values in slots.items()}
@@ -286,6 +290,21 @@ class CommandGrammar:
         self._sentences[sentence.text] = sentence
         if len(self._sentences) > MAX_SENTENCES:
             raise GrammarError(f"the grammar expands to more than {MAX_SENTENCES} sentences")
+
+    def narrowed(self, vocabulary: Vocabulary) -> CommandGrammar:
+        """Only the sentences of `vocabulary`'s intents (and, when it wants the wake word, only
+        those that begin with it): what a recogniser listens for in one state."""
+        wake = f"{self.wake_word} " if self.wake_word else None
+        phrases = {
+            intent: [
+                phrase for phrase in texts
+                if not vocabulary.addressed_only or (wake is not None and phrase.startswith(wake))
+            ]
+            for intent, texts in self._phrases.items()
+            if intent in vocabulary.intents
+        }
+        kept = {intent: texts for intent, texts in phrases.items() if texts}
+        return CommandGrammar(kept, self._slots, self.wake_word, add_wake_phrases=False)
 
     def parse(self, text: str) -> Command | None:
         """The command `text` says, or None if it is not a command (then nothing should change)."""

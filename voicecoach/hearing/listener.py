@@ -1,19 +1,41 @@
 """From hypotheses to decisions: act on a partial result when the grammar says nothing longer
-could follow it ("pause", "stop"), otherwise on the final result; never twice per utterance."""
+could follow it ("pause", "stop"), otherwise on the final result; never twice per utterance.
+
+The listener hears only what makes sense in the coach's current state (`listen_for`): the
+recogniser is narrowed to that state's sentences when it can be, and anything else is not a
+command. With a verifier, each final result is only a proposal: the utterance's audio is
+checked, and the listener acts only when the verifier agrees. With a conditioner, every
+sample passes through it first (a noise floor, level control, a clipping notice).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command
-from .recognizer import REJECTED, Hypothesis, Recognizer, StreamClock
+from ..core.vocabulary import Vocabulary
+from .recent_audio import RecentAudio
+from .recognizer import REJECTED, Hypothesis, NarrowableRecognizer, Recognizer, StreamClock
+from .verification import Verifier
 
 # A partial result must stay the same for this much audio before we act on it: the first
 # syllable of "start" briefly looks like "stop", and "marvin went..." like "harder" until the
 # next word arrives. Vosk's endpoint waits 0.5-1 s of silence, so acting after 0.3 s still gains.
 EARLY_STABLE_SECONDS = 0.3
+# The audio handed to the verifier: the utterance with this much room around it (the
+# classifier was trained on speech cut this way).
+BEFORE_SPEECH_S, AFTER_SPEECH_S = 0.3, 0.3
+UNKNOWN_START_S = 1.5  # how far back an utterance may have begun when the recogniser can't say
+
+
+class AudioConditioner(Protocol):
+    def process(self, chunk: Samples) -> Samples: ...
+
+    def reset(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -24,6 +46,8 @@ class Decision:
     speech_end_s: float | None  # stream seconds, when the recogniser knows
     decided_s: float  # stream seconds of audio consumed when the decision was taken
     early: bool = False
+    # The verifier's probability for what it favoured; None: nothing checked.
+    verified: float | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -33,6 +57,7 @@ class Decision:
             "confidence": round(self.confidence, 3),
             "speech_end_s": None if self.speech_end_s is None else round(self.speech_end_s, 3),
             "decided_s": round(self.decided_s, 3),
+            "verified": None if self.verified is None else round(self.verified, 3),
         }
 
 
@@ -42,14 +67,46 @@ class CommandListener:
     then carries a real confidence and goes through the same rejection as any other."""
 
     recognizer: Recognizer
-    grammar: CommandGrammar
+    grammar: CommandGrammar  # everything the coach understands
     early: bool = True  # act on complete, unextendable partial results
     clock: StreamClock = field(default_factory=StreamClock)
+    verifier: Verifier | None = None
+    conditioner: AudioConditioner | None = None
     _partial_text: str = ""
     _partial_since: float = 0.0
+    _vocabulary: Vocabulary | None = None
+    _hearing: CommandGrammar | None = None  # the grammar narrowed to the vocabulary
+    _narrowed: dict[Vocabulary, CommandGrammar] = field(default_factory=dict)
+    _recent: RecentAudio = field(default_factory=RecentAudio)
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        return self._vocabulary
+
+    @property
+    def hearing(self) -> CommandGrammar:
+        """The sentences the listener acts on now."""
+        return self._hearing or self.grammar
+
+    def listen_for(self, vocabulary: Vocabulary | None) -> None:
+        """Hear only `vocabulary`'s commands from now on (None: every command)."""
+        if vocabulary == self._vocabulary:
+            return
+        self._vocabulary = vocabulary
+        if vocabulary is None:
+            self._hearing = None
+        else:
+            if vocabulary not in self._narrowed:
+                self._narrowed[vocabulary] = self.grammar.narrowed(vocabulary)
+            self._hearing = self._narrowed[vocabulary]
+        if isinstance(self.recognizer, NarrowableRecognizer):
+            self.recognizer.listen_for(self.hearing)
 
     def feed(self, samples: Samples) -> list[Decision]:
+        if self.conditioner is not None:
+            samples = self.conditioner.process(samples)
         self.clock.add(len(samples))
+        self._recent.add(samples)
         return self._decide(self.recognizer.accept(samples))
 
     def finish(self) -> list[Decision]:
@@ -58,7 +115,10 @@ class CommandListener:
     def restart(self) -> None:
         """A new stream (the next input file): the clock and the recogniser start afresh."""
         self.recognizer.reset()
+        if self.conditioner is not None:
+            self.conditioner.reset()
         self.clock = StreamClock()
+        self._recent.clear()
         self._partial_text = ""
 
     def _decide(self, hypotheses: list[Hypothesis], early: bool = False) -> list[Decision]:
@@ -79,7 +139,7 @@ class CommandListener:
             self._partial_since = self.clock.seconds
             return False
         stable = self.clock.seconds - self._partial_since >= EARLY_STABLE_SECONDS - 1e-9
-        return self.acts_early and stable and self.grammar.can_decide_early(hypothesis.text)
+        return self.acts_early and stable and self.hearing.can_decide_early(hypothesis.text)
 
     @property
     def acts_early(self) -> bool:
@@ -88,12 +148,41 @@ class CommandListener:
         return self.early and self.recognizer.endpoint_silence_s > EARLY_STABLE_SECONDS
 
     def _decision(self, hypothesis: Hypothesis, early: bool) -> Decision:
-        command = self.grammar.parse(hypothesis.text) if hypothesis.text != REJECTED else None
+        proposals = self._proposals(hypothesis)
+        command = proposals[0] if proposals and hypothesis.text != REJECTED else None
+        verified = None
+        if self.verifier is not None and proposals:
+            verdict = self.verifier.verify(self._utterance(hypothesis), proposals, self.hearing)
+            command = verdict.command
+            verified = verdict.probability if verdict.checked else None
         return Decision(
-            text=hypothesis.text,
+            text=command.text if command is not None else hypothesis.text,
             command=command,
             confidence=hypothesis.confidence,
             speech_end_s=hypothesis.speech_end_s,
             decided_s=self.clock.seconds,
             early=early,
+            verified=verified,
         )
+
+    def _proposals(self, hypothesis: Hypothesis) -> list[Command]:
+        """The commands the recogniser proposes, best first, each once; the alternatives
+        only count when a verifier will check them."""
+        texts: Sequence[str] = [hypothesis.text] if hypothesis.text != REJECTED else []
+        if self.verifier is not None:
+            texts = [*texts, *hypothesis.alternatives]
+        proposals: dict[tuple[object, ...], Command] = {}
+        for text in texts:
+            command = self.hearing.parse(text)
+            if command is not None:
+                key = (command.intent, tuple(sorted(command.slots.items())))
+                proposals.setdefault(key, command)
+        return list(proposals.values())
+
+    def _utterance(self, hypothesis: Hypothesis) -> Samples:
+        now = self.clock.seconds
+        end = now if hypothesis.speech_end_s is None else hypothesis.speech_end_s
+        start = hypothesis.speech_start_s
+        if start is None or start >= end:
+            start = end - UNKNOWN_START_S
+        return self._recent.between(start - BEFORE_SPEECH_S, min(now, end + AFTER_SPEECH_S))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..audio.source import SAMPLE_RATE, Samples
+from ..core.grammar import CommandGrammar
 
 REJECTED = ""  # the text of a hypothesis the recogniser judged not to be a command
 
@@ -16,6 +17,10 @@ class Hypothesis:
     final: bool  # False: a partial result of an utterance still going on
     confidence: float  # 0..1
     speech_end_s: float | None  # stream seconds at which the last word ended, when known
+    speech_start_s: float | None = None  # stream seconds at which the speech began, when known
+    # Other sentences the recogniser found in the same speech (keyword spotting): more
+    # proposals for the verifier to choose among. Empty for partial results.
+    alternatives: tuple[str, ...] = ()
 
 
 class Recognizer(Protocol):
@@ -33,6 +38,14 @@ class Recognizer(Protocol):
 
     def reset(self) -> None:
         """Forget the utterance in progress (after acting on it early)."""
+
+
+@runtime_checkable
+class NarrowableRecognizer(Recognizer, Protocol):
+    """A recogniser that can listen for a subset of the grammar (the coach's current state)."""
+
+    def listen_for(self, grammar: CommandGrammar) -> None:
+        """From the next utterance on, hear only `grammar`'s sentences (a `narrowed` one)."""
 
 
 class StreamClock:

@@ -16,7 +16,8 @@ even "pause"; the lattice posterior only measures competition inside the grammar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,13 @@ DEFAULT_MIN_LIKELIHOOD_RATIO = -12.0
 URGENT_INTENTS = frozenset({Intent.PAUSE, Intent.STOP, Intent.PAIN})
 URGENT_MIN_LIKELIHOOD_RATIO = -16.0
 PARTIAL_EVERY_FRAMES = 3  # ask for a partial result every ~90 ms of speech
+# Keyword spotting's detection threshold for a one-word sentence; each further word multiplies
+# it (a longer phrase accumulates more acoustic evidence, so its score is naturally lower).
+KEYWORD_THRESHOLD = 1e-5
+
+
+def keyword_threshold(sentence: str) -> float:
+    return KEYWORD_THRESHOLD ** len(sentence.split())
 
 
 def _pocketsphinx() -> Any:
@@ -84,14 +92,16 @@ class PocketSphinxRecognizer:
         garbage_weight: float | None = None,
         vad_mode: int | None = None,
         mllr: Path | None = None,
+        keywords: bool = False,
     ) -> None:
         """With `min_likelihood_ratio=None` and no `garbage_weight`: the plain grammar, which
-        accepts anything (the benchmark's baseline)."""
+        accepts anything (the benchmark's baseline). `keywords=True`: each utterance is also
+        searched for every sentence by keyword spotting, and what it finds comes back as the
+        hypothesis' `alternatives` (proposals for a verifier)."""
         ps = _pocketsphinx()
         self._min_ratio = min_likelihood_ratio
-        self._urgent = {
-            sentence for intent in URGENT_INTENTS for sentence in grammar.sentences_for(intent)
-        }
+        self._garbage_weight = garbage_weight
+        self._keywords = keywords
         # dither: digital silence (a muted mic, synthetic audio) otherwise derails features.
         # seed: without one the dither is seeded from the time of day, so the same audio could
         # be heard differently from one run to the next.
@@ -107,9 +117,12 @@ class PocketSphinxRecognizer:
                 self._decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, False)
         # Words added with update=False wait in a buffer; one update=True commits them all.
         self._decoder.add_word("<commit>", "SIL", True)
-        self._decoder.add_jsgf_string("commands", _jsgf(grammar, garbage_weight))
         self._decoder.add_allphone_file("phones", None)
-        self._decoder.activate_search("commands")
+        self._searches: dict[tuple[str, ...], str] = {}
+        self._urgent_by_search: dict[str, frozenset[str]] = {}
+        self._search = self._search_for(grammar)
+        self._next_search: str | None = None
+        self._decoder.activate_search(self._search)
         self._utterance = bytearray()  # the speech of the open utterance, for the second pass
         self._vad_mode = ps.Vad.STRICT if vad_mode is None else vad_mode
         self._endpointer = self._new_endpointer()
@@ -117,6 +130,39 @@ class PocketSphinxRecognizer:
         self._pending = bytearray()
         self._frames_in_utterance = 0
         self._in_utterance = False  # the decoder has an utterance open
+        self._speech_start_s: float | None = None
+
+    def _search_for(self, grammar: CommandGrammar) -> str:
+        """The decoder's search (and keyword search) for `grammar`, made the first time."""
+        key = tuple(grammar.sentences)
+        if key not in self._searches:
+            name = f"commands{len(self._searches)}"
+            self._decoder.add_jsgf_string(name, _jsgf(grammar, self._garbage_weight))
+            if self._keywords:
+                self._add_keyword_search(f"{name}_kws", grammar)
+            self._searches[key] = name
+            self._urgent_by_search[name] = frozenset(
+                sentence for intent in URGENT_INTENTS for sentence in grammar.sentences_for(intent)
+            )
+        return self._searches[key]
+
+    def _add_keyword_search(self, name: str, grammar: CommandGrammar) -> None:
+        # PocketSphinx reads keyphrases only from a file; it is read at once and not kept.
+        with tempfile.TemporaryDirectory(prefix="voicecoach-kws-") as folder:
+            path = Path(folder) / "keyphrases.txt"
+            path.write_text(
+                "".join(f"{s} /{keyword_threshold(s):g}/\n" for s in grammar.sentences),
+                encoding="utf-8",
+            )
+            self._decoder.add_kws(name, str(path))
+
+    def listen_for(self, grammar: CommandGrammar) -> None:
+        search = self._search_for(grammar)
+        if self._in_utterance:
+            self._next_search = search  # an utterance is decoded against what it began with
+        else:
+            self._search, self._next_search = search, None
+            self._decoder.activate_search(search)
 
     def _add_missing_words(self, grammar: CommandGrammar) -> SphinxSetup:
         setup = SphinxSetup()
@@ -150,6 +196,7 @@ class PocketSphinxRecognizer:
             self._in_utterance = True
             self._frames_in_utterance = 0
             self._utterance.clear()
+            self._speech_start_s = float(self._endpointer.speech_start)
         if not self._in_utterance:
             return []  # the rest of an utterance already ended early by finish()
         self._decoder.process_raw(speech, False, False)
@@ -175,27 +222,49 @@ class PocketSphinxRecognizer:
         text = hyp.hypstr if hyp is not None else ""
         confidence = 1.0
         if text and self._min_ratio is not None:
-            ratio = self._likelihood_ratio(hyp)
+            ratio = self._likelihood_ratio(hyp, self._allphone_search)
             threshold = self._min_ratio
-            if text in self._urgent:
+            if text in self._urgent_by_search[self._search]:
                 threshold = min(threshold, URGENT_MIN_LIKELIHOOD_RATIO)
             # 0.5 at the threshold, towards 1 above it and 0 below.
             confidence = 1.0 / (1.0 + math.exp(-(ratio - threshold) / 2.0))
-        return [self._hypothesis(text, final=True, speech_end_s=speech_end_s,
-                                 confidence=confidence)]
+        alternatives = self._spotted() if self._keywords else ()
+        hypothesis = self._hypothesis(text, final=True, speech_end_s=speech_end_s,
+                                      confidence=confidence)
+        if self._next_search is not None:
+            self._search, self._next_search = self._next_search, None
+            self._decoder.activate_search(self._search)
+        return [replace(hypothesis, speech_start_s=self._speech_start_s,
+                        alternatives=alternatives)]
 
-    def _likelihood_ratio(self, hyp: Any) -> float:
-        """Grammar score minus free phone-loop score, per frame (0: as good as any phones)."""
-        grammar_score = self._logmath.log(hyp.score)
-        frames = max(1, int(self._decoder.n_frames()))
-        self._decoder.activate_search("phones")
+    def _spotted(self) -> tuple[str, ...]:
+        """Every sentence keyword spotting finds in the utterance, best first."""
+        def score(segment: Any) -> int:
+            return int(segment.ascore)
+
+        _, segments = self._second_pass(f"{self._search}_kws")
+        found = sorted((s for s in segments if s.word), key=score, reverse=True)
+        return tuple(dict.fromkeys(segment.word.strip() for segment in found))
+
+    def _second_pass(self, search: str) -> tuple[Any, list[Any]]:
+        """Decode the utterance's audio again with another search: its hypothesis and
+        segments (read before the grammar's search is active again)."""
+        self._decoder.activate_search(search)
         try:
             self._decoder.start_utt()
             self._decoder.process_raw(bytes(self._utterance), False, True)
             self._decoder.end_utt()
-            phones = self._decoder.hyp()
+            return self._decoder.hyp(), list(self._decoder.seg() or [])
         finally:
-            self._decoder.activate_search("commands")
+            self._decoder.activate_search(self._search)
+
+    _allphone_search = "phones"
+
+    def _likelihood_ratio(self, hyp: Any, search: str) -> float:
+        """Grammar score minus free phone-loop score, per frame (0: as good as any phones)."""
+        grammar_score = self._logmath.log(hyp.score)
+        frames = max(1, int(self._decoder.n_frames()))
+        phones, _ = self._second_pass(search)
         if phones is None:
             return 0.0
         difference = float(grammar_score - self._logmath.log(phones.score))
@@ -218,6 +287,16 @@ class PocketSphinxRecognizer:
         )
 
     def finish(self) -> list[Hypothesis]:
+        # The endpointer holds back its last window (~0.3 s) of audio until it has seen what
+        # follows; at the end of a stream, that tail is flushed to the decoder. end_stream
+        # wants at least one sample (it raises on an empty buffer).
+        if self._endpointer.in_speech and self._in_utterance:
+            tail = bytes(self._pending) or bytes(2)
+            self._pending.clear()
+            speech = self._endpointer.end_stream(tail)
+            if speech:
+                self._decoder.process_raw(speech, False, False)
+                self._utterance += speech
         if not self._in_utterance:
             return []
         # The word may still be sounding: its end is not known yet (the endpointer has not

@@ -21,11 +21,12 @@ The detector is the WebRTC VAD: `pocketsphinx.Vad` (a port of it, already a depe
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from ..audio.source import SAMPLE_RATE, Samples
-from .recognizer import Hypothesis, Recognizer
+from ..core.grammar import CommandGrammar
+from .recognizer import Hypothesis, NarrowableRecognizer, Recognizer
 
 FRAME_SECONDS = 0.03  # the longest frame the WebRTC VAD takes
 FRAME_SAMPLES = round(FRAME_SECONDS * SAMPLE_RATE)
@@ -146,9 +147,15 @@ class VadGate:
         return hypotheses
 
     def _mapped(self, hypotheses: list[Hypothesis]) -> list[Hypothesis]:
-        return [h if h.speech_end_s is None else
-                Hypothesis(h.text, h.final, h.confidence, self._origin_s + h.speech_end_s)
-                for h in hypotheses]
+        def moved(seconds: float | None) -> float | None:
+            return None if seconds is None else self._origin_s + seconds
+
+        return [replace(h, speech_end_s=moved(h.speech_end_s),
+                        speech_start_s=moved(h.speech_start_s)) for h in hypotheses]
+
+    def listen_for(self, grammar: CommandGrammar) -> None:
+        if isinstance(self.inner, NarrowableRecognizer):
+            self.inner.listen_for(grammar)
 
     def finish(self) -> list[Hypothesis]:
         return self._mapped(self.inner.finish())

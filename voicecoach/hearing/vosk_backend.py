@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.source import SAMPLE_RATE, Samples
+from ..core.grammar import CommandGrammar
 from .recognizer import REJECTED, Hypothesis, StreamClock
 from .vosk_models import ModelError, problems_with
 
@@ -86,15 +87,31 @@ class VoskRecognizer:
         self.unknown_token = next(
             (token for token in UNKNOWN_TOKENS if model.vosk_model_find_word(token) != -1), None
         ) if reject else None
-        phrases = [*self.grammar.sentences, *([self.unknown_token] if self.unknown_token else [])]
-        self._recognizer = vosk.KaldiRecognizer(
-            model, SAMPLE_RATE, json.dumps(phrases, ensure_ascii=False)
-        )
+        self._model = model
+        self._recognizer = vosk.KaldiRecognizer(model, SAMPLE_RATE, self._phrases_json(
+            self.grammar.sentences))
+        self._next_grammar: str | None = None
+        self._speaking = False  # an utterance is open (partial results are coming)
         self._recognizer.SetWords(True)  # (not SetPartialWords: in vosk 0.3.45 it empties partials)
         self._clock = StreamClock()
         # Vosk's word times count from its creation, even across Reset(); a reset starts a new
         # stream for us, so times are taken relative to it.
         self._origin_s = 0.0
+
+    def _phrases_json(self, sentences: Iterable[str]) -> str:
+        phrases = [*sentences, *([self.unknown_token] if self.unknown_token else [])]
+        return json.dumps(phrases, ensure_ascii=False)
+
+    def listen_for(self, grammar: CommandGrammar) -> None:
+        known = set(self.grammar.sentences)
+        self._next_grammar = self._phrases_json(s for s in grammar.sentences if s in known)
+        if not self._speaking:
+            self._switch()
+
+    def _switch(self) -> None:
+        if self._next_grammar is not None:
+            self._recognizer.SetGrammar(self._next_grammar)
+            self._next_grammar = None
 
     def accept(self, samples: Samples) -> list[Hypothesis]:
         self._clock.add(len(samples))
@@ -102,7 +119,9 @@ class VoskRecognizer:
             return self._final(self._recognizer.Result())
         partial = json.loads(self._recognizer.PartialResult())
         text = partial.get("partial", "")
+        self._speaking = bool(text)
         if not text:
+            self._switch()
             return []
         return [self._hypothesis(text, partial.get("partial_result", []), final=False)]
 
@@ -116,6 +135,8 @@ class VoskRecognizer:
         self._origin_s = self._clock.seconds
 
     def _final(self, result_json: str) -> list[Hypothesis]:
+        self._speaking = False
+        self._switch()  # an utterance has ended: the next one hears the new grammar
         result = json.loads(result_json)
         text = result.get("text", "")
         words = result.get("result", [])
@@ -126,6 +147,7 @@ class VoskRecognizer:
     def _hypothesis(self, text: str, words: list[dict[str, Any]], final: bool) -> Hypothesis:
         confidence = min((float(w.get("conf", 1.0)) for w in words), default=1.0)
         end = max((float(w["end"]) for w in words if "end" in w), default=None)
+        start = min((float(w["start"]) for w in words if "start" in w), default=None)
         unknown = self.unknown_token is not None and self.unknown_token in text.split()
         rejected = unknown or (final and confidence < self._min_confidence)
         return Hypothesis(
@@ -133,4 +155,5 @@ class VoskRecognizer:
             final=final,
             confidence=confidence,
             speech_end_s=None if end is None else end - self._origin_s,
+            speech_start_s=None if start is None else start - self._origin_s,
         )

@@ -1,0 +1,68 @@
+"""What the coach listens for: the intents it would act on, as a pure function of its state.
+
+A recogniser that listens for every command at every moment mistakes far more: "go" means
+nothing while a step runs, "left" only when a side can be chosen, and while a yes/no question
+waits only yes, no, stop and "that hurts" count. Each state names a vocabulary; the listener
+narrows its detector and its verifier to it, and switches as the state changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .intents import Intent
+
+
+class Listening(StrEnum):
+    """The states with a vocabulary of their own (`voicecoach listen --state STATE`)."""
+
+    IDLE = "idle"  # no session: start one, list, help, safety
+    STARTING = "starting"  # the introduction: "go" skips it, a side can be chosen
+    RUNNING = "running"  # a step is being done
+    SIDE = "side"  # a both-sided step's first side is being set up: "left" / "right" too
+    PAUSED = "paused"  # "go" / "resume" carries on
+    ASKED = "asked"  # a yes/no question is waiting
+
+
+# Said at any moment of a session, running or paused: the words that protect the user, and
+# the ones that steer the routine. Not "start <routine>": its hundred-odd sentences would crowd
+# out "stop" and "next", and switching routines is one "stop" away (typed, it still works).
+_SESSION = frozenset({
+    Intent.NEXT, Intent.BACK, Intent.REPEAT, Intent.RESTART, Intent.STOP, Intent.SLOWER,
+    Intent.FASTER, Intent.LIGHTER, Intent.FIRMER, Intent.MORE_TIME, Intent.STATUS, Intent.HELP,
+    Intent.PAIN, Intent.VOICE, Intent.SAFETY,
+})
+
+INTENTS: dict[Listening, frozenset[Intent]] = {
+    Listening.IDLE: frozenset({
+        Intent.START, Intent.LIST, Intent.HELP, Intent.SAFETY, Intent.PAIN, Intent.VOICE,
+    }),
+    Listening.STARTING: _SESSION | {Intent.PAUSE, Intent.RESUME, Intent.SIDE},
+    Listening.RUNNING: _SESSION | {Intent.PAUSE},
+    Listening.SIDE: _SESSION | {Intent.PAUSE, Intent.SIDE},
+    Listening.PAUSED: _SESSION | {Intent.RESUME},
+    # Anything else said to a question only makes the coach ask again; "repeat" asks on purpose.
+    Listening.ASKED: frozenset({Intent.YES, Intent.NO, Intent.STOP, Intent.PAIN, Intent.REPEAT}),
+}
+
+# With a wake word set, between sessions only what follows it counts ("coach, start glutes").
+WAKE_STATES = frozenset({Listening.IDLE})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    state: Listening
+    addressed_only: bool = False  # only sentences that begin with the wake word
+
+    @property
+    def intents(self) -> frozenset[Intent]:
+        return INTENTS[self.state]
+
+    @property
+    def name(self) -> str:
+        return f"{self.state}+wake" if self.addressed_only else str(self.state)
+
+
+def vocabulary_for(state: Listening, wake_word: bool = False) -> Vocabulary:
+    return Vocabulary(state, addressed_only=wake_word and state in WAKE_STATES)
