@@ -9,6 +9,7 @@ from tests.audio_helpers import needs_espeak
 from voicecoach.audio.clipping import CLIPPING_MESSAGE, ClipRuns
 from voicecoach.audio.conditioning import DELAY_SAMPLES, FRAME_SAMPLES, InputConditioner
 from voicecoach.audio.gain_control import DEFAULT_GAIN
+from voicecoach.audio.massage_gun import massage_gun
 from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import NOISE_FLOOR_RMS, synthesize, with_room
 from voicecoach.hearing.recognizer import REJECTED
@@ -218,3 +219,14 @@ def test_espeak_file_with_digital_silence_is_heard_as_start_glutes(phrase: Sampl
 
     heard = [h.text for h in hypotheses if h.final and h.text != REJECTED]
     assert heard == ["start glutes"]
+
+
+def test_a_massage_gun_does_not_teach_the_gain_nor_raise_the_notice() -> None:
+    """The VAD takes a gun's blows for speech; the level meter must not."""
+    said: list[str] = []
+    conditioner = InputConditioner(on_clipping=said.append)
+
+    condition(conditioner, massage_gun(6.0, seed=2, rate_hz=40.0))
+
+    assert conditioner.gain_db == 0.0
+    assert said == []

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .clipping import ClippingMonitor, ClipRuns
-from .gain_control import DEFAULT_GAIN, AutomaticGain, GainSettings, frame_level_dbfs
+from .gain_control import DEFAULT_GAIN, AutomaticGain, GainSettings
 from .noise_floor import Floats, NoiseFloor
 from .source import SAMPLE_RATE, Samples
 from .synthetic import NOISE_FLOOR_RMS
@@ -128,7 +128,7 @@ class InputConditioner:
         power = float(np.mean(signal**2))
         clipped = self._runs.in_frame(frame)
         voiced = self._speech.is_speech(frame.tobytes())
-        speech = self._gain.is_speech(frame_level_dbfs(power), voiced)
+        speech = self._gain.is_speech(power, voiced)
         self._clipping.observe(clipped and speech)
         wanted = 10.0 ** (self._gain.update(power, speech, clipped) / 20.0)
         peak = float(np.max(np.abs(signal)))

@@ -21,6 +21,7 @@ came, 27/53 at -20 and 35/59 at -15. -18 is the middle of the range it handles w
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 SILENCE_DBFS = -100.0  # what digital silence measures as (log of zero)
@@ -96,15 +97,19 @@ class AutomaticGain:
         self.noise = NoiseLevel(settings)
         self.speech = SpeechLevel(settings)
         self.gain_db = 0.0
+        self._recent: deque[float] = deque(maxlen=round(0.05 / settings.frame_s))
 
-    def is_speech(self, level_dbfs: float, voiced: bool) -> bool:
+    def is_speech(self, power: float, voiced: bool) -> bool:
         """Speech for the level meter: the VAD's word, and loud enough above the room to be
-        sure (the VAD alone takes some fans and hums for voices)."""
-        noise = self.noise.update(level_dbfs)
+        sure. The VAD alone takes fans, hums and a massage gun for voices; the room is judged
+        on 50 ms, so that a gun's 25 ms blows do not stand out from the gaps between them."""
+        self._recent.append(power)
+        level = frame_level_dbfs(sum(self._recent) / len(self._recent))
+        noise = self.noise.update(level)
         return (
             voiced
-            and level_dbfs >= self.settings.quietest_speech_dbfs
-            and level_dbfs >= noise + self.settings.speech_margin_db
+            and level >= self.settings.quietest_speech_dbfs
+            and level >= noise + self.settings.speech_margin_db
         )
 
     def update(self, power: float, speech: bool, clipped: bool) -> float:
