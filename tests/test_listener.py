@@ -169,6 +169,10 @@ class RecordingConditioner:
         self.chunks += 1
         return chunk + 1
 
+    def flush(self):  # type: ignore[no-untyped-def]
+        self.flushed = True
+        return silence()
+
     def reset(self) -> None:
         self.resets += 1
 
@@ -178,6 +182,7 @@ def test_every_sample_passes_through_the_conditioner_before_the_recogniser():
     conditioner = RecordingConditioner()
     listener = CommandListener(recognizer, GRAMMAR, conditioner=conditioner)
     listener.feed(silence(3))
+    listener.finish()
     listener.restart()
     assert conditioner.chunks == 1 and conditioner.resets == 1
-    assert recognizer.fed_samples == 3 * CHUNK
+    assert recognizer.fed_samples == 4 * CHUNK  # and what its delay still held at the end

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,8 @@ from .audio.source import SAMPLE_RATE, Samples
 from .audio.synthetic import Voice, synthesize, with_room
 from .audio.wav_file import read_all
 from .core.grammar import CommandGrammar
-from .core.intents import Command
+from .core.intents import Command, Intent
+from .core.vocabulary import INTENTS, Listening, vocabulary_for
 from .hearing.listener import CommandListener, Decision
 
 VOICES = (
@@ -118,6 +119,14 @@ class Figures:
     def false_accept_rate(self) -> float | None:
         return self.falsely_accepted / self.others if self.others else None
 
+    def add(self, other: Figures) -> None:
+        self.commands += other.commands
+        self.understood += other.understood
+        self.others += other.others
+        self.falsely_accepted += other.falsely_accepted
+        self.latencies_s += other.latencies_s
+        self.mistakes += other.mistakes
+
     def latency(self, quantile: float) -> float | None:
         if not self.latencies_s:
             return None
@@ -166,4 +175,36 @@ def evaluate(
         else:
             heard = [decision.text for decision in accepted]
             figures.mistakes.append(f"{clip.label!r} heard as {heard}")
+    return figures
+
+
+# Where commands are scored when the coach listens by state: each in the first of these states
+# that would act on it (stop while a step runs, go while paused, yes/no when asked, left/right
+# when a side can be chosen); other speech is scored in every one of them.
+SCORED_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE,
+                 Listening.IDLE)
+OTHER_SPEECH_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE)
+
+
+def state_for(intent: Intent) -> Listening:
+    return next(state for state in SCORED_STATES if intent in INTENTS[state])
+
+
+def evaluate_in_states(
+    listener: CommandListener,
+    clips: Iterable[Clip],
+    progress: Callable[[], None] = lambda: None,
+    other_states: Sequence[Listening] = OTHER_SPEECH_STATES,
+) -> Figures:
+    """`evaluate`, with the listener listening as the coach would: each command in its state,
+    and every other clip once in each of `other_states` (each hearing counts as one)."""
+    figures = Figures()
+    for clip in clips:
+        states = [state_for(clip.expected.intent)] if clip.expected else list(other_states)
+        for state in states:
+            listener.listen_for(vocabulary_for(state))
+            part = evaluate(listener, [replace(clip, label=f"{clip.label} [{state}]")])
+            figures.add(part)
+        progress()
+    listener.listen_for(None)
     return figures

@@ -14,9 +14,11 @@ from rich.table import Table
 
 from .audio.source import AudioSource, device_from_text
 from .core.grammar import CommandGrammar
+from .core.vocabulary import Listening, vocabulary_for
 from .hearing.backends import Backend, build_recognizer
 from .hearing.listener import CommandListener, Decision
 from .hearing.listening import decisions_from
+from .hearing.pipeline import HearingOptions, build_listener
 from .hearing.vosk_models import (
     ENGLISH_MODEL,
     ENV_VARIABLE,
@@ -56,10 +58,22 @@ def _listen_to(
                           "decided_s": round(listener.clock.seconds, 3)}), flush=True)
 
 
+def hearing_options(args: argparse.Namespace) -> HearingOptions:
+    """The hearing the command line asked for (`--backend`, `--model`, `--no-profile`,
+    `--no-verify`)."""
+    return HearingOptions(
+        backend=Backend(args.backend),
+        model=Path(args.model).expanduser() if args.model else None,
+        verify=not args.no_verify,
+        profile=not args.no_profile,
+    )
+
+
 def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
-    model = Path(args.model).expanduser() if args.model else None
-    recognizer = build_recognizer(Backend(args.backend), grammar, model, say=_say)
-    listener = CommandListener(recognizer, grammar, early=not args.no_early)
+    listener = build_listener(grammar, hearing_options(args), say=_say)
+    listener.early = not args.no_early
+    if args.state:
+        listener.listen_for(vocabulary_for(Listening(args.state), grammar.wake_word is not None))
     if args.input:
         from .audio.wav_file import WavFileSource
 

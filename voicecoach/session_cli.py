@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -48,11 +49,14 @@ def settings_from(args: argparse.Namespace) -> SessionSettings:
         voice=VoiceSettings(voice=args.voice, words_per_minute=args.speech_rate,
                             volume=args.volume),
         pace=args.settings.pace,
+        verify=not getattr(args, "no_verify", False),
+        profile=not getattr(args, "no_profile", False),
     )
 
 
 def demo(args: argparse.Namespace, library: Library) -> int:
-    settings = settings_from(args)
+    # The demo's scripted user is not the real user: their voice profile stays out of it.
+    settings = replace(settings_from(args), profile=False)
     listener = make_listener(library, settings, say=_note)
     voice = make_voice(settings, say=_note)
     with protected_stdout() as terminal:

@@ -39,8 +39,12 @@ def build_recognizer(
     model: Path | None = None,
     say: Callable[[str], None] = lambda message: None,
     plain: bool = False,
+    proposing: bool = False,
+    mllr: Path | None = None,
 ) -> Recognizer:
-    """`plain=True`: the recogniser with no rejection at all, as a baseline to measure against."""
+    """`plain=True`: the recogniser with no rejection at all, as a baseline to measure against.
+    `proposing=True`: a verifier checks what it hears, so it need not reject by itself, and
+    offers keyword-spotting alternatives. `mllr`: the user's PocketSphinx adaptation."""
     chosen, model_path = choose_backend(backend, model)
     if chosen is Backend.VOSK and model_path is not None:
         from .vosk_backend import VoskRecognizer, load_model
@@ -59,11 +63,11 @@ def build_recognizer(
         return VadGate(recognizer, detector("pocketsphinx", mode=3))
     from .sphinx_backend import PocketSphinxRecognizer
 
-    sphinx = (
-        PocketSphinxRecognizer(grammar, min_likelihood_ratio=None)
-        if plain
-        else PocketSphinxRecognizer(grammar)
-    )
+    if plain or proposing:
+        sphinx = PocketSphinxRecognizer(grammar, min_likelihood_ratio=None, mllr=mllr,
+                                        keywords=proposing)
+    else:
+        sphinx = PocketSphinxRecognizer(grammar, mllr=mllr)
     reason = "" if backend is Backend.POCKETSPHINX else " (no English Vosk model installed)"
     say(f"recogniser: PocketSphinx with its built-in English model{reason}")
     if sphinx.setup.unknown_words:

@@ -33,7 +33,11 @@ UNKNOWN_START_S = 1.5  # how far back an utterance may have begun when the recog
 
 
 class AudioConditioner(Protocol):
-    def process(self, chunk: Samples) -> Samples: ...
+    def process(self, chunk: Samples) -> Samples:
+        """As many samples as `chunk`, possibly a fixed delay late."""
+
+    def flush(self) -> Samples:
+        """What the delay still holds, at the end of a stream."""
 
     def reset(self) -> None: ...
 
@@ -105,12 +109,16 @@ class CommandListener:
     def feed(self, samples: Samples) -> list[Decision]:
         if self.conditioner is not None:
             samples = self.conditioner.process(samples)
+        return self._heard(samples)
+
+    def _heard(self, samples: Samples) -> list[Decision]:
         self.clock.add(len(samples))
         self._recent.add(samples)
         return self._decide(self.recognizer.accept(samples))
 
     def finish(self) -> list[Decision]:
-        return self._decide(self.recognizer.finish())
+        decisions = [] if self.conditioner is None else self._heard(self.conditioner.flush())
+        return decisions + self._decide(self.recognizer.finish())
 
     def restart(self) -> None:
         """A new stream (the next input file): the clock and the recogniser start afresh."""

@@ -44,6 +44,7 @@ from ..core.messages import (
     StopSpeaking,
     Tick,
 )
+from ..core.vocabulary import Vocabulary
 from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .stream import Guard
@@ -203,6 +204,9 @@ class MicrophoneInput:
             lambda reason: self._post(DeviceFailed(Device.RECOGNISER, reason)),
             lambda: self._post(DeviceRecovered(Device.RECOGNISER)), backoff)
         self._signal = SignalMonitor()
+        # What the engine listens for, set from the main loop and applied here, on the thread
+        # that owns the listener (its recogniser must not switch in the middle of a chunk).
+        self._wanted: Vocabulary | None = None
         self._anchor: float | None = None  # session time of the current stream's first sample
         self._samples = 0  # samples read since then
         self._stop = threading.Event()
@@ -234,6 +238,7 @@ class MicrophoneInput:
         if self._recogniser.down and not self._try_rebuild():
             return  # nobody to understand it: the audio is dropped until the recogniser is back
         try:
+            self._listener.listen_for(self._wanted)
             decisions = self._listener.feed(chunk)
         except Exception as exc:  # recognisers fail inside C code in many ways
             if self._rebuild is None:
@@ -247,6 +252,9 @@ class MicrophoneInput:
                              {"intent": command.intent.value if command else None}))
             if command is not None:
                 self._post(Heard(command))
+
+    def listen_for(self, vocabulary: Vocabulary) -> None:
+        self._wanted = vocabulary
 
     def _chunk_start(self, count: int) -> float:
         """When this chunk began, counted in samples from the stream's start: the echo guard
@@ -333,6 +341,8 @@ class LiveSession:
     summaries: list[SessionSummary] = field(default_factory=list)
     recorder: Recorder | None = None  # the history, and what to say before a start
     supervise: Callable[[], None] = lambda: None  # checks on devices, every turn of the loop
+    # Told what the engine listens for after each event (the microphone's listener narrows).
+    listening: Callable[[Vocabulary], None] = lambda vocabulary: None
 
     def run(self, start: Command | None = None) -> None:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
@@ -360,6 +370,7 @@ class LiveSession:
         now = self.clock()
         for action in self.engine.handle(event, now):
             self._act(action, now)
+        self.listening(self.engine.listening)
 
     def _act(self, action: Action, now: float) -> None:
         match action:

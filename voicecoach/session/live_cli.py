@@ -71,20 +71,24 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             if voice is not None:
                 speaker = _supervised_output(playback, speaking, guard, args, inbox, clock)
                 closers.insert(0, speaker)
+            microphone: MicrophoneInput | None = None
             if keyboard:
                 closers.insert(0, KeyboardInput(library.grammar, inbox.put, view.entry, clock))
             else:
                 assert listener is not None
                 source = _supervised_microphone(args, inbox, view, clock, speaking, speaker,
                                                 open_now=not serve)
-                closers.insert(0, MicrophoneInput(
+                microphone = MicrophoneInput(
                     source, listener, guard, inbox.put, view.entry, clock,
-                    rebuild_listener=lambda: make_listener(library, settings, say=_note)))
+                    rebuild_listener=lambda: make_listener(library, settings, say=_note))
+                closers.insert(0, microphone)
             recorder = make_recorder(args.settings, _note, history=not args.no_history)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,
                                   supervise=_checks(speaker, speaking))
+            if microphone is not None:
+                session.listening = microphone.listen_for
             start = None
             if routine is not None:
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")

@@ -94,6 +94,7 @@ class StreamSession:
     _line_number: int = 0
 
     def __post_init__(self) -> None:
+        self.listener.listen_for(self.engine.listening)
         if self.recorder is not None:
             self._dispatch(self.recorder.precautions(), self.now)
 
@@ -160,6 +161,7 @@ class StreamSession:
     def _dispatch(self, event: Event, at: float) -> None:
         for action in self.engine.handle(event, at):
             self._act(action, at)
+        self.listener.listen_for(self.engine.listening)
 
     def _act(self, action: Action, at: float) -> None:
         match action:

@@ -14,8 +14,9 @@ from ..core.engine import (
     SessionEngine,
 )
 from ..core.precautions import SAFETY_BRIEF
-from ..hearing.backends import Backend, build_recognizer
+from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
+from ..hearing.pipeline import HearingOptions, build_listener
 from ..history.store import HistoryError, HistoryStore, default_history_path
 from ..library import Library
 from ..rehearsal import rehearse
@@ -31,12 +32,18 @@ class SessionSettings:
     mute: bool = False
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     pace: float = 1.0  # the starting pace of holds
+    verify: bool = True  # the command verifier checks what the recogniser proposes
+    profile: bool = True  # hear with the user's voice profile, when there is one
+
+    @property
+    def hearing(self) -> HearingOptions:
+        return HearingOptions(backend=self.backend, model=self.model, verify=self.verify,
+                              profile=self.profile)
 
 
 def make_listener(library: Library, settings: SessionSettings,
                   say: Callable[[str], None]) -> CommandListener:
-    recognizer = build_recognizer(settings.backend, library.grammar, settings.model, say=say)
-    return CommandListener(recognizer, library.grammar)
+    return build_listener(library.grammar, settings.hearing, say=say)
 
 
 def make_voice(settings: SessionSettings, say: Callable[[str], None]) -> TextToSpeech | None:

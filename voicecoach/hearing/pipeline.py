@@ -1,0 +1,69 @@
+"""Building the coach's hearing: input conditioning, a detector that proposes, a verifier that
+checks, and the user's voice profile when there is one.
+
+    audio ─► conditioner (noise floor, level, clipping notice) ─► detector ─► proposals
+                                                                      │
+                      verifier (speech embeddings, this state's commands) ◄─┘ ─► decision
+
+`build_listener` is the one place that knows how the parts fit; `run`, `serve`, `listen`,
+`demo` and the benchmark all hear through it, so what is measured is what the user gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..audio.conditioning import InputConditioner
+from ..core.grammar import CommandGrammar
+from .backends import Backend, build_recognizer
+from .listener import CommandListener
+from .verification import EmbeddingVerifier, Verifier
+from .voice_profile import VoiceProfile, load_profile
+
+
+@dataclass(frozen=True)
+class HearingOptions:
+    backend: Backend = Backend.AUTO
+    model: Path | None = None  # a Vosk model
+    verify: bool = True  # False: the detector decides alone (its own rejection)
+    profile: bool = True  # False (--no-profile): hear without the user's voice profile
+    profile_folder: Path | None = None  # None: the user data folder's
+    condition: bool = True  # the noise floor, level control and clipping notice
+
+
+def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOptions(),
+                   say: Callable[[str], None] = lambda message: None) -> CommandListener:
+    profile = load_profile(options.profile_folder, say) if options.profile else None
+    if profile is not None:
+        say(f"voice profile: {profile.folder} ({len(profile.clips)} clips)")
+    verifier = _verifier(grammar, profile, say) if options.verify else None
+    recognizer = build_recognizer(
+        options.backend, grammar, options.model, say=say,
+        proposing=verifier is not None,
+        mllr=profile.mllr_path if profile is not None else None,
+    )
+    conditioner = InputConditioner(on_clipping=say) if options.condition else None
+    return CommandListener(recognizer, grammar, verifier=verifier, conditioner=conditioner)
+
+
+def _verifier(grammar: CommandGrammar, profile: VoiceProfile | None,
+              say: Callable[[str], None]) -> Verifier | None:
+    """The user's adapted verifier, their own trained one, or the shipped one; None (the
+    detector alone, said once) when none can run here."""
+    from .command_classifier import ClassifierError, CommandClassifier, find_classifier
+    from .embedding import EmbeddingError
+
+    try:
+        found = find_classifier(grammar)
+        classifier = found.classifier
+        described = found.describe()
+        if profile is not None and profile.verifier_path is not None:
+            classifier = CommandClassifier.load(profile.verifier_path)
+            described = f"command verifier: adapted to your voice ({profile.verifier_path})"
+        say(described)
+        return EmbeddingVerifier(classifier)
+    except (ClassifierError, EmbeddingError) as exc:
+        say(f"{exc}; the recogniser decides alone, and takes more ordinary talk for commands")
+        return None
