@@ -84,3 +84,22 @@ def test_start_gives_the_routine_slot(listener, tmp_path: Path):  # type: ignore
     [decision] = hear(listener, spoken_wav(tmp_path, "start glutes"))
     assert decision.command.slots == {"routine": "glutes"}
     assert decision.speech_end_s is not None and 0.5 < decision.speech_end_s < decision.decided_s
+
+
+def test_the_last_moment_of_a_stream_reaches_the_decoder(library) -> None:  # type: ignore[no-untyped-def]
+    # A file that ends as the word does: the endpointer still holds its last ~0.3 s when the
+    # stream ends, and without flushing it "stop" would be decided on "st".
+    import numpy as np
+
+    from voicecoach.audio.synthetic import synthesize
+    from voicecoach.evaluation import _last_speech_s
+
+    speech = synthesize("stop", Voice("en-us", 160))
+    speech = speech[: round(_last_speech_s(speech) * 16000)]  # no silence after the word
+    rng = np.random.default_rng(0)
+    lead = rng.normal(0, 20, 8000)
+    audio = np.clip(np.concatenate([lead, speech + rng.normal(0, 20, len(speech))]),
+                    -32768, 32767).astype(np.int16)
+    recognizer = PocketSphinxRecognizer(library.grammar)
+    hypotheses = recognizer.accept(audio) + recognizer.finish()
+    assert [h.text for h in hypotheses if h.final] == ["stop"]
