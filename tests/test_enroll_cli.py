@@ -3,6 +3,7 @@ scripted source)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,10 +36,27 @@ def examples() -> list[tuple[str, Samples]]:
     return spoken()
 
 
+@pytest.fixture(scope="session")
+def built_once(examples: list[tuple[str, Samples]], model_cache: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_profile(examples[:3], tmp_path_factory.mktemp("built") / "profile",
+                         model_cache=model_cache).folder
+
+
 @pytest.fixture
-def existing(examples: list[tuple[str, Samples]], tmp_path: Path) -> VoiceProfile:
-    """A profile that a failed enrollment must leave alone."""
-    return build_profile(examples[:3], tmp_path / "profile")
+def existing(built_once: Path, tmp_path: Path) -> VoiceProfile:
+    """A profile that a failed enrollment must leave alone (a copy of one real build)."""
+    profile = read_profile(Path(shutil.copytree(built_once, tmp_path / "profile")))
+    assert profile is not None
+    return profile
+
+
+def shipped_verifier() -> Path:
+    try:
+        from voicecoach.hearing.command_classifier import shipped_model_path
+    except ImportError:
+        return Path("/nonexistent")
+    return shipped_model_path()
 
 
 def enroll(*arguments: str) -> int:
@@ -55,6 +73,11 @@ def test_enrolling_from_a_folder_makes_a_profile_that_status_shows_and_forget_re
     made = read_profile(profile)
     assert made is not None and made.mllr_path is not None
     assert [clip.transcript for clip in made.clips] == [text for text, _ in examples]
+    if shipped_verifier().is_file():  # the verifier learns the voice too, and still loads
+        from voicecoach.hearing.command_classifier import CommandClassifier
+
+        assert made.verifier_path is not None
+        assert CommandClassifier.load(made.verifier_path).card["adapted_on"]["pause"] == 1
     assert "learnt in" in capsys.readouterr().out
     assert enroll("--status", "--profile", str(profile)) == 0
     assert f"{len(examples)} clips" in capsys.readouterr().out

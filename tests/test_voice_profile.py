@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import types
 from collections.abc import Sequence
@@ -57,6 +58,21 @@ class RecordingVerifierAdapter:
         self.taught = [text for text, _ in examples]
         out.write_bytes(b"adapted verifier")
         return out
+
+
+@pytest.fixture(scope="session")
+def built_once(
+    examples: list[tuple[str, Samples]], model_cache: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    return build_profile(examples[:3], tmp_path_factory.mktemp("built") / "voice-profile",
+                         model_cache=model_cache).folder
+
+
+@pytest.fixture
+def a_profile(built_once: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a real profile (a build is half a second; a copy is nothing)."""
+    return Path(shutil.copytree(built_once, tmp_path / "voice-profile"))
 
 
 def build(examples: list[tuple[str, Samples]], folder: Path, model_cache: Path,
@@ -118,11 +134,9 @@ def test_a_build_that_fails_keeps_the_previous_profile(
 
 
 @needs_enrollment_tools
-def test_a_crash_between_the_two_renames_is_undone_on_the_next_read(
-    examples: list[tuple[str, Samples]], model_cache: Path, tmp_path: Path
-) -> None:
-    folder = tmp_path / "voice-profile"
-    before = build(examples[:3], folder, model_cache)
+def test_a_crash_between_the_two_renames_is_undone_on_the_next_read(a_profile: Path) -> None:
+    folder = a_profile
+    before = read_profile(folder)
     folder.rename(folder.with_name(".voice-profile.replaced-4242"))  # old one moved aside...
     # ...and the process died before the new one was renamed in.
     assert read_profile(folder) == before
@@ -138,11 +152,10 @@ def test_a_crash_between_the_two_renames_is_undone_on_the_next_read(
     (lambda f: next((f / "clips").iterdir()).unlink(), "no such file"),
 ])
 def test_a_damaged_profile_is_reported_in_one_line_and_left_out(
-    damage: Any, named: str, examples: list[tuple[str, Samples]], model_cache: Path,
-    tmp_path: Path,
+    damage: Any, named: str, a_profile: Path
 ) -> None:
-    folder = tmp_path / "voice-profile"
-    build(examples[:3], folder, model_cache)
+    folder = a_profile
+    assert load_profile(folder) is not None
     damage(folder)
     problems: list[str] = []
     assert load_profile(folder, on_problem=problems.append) is None
@@ -157,11 +170,8 @@ def test_no_profile_is_none_without_complaint(tmp_path: Path) -> None:
 
 
 @needs_enrollment_tools
-def test_forgetting_removes_the_profile(
-    examples: list[tuple[str, Samples]], model_cache: Path, tmp_path: Path
-) -> None:
-    folder = tmp_path / "voice-profile"
-    build(examples[:3], folder, model_cache)
+def test_forgetting_removes_the_profile(a_profile: Path, tmp_path: Path) -> None:
+    folder = a_profile
     assert forget_profile(folder) is True
     assert read_profile(folder) is None and list(tmp_path.iterdir()) == []
     assert forget_profile(folder) is False
