@@ -32,6 +32,7 @@ from .service import ServiceError
 from .service_cli import add_service_command
 from .settings import Settings, SettingsError, load_settings
 
+from .training.cli import add_parser as add_train_command
 
 class UsageError(Exception):
     """A problem the user can fix, said in one line, with no traceback."""
@@ -339,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def routines_option(command: argparse.ArgumentParser) -> None:
+    add_train_command(sub)
     command.add_argument("--routines", nargs="+", metavar="PATH",
                          help="routine files or folders to use instead of the built-in library")
 
