@@ -10,6 +10,8 @@ each clip heard:
 - as it comes: the evaluation's padding (0.3 s before, 0.7 s after) and noise floor;
 - padded with digital silence only (what `espeak-ng -w` and a gated input deliver);
 - loud: +14 dB and clipped at full scale before the padding (a microphone set far too loud);
+- under a massage gun (`voicecoach.audio.massage_gun`, 40 Hz, 65 dB(A) at 1 m against speech at
+  60 dB: each clip as recorded, the gun at its own level, a different stretch for each clip);
 
 each without the conditioner, through a fresh one (`cold`: it learns the level within the
 one-second clip) and through one that heard the same clip just before (`primed`: the level a
@@ -38,6 +40,7 @@ from voicecoach.audio.conditioning import (  # noqa: E402 - after the path is se
     DELAY_SAMPLES,
     InputConditioner,
 )
+from voicecoach.audio.massage_gun import massage_gun  # noqa: E402
 from voicecoach.audio.source import SAMPLE_RATE, Samples  # noqa: E402
 from voicecoach.audio.synthetic import with_room  # noqa: E402
 from voicecoach.audio.wav_file import read_all  # noqa: E402
@@ -69,6 +72,23 @@ def silence_padded(audio: Samples) -> Samples:
     before = np.zeros(round(BEFORE_S * SAMPLE_RATE), dtype=np.int16)
     after = np.zeros(round(AFTER_S * SAMPLE_RATE), dtype=np.int16)
     return np.concatenate((before, audio, after))
+
+
+class UnderGun:
+    """Each clip with the next stretch of one long massage-gun recording added."""
+
+    def __init__(self, seconds: float) -> None:
+        self._gun = massage_gun(seconds, seed=12)
+        self._at = 0
+
+    def __call__(self, audio: Samples) -> Samples:
+        padded = room_padded(audio)
+        if self._at + len(padded) > len(self._gun):
+            self._at = 0
+        gun = self._gun[self._at : self._at + len(padded)]
+        self._at += len(padded)
+        mixed = padded.astype(np.float64) + gun
+        return np.clip(mixed, -32768, 32767).astype(np.int16)
 
 
 def conditioned(conditioner: InputConditioner, audio: Samples) -> Samples:
@@ -144,6 +164,7 @@ def main() -> None:
         "as recorded": clips(room_padded),
         "digital silence around": clips(silence_padded),
         f"+{LOUD_DB:g} dB, clipped": clips(lambda audio: room_padded(loud(audio))),
+        "under a massage gun": clips(UnderGun(seconds=120.0)),
     }
     print(f"{'':<34} {'commands':<13}   {'other words':<15}   clipping notices")
     rows: dict[str, list[Row]] = {}

@@ -17,7 +17,6 @@ from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 from voicecoach.library import load_library
 
 TARGET = DEFAULT_GAIN.target_dbfs
-TOLERANCE = DEFAULT_GAIN.tolerance_db
 
 
 def condition(conditioner: InputConditioner, audio: Samples, chunk: int = 800) -> Samples:
@@ -64,7 +63,7 @@ def test_loud_clipped_speech_is_brought_down_near_the_target(phrase: Samples) ->
     out = condition(InputConditioner(), shouted)
 
     # The gain measures all the frames the VAD calls speech, a little quieter than these.
-    assert active_level_dbfs(out) < TARGET + TOLERANCE + 2.5
+    assert active_level_dbfs(out) < TARGET + DEFAULT_GAIN.tolerance_above_db + 2.5
     assert active_level_dbfs(out) < active_level_dbfs(shouted) - 2.5
 
 
@@ -92,7 +91,7 @@ def test_quiet_speech_is_brought_up_to_the_target(phrase: Samples) -> None:
     out = condition(InputConditioner(), talk)
 
     last_phrase = out[-len(quiet) - len(gap) :]
-    assert active_level_dbfs(last_phrase) > TARGET - TOLERANCE - 1.0
+    assert active_level_dbfs(last_phrase) > TARGET - DEFAULT_GAIN.tolerance_below_db - 1.0
 
 
 @needs_espeak

@@ -2,9 +2,12 @@
 
 The level is measured on speech only (a voice-activity decision and a margin above the room's
 noise), so the gain never learns from silence: between words and in a long quiet spell it holds
-still, and the noise floor is not pumped up. Speech within 4 dB of the target is left alone
-(PocketSphinx heard espeak-ng's "start glutes" as "start the" once a gain of +5 dB had crept
-in over the phrase). The gain falls quickly (a shout is turned down within a
+still, and the noise floor is not pumped up. Speech from -28 to -14 dBFS is left alone:
+PocketSphinx heard espeak-ng's "start glutes" as "start the" once a gain of +5 dB had crept in
+over the phrase, and on the Speech Commands clips (commands understood of 60 / other words
+acted on of 240) lifting everything below -22 gave 29/60 where lifting only below -28 gave
+32/51 (no conditioner: 32/55); both recovered the loud clipped copies (22/46 -> 35/62). The
+gain falls quickly (a shout is turned down within a
 few frames) and rises slowly (a few dB a second, while someone speaks), within -20..+12 dB, and
 never above 0 dB while the input clips: a clipped wave made louder is only clipped harder.
 
@@ -30,7 +33,9 @@ SILENCE_DBFS = -100.0  # what digital silence measures as (log of zero)
 @dataclass(frozen=True)
 class GainSettings:
     target_dbfs: float = -18.0  # speech level (power mean over speech frames) to bring speech to
-    tolerance_db: float = 4.0  # speech this close to the target is left as it is
+    # Speech between target - below and target + above is left as it is.
+    tolerance_above_db: float = 4.0
+    tolerance_below_db: float = 10.0
     min_gain_db: float = -20.0
     max_gain_db: float = 12.0
     rise_db_per_s: float = 6.0  # of speech: the gain climbs only while someone speaks
@@ -121,8 +126,8 @@ class AutomaticGain:
         if level is None:
             return self.gain_db
         # The gains that put speech within tolerance of the target.
-        lowest = settings.target_dbfs - settings.tolerance_db - level
-        highest = settings.target_dbfs + settings.tolerance_db - level
+        lowest = settings.target_dbfs - settings.tolerance_below_db - level
+        highest = settings.target_dbfs + settings.tolerance_above_db - level
         highest = min(settings.max_gain_db, max(settings.min_gain_db, highest))
         lowest = min(highest, max(settings.min_gain_db, lowest))
         if clipped:
