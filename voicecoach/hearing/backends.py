@@ -61,11 +61,12 @@ def build_recognizer(
         # Vosk decodes every frame it is given, silence too: a voice-activity gate in front
         # of it cuts idle listening from ~2 % of a core to almost nothing (see vad_gate.py).
         return VadGate(recognizer, detector("pocketsphinx", mode=3))
-    from .sphinx_backend import PocketSphinxRecognizer
+    from .sphinx_backend import PROPOSING_VAD_MODE, PocketSphinxRecognizer
 
     if plain or proposing:
-        sphinx = PocketSphinxRecognizer(grammar, min_likelihood_ratio=None, mllr=mllr,
-                                        keywords=proposing)
+        sphinx = PocketSphinxRecognizer(
+            grammar, min_likelihood_ratio=None, mllr=mllr, keywords=proposing,
+            vad_mode=PROPOSING_VAD_MODE if proposing else None)
     else:
         sphinx = PocketSphinxRecognizer(grammar, mllr=mllr)
     reason = "" if backend is Backend.POCKETSPHINX else " (no English Vosk model installed)"

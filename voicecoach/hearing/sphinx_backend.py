@@ -25,6 +25,7 @@ from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Intent
 from .pronunciations import pronounce
+from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis
 
 # ARPAbet phones of the en-us model: one garbage "word" each.
@@ -47,6 +48,11 @@ PARTIAL_EVERY_FRAMES = 3  # ask for a partial result every ~90 ms of speech
 # Keyword spotting's detection threshold for a one-word sentence; each further word multiplies
 # it (a longer phrase accumulates more acoustic evidence, so its score is naturally lower).
 KEYWORD_THRESHOLD = 1e-5
+CONTEXT_S = 0.3  # room around the utterance for the proposing passes
+# With a verifier behind it, the endpointer may open on less: the strict mode never heard a
+# third of the quiet (-33 dBFS) real "yes"es, and what a looser one lets through the verifier
+# rejects. (Without a verifier, strict: the looser modes take a quiet room for speech.)
+PROPOSING_VAD_MODE = 1  # pocketsphinx.Vad.MEDIUM_LOOSE
 
 
 def keyword_threshold(sentence: str) -> float:
@@ -132,6 +138,7 @@ class PocketSphinxRecognizer:
         self._frames_in_utterance = 0
         self._in_utterance = False  # the decoder has an utterance open
         self._speech_start_s: float | None = None
+        self._heard = RecentAudio()  # for second passes over the utterance with its context
 
     def _search_for(self, grammar: CommandGrammar) -> str:
         """The decoder's search (and keyword search) for `grammar`, made the first time."""
@@ -190,6 +197,8 @@ class PocketSphinxRecognizer:
         return setup
 
     def accept(self, samples: Samples) -> list[Hypothesis]:
+        if self._keywords:
+            self._heard.add(samples)
         self._pending += samples.tobytes()
         hypotheses: list[Hypothesis] = []
         while len(self._pending) >= self._frame_bytes:
@@ -240,7 +249,7 @@ class PocketSphinxRecognizer:
                 threshold = min(threshold, URGENT_MIN_LIKELIHOOD_RATIO)
             # 0.5 at the threshold, towards 1 above it and 0 below.
             confidence = 1.0 / (1.0 + math.exp(-(ratio - threshold) / 2.0))
-        alternatives = self._spotted() if self._keywords else ()
+        alternatives = self._spotted(speech_end_s) if self._keywords else ()
         hypothesis = self._hypothesis(text, final=True, speech_end_s=speech_end_s,
                                       confidence=confidence)
         if self._next_search is not None:
@@ -249,30 +258,32 @@ class PocketSphinxRecognizer:
         return [replace(hypothesis, speech_start_s=self._speech_start_s,
                         alternatives=alternatives)]
 
-    def _spotted(self) -> tuple[str, ...]:
+    def _spotted(self, speech_end_s: float | None) -> tuple[str, ...]:
         """The best single word, then every sentence keyword spotting finds in the utterance,
-        best first."""
+        best first. Both hear the utterance with the room around it: cut where the endpointer
+        cut it, a real "stop" loses its onset and is heard as "ouch" or "back"."""
         def score(segment: Any) -> int:
             return int(segment.ascore)
 
+        start = (self._speech_start_s or 0.0) - CONTEXT_S
+        end = self._heard.end_s if speech_end_s is None else speech_end_s + CONTEXT_S
+        audio = self._heard.between(start, end).tobytes()
         word = ""
         if f"{self._search}_words" in self._word_searches:
-            hyp, _ = self._second_pass(f"{self._search}_words")
+            hyp, _ = self._second_pass(f"{self._search}_words", audio)
             word = hyp.hypstr.strip() if hyp is not None else ""
-        _, segments = self._second_pass(f"{self._search}_kws")
+        _, segments = self._second_pass(f"{self._search}_kws", audio)
         found = sorted((s for s in segments if s.word), key=score, reverse=True)
         spotted = [segment.word.strip() for segment in found]
         return tuple(dict.fromkeys([word, *spotted] if word else spotted))
 
-
-
-    def _second_pass(self, search: str) -> tuple[Any, list[Any]]:
-        """Decode the utterance's audio again with another search: its hypothesis and
-        segments (read before the grammar's search is active again)."""
+    def _second_pass(self, search: str, audio: bytes | None = None) -> tuple[Any, list[Any]]:
+        """Decode `audio` (default: the utterance's speech) again with another search: its
+        hypothesis and segments (read before the grammar's search is active again)."""
         self._decoder.activate_search(search)
         try:
             self._decoder.start_utt()
-            self._decoder.process_raw(bytes(self._utterance), False, True)
+            self._decoder.process_raw(audio or bytes(self._utterance), False, True)
             self._decoder.end_utt()
             return self._decoder.hyp(), list(self._decoder.seg() or [])
         finally:
@@ -329,6 +340,7 @@ class PocketSphinxRecognizer:
             self._in_utterance = False
         self._endpointer = self._new_endpointer()
         self._pending.clear()
+        self._heard.clear()
 
     def _new_endpointer(self) -> Any:
         # STRICT: the looser modes take a quiet room's noise for speech and run words together.
