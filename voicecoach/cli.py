@@ -16,6 +16,7 @@ from rich.table import Table
 from .audio.source import AudioError
 from .config_cli import add_config_command
 from .core.routine import Routine
+from .core.vocabulary import Listening
 from .hearing.vosk_models import ModelError
 from .history.store import HistoryError
 from .history_cli import add_history_command
@@ -31,8 +32,8 @@ from .rehearsal import ScriptError, format_record, parse_script, rehearse
 from .service import ServiceError
 from .service_cli import add_service_command
 from .settings import Settings, SettingsError, load_settings
-
 from .training.cli import add_parser as add_train_command
+
 
 class UsageError(Exception):
     """A problem the user can fix, said in one line, with no traceback."""
@@ -267,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--no-early", action="store_true",
                         help="act only on final results, never on partial ones")
     listen.add_argument("--json", action="store_true", help="one JSON object a line")
+    listen.add_argument("--state", choices=[state.value for state in Listening],
+                        help="hear as the coach hears in this state (e.g. asked: yes, no, "
+                        "stop and that hurts only); default: every command")
     routines_option(listen)
     listen.set_defaults(run=cmd_listen)
 
@@ -336,11 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .enroll_cli import add_parser as add_enroll_command
 
     add_enroll_command(sub)
+    add_train_command(sub)
     return parser
 
 
 def routines_option(command: argparse.ArgumentParser) -> None:
-    add_train_command(sub)
     command.add_argument("--routines", nargs="+", metavar="PATH",
                          help="routine files or folders to use instead of the built-in library")
 
@@ -366,6 +370,11 @@ def recogniser_options(command: argparse.ArgumentParser) -> None:
                          help="speech recogniser (default: the `backend` setting, auto: Vosk if "
                          "an English model is installed, else PocketSphinx)")
     command.add_argument("--model", metavar="PATH", help="a Vosk model folder")
+    command.add_argument("--no-profile", action="store_true",
+                         help="hear without your voice profile (see `voicecoach enroll`)")
+    command.add_argument("--no-verify", action="store_true",
+                         help="let the recogniser decide alone, without the command verifier "
+                         "(hears more ordinary talk as commands; for comparison)")
 
 
 def voice_options(command: argparse.ArgumentParser) -> None:
