@@ -12,22 +12,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.massage_gun import SPEECH_DBFS, a_weighted_dbfs
 from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import synthesize, with_room
-from voicecoach.bench import idle, idle_scenes, korean_proxy, pi4
+from voicecoach.bench import enrollment, idle, idle_scenes, korean_proxy, measure, pi4, rooms
+from voicecoach.bench.columns import CONFIGURATIONS, column_listener
 from voicecoach.bench.figures import Figures
+from voicecoach.bench.ordinary_sentences import ORDINARY_SENTENCES
 from voicecoach.bench.runner import command_phrases
 from voicecoach.core import Intent
+from voicecoach.core.grammar import normalize
+from voicecoach.evaluation import Clip
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.recognizer import Hypothesis
 from voicecoach.hearing.vad_gate import GateSettings, VadGate, detector
+from voicecoach.training import negatives
+from voicecoach.training.voices import HELD_OUT_VOICES
 
 from .audio_helpers import needs_espeak, shared_dir
 
-KEYS = {"command_accuracy", "real_speech_accuracy", "oov_false_accept", "accuracy_by_snr",
-        "self_hearing_triggers", "self_hearing_lines", "barge_in_obeyed", "latency_median_s",
-        "latency_p95_s", "rtf", "cpu_idle_share", "peak_rss_mb", "startup_s",
-        "speech_response_s"}
+KEYS = {"scored", "command_accuracy", "real_speech_accuracy", "real_other_false_accept",
+        "sentence_false_accept", "oov_false_accept", "in_state", "accuracy_by_snr",
+        "accuracy_massage_gun", "self_hearing_triggers", "self_hearing_lines",
+        "barge_in_obeyed", "barge_in_by_db", "latency_median_s", "latency_p95_s", "rtf",
+        "cpu_idle_share", "peak_rss_mb", "startup_s", "first_decision_s", "speech_response_s"}
+IDLE_CONFIGURATIONS = {"full", "small_grammar", "full_vad", "verified_running", "verified_idle"}
 
 
 def test_figures_have_exactly_the_promised_keys():
@@ -39,8 +48,57 @@ def test_every_intent_has_a_phrase_to_measure(library):  # type: ignore[no-untyp
     assert {library.grammar.parse(p).intent for p in phrases} == set(Intent)
 
 
+def test_synthetic_users_speak_only_in_voices_held_out_of_training():
+    voices = [*measure.COMMAND_VOICES, measure.USER_VOICE]
+    assert all(voice.name in HELD_OUT_VOICES for voice in voices)
+
+
+def test_ordinary_sentences_are_many_held_out_and_no_commands(library):  # type: ignore[no-untyped-def]
+    assert len(ORDINARY_SENTENCES) >= 60
+    assert len(set(ORDINARY_SENTENCES)) == len(ORDINARY_SENTENCES)
+    trained = {normalize(text) for text in (
+        *negatives.SENTENCES, *negatives.COMMON_WORDS, *negatives.PARTIAL_COMMANDS,
+        *(word for words in negatives.NEAR_MISSES.values() for word in words))}
+    for sentence in ORDINARY_SENTENCES:
+        words = f" {normalize(sentence)} "
+        assert library.grammar.parse(sentence) is None, sentence
+        assert normalize(sentence) not in trained, sentence
+        # Not even a training sentence inside it ("yes i think so" in "yes i think so too").
+        assert not [t for t in map(normalize, negatives.SENTENCES) if f" {t} " in words], sentence
+
+
+def test_the_massage_gun_plays_at_its_level_under_speech_at_a_voice_s_level():
+    rng = np.random.default_rng(0)
+    speech = (3000 * np.sin(np.arange(SAMPLE_RATE) * 0.2)).astype(np.int16)
+    audio = np.concatenate([rng.normal(0, 20, 8000), speech, rng.normal(0, 20, 8000)])
+    clip = Clip("pause", audio.astype(np.int16), None, 1.5, "synthetic")
+    quiet, loud = (measure.with_massage_gun(clip, level, seed=1) for level in (50, 65))
+    assert len(loud.audio) == len(clip.audio) and loud.speech_end_s == clip.speech_end_s
+    silence = slice(0, 8000)  # before the speech: the gun alone
+    gun_dbfs = a_weighted_dbfs(loud.audio[silence])
+    assert gun_dbfs == pytest.approx(SPEECH_DBFS + 65 - 60, abs=2.0)
+    assert a_weighted_dbfs(quiet.audio[silence]) == pytest.approx(gun_dbfs - 15, abs=2.0)
+
+
+def test_the_columns_are_built_by_name_and_an_unknown_one_is_refused(library):  # type: ignore[no-untyped-def]
+    from voicecoach.hearing.backends import Backend
+
+    assert CONFIGURATIONS == ("plain", "today", "verified")
+    with pytest.raises(ValueError, match="no such column"):
+        column_listener("best", Backend.POCKETSPHINX, library.grammar, None)
+
+
+def test_enrollment_takes_speakers_with_three_other_words_and_a_command(library):  # type: ignore[no-untyped-def]
+    found = enrollment.speakers(shared_dir() / "audio" / "speech-commands", library.grammar)
+    assert found, "the shared set has such speakers"
+    for speaker in found:
+        assert len(speaker.others) >= enrollment.MIN_OTHER_CLIPS and speaker.commands
+        assert all(library.grammar.parse(c.transcript) is None for c in speaker.others)
+        assert {c.speaker for c in [*speaker.others, *speaker.commands]} == {speaker.name}
+
+
 @needs_espeak
-def test_quick_bench_reports_both_configurations_for_pocketsphinx(tmp_path: Path):
+def test_quick_bench_reports_every_column_room_and_enrollment(tmp_path: Path):
     audio = shared_dir() / "audio"
     out = tmp_path / "bench.json"
     result = subprocess.run(
@@ -52,12 +110,26 @@ def test_quick_bench_reports_both_configurations_for_pocketsphinx(tmp_path: Path
     report = json.loads(out.read_text())
     assert set(report["machine"]) >= {"cores", "machine", "python"}
     figures = report["backends"]["pocketsphinx"]
-    assert set(figures) == {"plain", "voicecoach"}
-    for name in ("plain", "voicecoach"):
+    assert set(figures) == set(CONFIGURATIONS)
+    for name in CONFIGURATIONS:
         assert set(figures[name]) == KEYS
         assert set(figures[name]["accuracy_by_snr"]) == {"20", "10", "5", "0"}
-        assert 0 <= figures[name]["command_accuracy"] <= 1
-    assert "command accuracy" in result.stdout and "Audio saved" not in result.stdout
+        assert set(figures[name]["accuracy_massage_gun"]) == {"50", "60", "65"}
+        assert set(figures[name]["barge_in_by_db"]) == {"6", "0", "-6"}
+        for key in ("command_accuracy", "real_speech_accuracy", "sentence_false_accept"):
+            assert 0 <= figures[name][key] <= 1
+    assert figures["verified"]["scored"] == "by state"
+    assert figures["today"]["in_state"]["real_speech_accuracy"] is not None
+    rooms_heard = report["rooms"]["pocketsphinx"]
+    assert set(rooms_heard) == {"plain", "today", "verified_running", "verified_idle"}
+    assert all(set(heard) == set(rooms.ROOMS) for heard in rooms_heard.values())
+    enrolled = report["enrollment"]["pocketsphinx"]
+    assert enrolled["speakers"] == 1 and set(enrolled["enrolled"]) == {"3", "10"}
+    assert 0 <= enrolled["enrolled"]["3"]["understood"] <= 1
+    configurations = report["idle"]["backends"]["pocketsphinx"]["configurations"]
+    assert set(configurations) == IDLE_CONFIGURATIONS
+    assert "commands understood" in result.stdout and "Audio saved" not in result.stdout
+    assert "enrollment" in result.stdout and "talking rooms" in result.stdout
 
 
 # --- idle listening, the VAD gate and the Raspberry Pi 4 estimate ------------------------------
@@ -119,6 +191,14 @@ def test_the_gate_passes_speech_and_closes_the_utterance_after_the_hangover():
     assert len(heard) == 1 and heard[0].speech_end_s is not None
     word_end = 1.0 + _last_loud_s(speech)
     assert word_end < heard[0].speech_end_s < word_end + 0.8
+
+
+def test_false_commands_in_a_room_are_counted_per_hour(library):  # type: ignore[no-untyped-def]
+    listener = CommandListener(RecordingDecoder(), library.grammar)  # "pause" once, at the end
+    scene = idle_scenes.quiet_room(4.0)
+    heard = rooms.false_commands(listener, [scene], lambda: None)
+    assert heard["quiet"]["commands"] == 1 and heard["quiet"]["heard"] == ["pause"]
+    assert heard["quiet"]["per_hour"] == pytest.approx(3600 / 4.0)
 
 
 def _last_loud_s(speech: Samples) -> float:
@@ -229,7 +309,7 @@ def test_idle_part_reports_every_room_for_every_configuration(library):  # type:
     rooms = {"quiet", "noisy", "talk"}  # --quick leaves the television out
     assert set(idle_report["scenes"]) == rooms
     sphinx = idle_report["backends"]["pocketsphinx"]
-    assert set(sphinx["configurations"]) == {"full", "small_grammar", "full_vad"}
+    assert set(sphinx["configurations"]) == IDLE_CONFIGURATIONS
     for figures in sphinx["configurations"].values():
         assert set(figures["scenes"]) == rooms
         for scene, measured in figures["scenes"].items():

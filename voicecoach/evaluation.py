@@ -86,20 +86,16 @@ def _last_speech_s(audio: Samples) -> float:
 def recorded_clips(folder: Path, grammar: CommandGrammar) -> list[Clip]:
     """The clips of a labels.csv folder (path,transcript,...): words that are commands must be
     understood, all others rejected."""
-    clips = []
     with (folder / "labels.csv").open(newline="", encoding="utf-8") as labels:
-        for row in csv.DictReader(labels):
-            audio = with_room(read_all(folder / row["path"]), 0.3, 0.7)
-            clips.append(
-                Clip(
-                    label=row["transcript"],
-                    audio=audio,
-                    expected=grammar.parse(row["transcript"]),
-                    speech_end_s=_last_speech_s(audio),
-                    source="recorded",
-                )
-            )
-    return clips
+        return [recorded_clip(folder / row["path"], row["transcript"], grammar)
+                for row in csv.DictReader(labels)]
+
+
+def recorded_clip(path: Path, transcript: str, grammar: CommandGrammar) -> Clip:
+    """One recording, with room around it, to be understood if it is a command."""
+    audio = with_room(read_all(path), 0.3, 0.7)
+    return Clip(label=transcript, audio=audio, expected=grammar.parse(transcript),
+                speech_end_s=_last_speech_s(audio), source="recorded")
 
 
 @dataclass

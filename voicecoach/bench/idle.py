@@ -1,8 +1,9 @@
 """Idle listening: CPU seconds per second of audio while `serve` waits for "start ...", on one
 core (like one core of a Raspberry Pi), in a quiet room, a noisy room and a room with talk.
 
-Each configuration is the real listener (`CommandListener` and the real recogniser) hearing
-each scene once; the figure is process CPU time (every thread, user and system), never wall time,
+Each configuration is the real listener (`CommandListener` and the real recogniser, or the
+coach's whole hearing with its verifier, listening in one state) hearing each scene once; the
+figure is process CPU time (every thread, user and system), never wall time,
 measured while every thread of the process is pinned to one core.
 """
 
@@ -19,9 +20,10 @@ from typing import Any
 from ..audio.source import SAMPLE_RATE
 from ..core.grammar import COMMAND_PHRASES, CommandGrammar, normalize
 from ..core.intents import Intent
+from ..core.vocabulary import Listening, vocabulary_for
 from ..evaluation import hear
+from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
-from ..hearing.recognizer import Recognizer
 from ..hearing.vad_gate import GateSettings, VadGate, detector
 from ..library import Library
 from .idle_scenes import Scene
@@ -30,7 +32,7 @@ from .idle_scenes import Scene
 # and interruptions around it. Everything else can wait until a session is running.
 IDLE_INTENTS = (Intent.START, Intent.STOP, Intent.PAUSE, Intent.YES, Intent.NO)
 DEFAULT_GATE = GateSettings()
-Build = Callable[[], tuple[Recognizer, CommandGrammar]]  # a fresh recogniser and its grammar
+Build = Callable[[], CommandListener]  # a fresh listener on a fresh recogniser
 WARM_UP_SECONDS = 1.0  # first-call costs (buffers, lazy set-up) are not idle listening
 
 
@@ -93,10 +95,10 @@ class IdleFigures:
                 "scenes": {name: asdict(figure) for name, figure in self.scenes.items()}}
 
 
-def measure_scenes(label: str, recognizer: Recognizer, grammar: CommandGrammar,
-                   scenes: Sequence[Scene], tick: Callable[[], None]) -> IdleFigures:
-    listener = CommandListener(recognizer, grammar)
-    figures = IdleFigures(label, len(grammar.sentences))
+def measure_scenes(label: str, listener: CommandListener, scenes: Sequence[Scene],
+                   tick: Callable[[], None]) -> IdleFigures:
+    recognizer = listener.recognizer
+    figures = IdleFigures(label, len(listener.hearing.sentences))
     for scene in scenes:
         hear(listener, scene.audio[: round(WARM_UP_SECONDS * SAMPLE_RATE)])
         gate = recognizer if isinstance(recognizer, VadGate) else None
@@ -123,9 +125,10 @@ class Configuration:
 
 
 def gated(build: Build, vad: str = "pocketsphinx", settings: GateSettings = DEFAULT_GATE) -> Build:
-    def gated_build() -> tuple[Recognizer, CommandGrammar]:
-        recognizer, grammar = build()
-        return VadGate(recognizer, detector(vad, settings.mode), settings), grammar
+    def gated_build() -> CommandListener:
+        inner = build()
+        gate = VadGate(inner.recognizer, detector(vad, settings.mode), settings)
+        return CommandListener(gate, inner.grammar)
 
     return gated_build
 
@@ -135,11 +138,11 @@ def sphinx_configurations(library: Library, vads: Sequence[str]) -> list[Configu
 
     grammar, small = library.grammar, small_grammar(library)
 
-    def full() -> tuple[Recognizer, CommandGrammar]:
-        return PocketSphinxRecognizer(grammar), grammar
+    def full() -> CommandListener:
+        return CommandListener(PocketSphinxRecognizer(grammar), grammar)
 
-    def reduced() -> tuple[Recognizer, CommandGrammar]:
-        return PocketSphinxRecognizer(small), small
+    def reduced() -> CommandListener:
+        return CommandListener(PocketSphinxRecognizer(small), small)
 
     return [
         Configuration("full", "full grammar", full),
@@ -155,20 +158,43 @@ def vosk_configurations(model_path: Path, grammar: CommandGrammar,
 
     model = load_model(model_path)
 
-    def full() -> tuple[Recognizer, CommandGrammar]:
-        return VoskRecognizer(model, grammar.sentences), grammar
+    def full() -> CommandListener:
+        return CommandListener(VoskRecognizer(model, grammar.sentences), grammar)
 
     configurations = [Configuration("full", "full grammar", full)]
     if small is not None:
         reduced_grammar = small
 
-        def reduced() -> tuple[Recognizer, CommandGrammar]:
-            return VoskRecognizer(model, reduced_grammar.sentences), reduced_grammar
+        def reduced() -> CommandListener:
+            return CommandListener(VoskRecognizer(model, reduced_grammar.sentences),
+                                   reduced_grammar)
 
         configurations.append(Configuration("small_grammar", "small grammar", reduced))
     configurations += [Configuration(_vad_key("full", vad), _gate_label(vad), gated(full, vad))
                        for vad in vads]
     return configurations
+
+
+VERIFIED_STATES = (Listening.RUNNING, Listening.IDLE)
+
+
+def verified_configurations(backend: Backend, library: Library,
+                            model: Path | None) -> list[Configuration]:
+    """The coach's own hearing (`build_listener`, no voice profile) in the states it spends
+    its time in: while a step runs, and between sessions (`serve` waiting for "start ...")."""
+    from ..hearing.pipeline import HearingOptions, build_listener
+
+    def in_state(state: Listening) -> Build:
+        def build() -> CommandListener:
+            options = HearingOptions(backend=backend, model=model, profile=False)
+            listener = build_listener(library.grammar, options)
+            listener.listen_for(vocabulary_for(state))
+            return listener
+
+        return build
+
+    return [Configuration(f"verified_{state}", f"verified, {state}", in_state(state))
+            for state in VERIFIED_STATES]
 
 
 def _gate_label(vad: str) -> str:

@@ -1,5 +1,7 @@
-"""The bench's idle-listening part: every configuration of every backend hears the three idle
-rooms on one core; the VAD gate's price in accuracy and latency; the Raspberry Pi 4 estimate."""
+"""The bench's idle-listening part: every configuration of every backend (today's recogniser
+in its variants, and the coach's verified hearing while a step runs and between sessions)
+hears the idle rooms on one core; the VAD gate's price in accuracy and latency; the Raspberry
+Pi 4 estimate."""
 
 from __future__ import annotations
 
@@ -71,8 +73,9 @@ class IdleBench:
         results: dict[str, Any] = {}
         for backend in backends:
             configurations = self._configurations(backend, model)
-            results[backend.value] = self._backend(backend.value, configurations, scenes,
-                                                   estimate)
+            verified = idle.verified_configurations(backend, self.library, model)
+            results[backend.value] = self._backend(backend.value, configurations + verified,
+                                                   scenes, estimate)
             results[backend.value]["vad_gate_accuracy"] = self._gate_accuracy(
                 backend.value, configurations, clips, main.get(backend.value, {}))
         path = korean_proxy.model_path() if proxy else None
@@ -123,18 +126,17 @@ class IdleBench:
         core = -1
         with self.progress(f"{key} idle", len(configurations) * len(scenes)) as tick:
             for configuration in configurations:
-                recognizer, grammar = configuration.build()
+                listener = configuration.build()
                 with idle.one_core() as core:
-                    figures = idle.measure_scenes(configuration.label, recognizer, grammar,
-                                                  scenes, tick)
+                    figures = idle.measure_scenes(configuration.label, listener, scenes, tick)
                 measured[configuration.key] = _with_pi4(figures, ratio)
         return {"label": key, "core": core, "pi4_ratio": list(ratio), "configurations": measured}
 
     def _gate_accuracy(self, key: str, configurations: Sequence[Configuration], clips: Clips,
                        main: dict[str, Any]) -> dict[str, Any]:
-        """Gate on, measured here; gate off, the bench's voicecoach column (the same clips and
+        """Gate on, measured here; gate off, the bench's today column (the same clips and
         listener), or measured here too when the rest of the bench did not run."""
-        off = {name: main["voicecoach"].get(name) for name in ACCURACY_KEYS} if main else None
+        off = {name: main["today"].get(name) for name in ACCURACY_KEYS} if main else None
         sides = [("on", _named(configurations, "full_vad"))]
         if off is None:
             sides.append(("off", _named(configurations, "full")))
@@ -144,9 +146,8 @@ class IdleBench:
         result: dict[str, Any] = {"off": off}
         with self.progress(f"{key} VAD gate accuracy", total) as tick:
             for side, configuration in sides:
-                recognizer, grammar = configuration.build()
-                result[side] = _accuracy(CommandListener(recognizer, grammar), clips.clean,
-                                         recorded, others, tick)
+                result[side] = _accuracy(configuration.build(), clips.clean, recorded, others,
+                                         tick)
         return result
 
     def _korean_gate_accuracy(self, plain: Configuration,
@@ -159,8 +160,7 @@ class IdleBench:
         result: dict[str, Any] = {}
         with self.progress(f"{korean_proxy.KEY} VAD gate accuracy", 2 * len(clips)) as tick:
             for side, configuration in (("off", plain), ("on", gated)):
-                recognizer, built = configuration.build()
-                figures = measure.accuracy(CommandListener(recognizer, built), clips, tick)
+                figures = measure.accuracy(configuration.build(), clips, tick)
                 result[side] = {"command_accuracy": figures.accuracy,
                                 "latency_median_s": figures.latency_median_s,
                                 "latency_p95_s": figures.latency_p95_s}

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..audio.massage_gun import SPEECH_DBFS, massage_gun
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
-from ..evaluation import Clip, Figures, evaluate, hear
+from ..core.vocabulary import Listening, Vocabulary
+from ..evaluation import Clip, Figures, evaluate, evaluate_in_states, hear
 from ..hearing.listener import CommandListener, Decision
 from ..hearing.room import simulate_room
 
@@ -27,9 +29,22 @@ if TYPE_CHECKING:
 
 Tick = Callable[[], None]
 COACH_VOICE_NOTE = "pyttsx3's default voice"
-USER_VOICES = (Voice("en-us+f2", 140), Voice("en-us", 160))
+# The synthetic users: espeak-ng voices the verifier's training never uses (HELD_OUT_VOICES),
+# at fixed speeds and pitches inside the training's ranges (120-200 wpm, pitch 20-80).
+COMMAND_VOICES = (
+    Voice("en-gb-scotland", 160),
+    Voice("en-029+f4", 170, 60),
+    Voice("en-gb-scotland+m7", 140, 40),
+    Voice("en-029+klatt4", 150, 50),
+)
+USER_VOICE = COMMAND_VOICES[1]  # the one who talks over the coach
 SNRS_DB = (20, 10, 5, 0)
 BARGE_IN_DB = (6, 0, -6)
+BARGE_IN_WORDS = ("pause", "stop", "that hurts")  # what must get through while the coach talks
+# A massage gun's loudness at 1 m, A-weighted (common guns measure 60-70 dB); the user's voice
+# is 60 dB at 1 m, the microphone about as far from both (see audio/massage_gun.py).
+MASSAGE_GUN_DB_SPL = (50, 60, 65)
+MASSAGE_GUN_RATES_HZ = (30.0, 40.0, 50.0)
 
 
 @dataclass(frozen=True)
@@ -39,15 +54,26 @@ class Accuracy:
     latency_median_s: float | None
     latency_p95_s: float | None
     rtf: float | None
+    acted_on: int = 0  # other speech acted on, and how many hearings of it
+    heard_others: int = 0
+    mistakes: tuple[str, ...] = ()
 
 
-def accuracy(listener: CommandListener, clips: Sequence[Clip], tick: Tick) -> Accuracy:
+def accuracy(listener: CommandListener, clips: Sequence[Clip], tick: Tick,
+             states: Sequence[Listening] | None = None) -> Accuracy:
+    """`states` None: the whole grammar, as today's coach listens. Otherwise by state: each
+    command in the state that acts on it, every other clip once in each of `states`."""
     started = time.process_time()
-    figures: Figures = evaluate(listener, clips, progress=tick)
+    if states is None:
+        listener.listen_for(None)
+        figures: Figures = evaluate(listener, clips, progress=tick)
+    else:
+        figures = evaluate_in_states(listener, clips, tick, states)
     seconds = sum(len(clip.audio) for clip in clips) / SAMPLE_RATE
     cpu = time.process_time() - started
     return Accuracy(figures.accuracy, figures.false_accept_rate, figures.latency(0.5),
-                    figures.latency(0.95), cpu / seconds if seconds else None)
+                    figures.latency(0.95), cpu / seconds if seconds else None,
+                    figures.falsely_accepted, figures.others, tuple(figures.mistakes))
 
 
 # --- noise ------------------------------------------------------------------------------------
@@ -82,6 +108,20 @@ def with_noise(clip: Clip, bed: Samples, snr_db: float, offset: int) -> Clip:
     mixed = np.clip(audio + noise, -32768, 32767).astype(np.int16)
     return Clip(f"{clip.label} @{snr_db} dB", mixed, clip.expected, clip.speech_end_s,
                 clip.source)
+
+
+def with_massage_gun(clip: Clip, loudness_db_spl: float, seed: int) -> Clip:
+    """The clip's speech brought to the level of a voice at 1 m (SPEECH_DBFS), a massage gun
+    of `loudness_db_spl` at work under it (its rate one of MASSAGE_GUN_RATES_HZ, by seed)."""
+    audio = clip.audio.astype(np.float64)
+    loud = np.abs(audio) > 4 * NOISE_FLOOR_RMS
+    rms = float(np.sqrt(np.mean(audio[loud] ** 2))) if loud.any() else 1.0
+    audio *= 32768.0 * 10 ** (SPEECH_DBFS / 20) / rms
+    rate = MASSAGE_GUN_RATES_HZ[seed % len(MASSAGE_GUN_RATES_HZ)]
+    gun = massage_gun(len(audio) / SAMPLE_RATE, seed, rate, loudness_db_spl)
+    mixed = np.clip(audio + gun[: len(audio)], -32768, 32767).astype(np.int16)
+    return Clip(f"{clip.label} + massage gun {loudness_db_spl:g} dB(A)", mixed, clip.expected,
+                clip.speech_end_s, clip.source)
 
 
 # --- hearing the coach ------------------------------------------------------------------------
@@ -121,8 +161,10 @@ def _through_room(listener: CommandListener, guard: EchoGuard | None, played: Sa
 
 
 def self_hearing(listener: CommandListener, guard: EchoGuard | None, lines: Sequence[Samples],
-                 tick: Tick) -> int:
-    """How many of the coach's own lines, heard back through a room, set off a command."""
+                 tick: Tick, vocabulary: Vocabulary | None = None) -> int:
+    """How many of the coach's own lines, heard back through a room, set off a command, the
+    listener hearing `vocabulary` (None: every command)."""
+    listener.listen_for(vocabulary)
     triggers = 0
     for index, (line, case) in enumerate(zip(lines, room_cases(len(lines)), strict=True)):
         mic = simulate_room(line, None, case.echo_gain_db, case.delay_s, seed=index)
@@ -132,15 +174,18 @@ def self_hearing(listener: CommandListener, guard: EchoGuard | None, lines: Sequ
 
 
 def barge_in(listener: CommandListener, guard: EchoGuard | None, coach_lines: Sequence[Samples],
-             grammar: CommandGrammar, tick: Tick) -> float:
-    """Share of "pause" and "stop", said over the coach at 6, 0 and -6 dB, that are obeyed."""
-    obeyed = total = 0
-    cases = room_cases(len(coach_lines) * 4, seed=1)
+             grammar: CommandGrammar, tick: Tick,
+             vocabulary: Vocabulary | None = None) -> dict[str, float | None]:
+    """Share of BARGE_IN_WORDS, said over the coach at each of BARGE_IN_DB (user to echo), that
+    are obeyed, by level; the listener hears `vocabulary` (None: every command)."""
+    listener.listen_for(vocabulary)
+    obeyed = dict.fromkeys(BARGE_IN_DB, 0)
+    total = 0
+    cases = room_cases(len(coach_lines) * len(BARGE_IN_WORDS), seed=1)
+    spoken = [(synthesize(word, USER_VOICE), grammar.parse(word)) for word in BARGE_IN_WORDS]
     for index, line in enumerate(coach_lines):
-        for word_index, word in enumerate(("pause", "stop")):
-            said = synthesize(word, USER_VOICES[0])
-            wanted = grammar.parse(word)
-            case = cases[index * 2 + word_index]
+        for word_index, (said, wanted) in enumerate(spoken):
+            case = cases[index * len(BARGE_IN_WORDS) + word_index]
             user = np.zeros(len(line) + SAMPLE_RATE, dtype=np.int16)
             at = min(len(line) // 2, max(0, len(line) - len(said)))
             user[at : at + len(said)] = said
@@ -150,11 +195,11 @@ def barge_in(listener: CommandListener, guard: EchoGuard | None, coach_lines: Se
                 echo_gain = _level(said) - relative_db - _level(line)
                 mic = simulate_room(line, user, echo_gain, case.delay_s, seed=index)
                 kept = _through_room(listener, guard, line, mic)
-                obeyed += any(wanted is not None and d.command is not None
-                              and d.command.intent is wanted.intent for d in kept)
-                total += 1
+                obeyed[relative_db] += any(wanted is not None and d.command is not None
+                                           and d.command.intent is wanted.intent for d in kept)
                 tick()
-    return obeyed / total if total else 0.0
+            total += 1
+    return {str(db): count / total if total else None for db, count in obeyed.items()}
 
 
 def _level(samples: Samples) -> float:
@@ -177,33 +222,40 @@ def cpu_share_on_silence(listener: CommandListener, seconds: float = 30.0) -> fl
 
 _FOOTPRINT = """
 import json, sys, time
-started = float(sys.argv[3])  # the parent's moment of launching us: Python's own start counts
+started = float(sys.argv[4])  # the parent's moment of launching us: Python's own start counts
 from pathlib import Path
 from voicecoach.library import load_library
-from voicecoach.hearing.backends import Backend, build_recognizer
-from voicecoach.hearing.listener import CommandListener
+from voicecoach.hearing.backends import Backend
+from voicecoach.bench.columns import column_listener
 from voicecoach.audio.synthetic import synthesize, with_room
 library = load_library()
-model = Path(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None
-recognizer = build_recognizer(Backend(sys.argv[1]), library.grammar, model)
-listener = CommandListener(recognizer, library.grammar)
+model = Path(sys.argv[3]) if sys.argv[3] else None
+listener = column_listener(sys.argv[1], Backend(sys.argv[2]), library.grammar, model)
 ready = time.monotonic() - started
-audio = with_room(synthesize("start glutes"))
-for i in range(0, len(audio), 800):
-    listener.feed(audio[i:i + 800])
+# The first command loads what loads lazily (the verifier's speech-embedding models).
+for text in ("pause", "start glutes"):
+    audio = with_room(synthesize(text))
+    listener.restart()
+    for i in range(0, len(audio), 800):
+        listener.feed(audio[i:i + 800])
+    listener.finish()
+    if text == "pause":
+        decided = time.monotonic() - started
 # VmHWM, not ru_maxrss: the latter survives exec and so reports the launching process's peak.
 with open("/proc/self/status") as status:
     peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-print(json.dumps({"startup_s": ready, "peak_rss_mb": peak / 1024}))
+print(json.dumps({"startup_s": ready, "first_decision_s": decided, "peak_rss_mb": peak / 1024}))
 """
 
 
-def footprint(backend: str, model: Path | None) -> dict[str, float]:
-    """Peak memory and time to listening, in a fresh process (the only honest way)."""
+def footprint(column: str, backend: str, model: Path | None) -> dict[str, float]:
+    """Peak memory, time to listening and to the first decision, in a fresh process (the only
+    honest way), for the listener of `column` (see columns.py)."""
     # CLOCK_MONOTONIC is one clock for every process on the machine, so the child can count
     # from the moment we launched it.
     result = subprocess.run(
-        [sys.executable, "-c", _FOOTPRINT, backend, str(model or ""), repr(time.monotonic())],
+        [sys.executable, "-c", _FOOTPRINT, column, backend, str(model or ""),
+         repr(time.monotonic())],
         capture_output=True, text=True, timeout=300, check=False,
     )
     if result.returncode != 0:

@@ -1,5 +1,6 @@
-"""`voicecoach bench`: every figure for each available backend, in one run, beside the plain
-baseline (the same backend with a bare grammar, no rejection, final results only)."""
+"""`voicecoach bench`: every figure for each available backend, in one run, in three columns
+(plain, today, verified: see columns.py), plus false commands in talking rooms, enrollment,
+and idle listening."""
 
 from __future__ import annotations
 
@@ -8,42 +9,57 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
 from ..audio.source import Samples
 from ..audio.synthetic import Voice
 from ..core.intents import Intent
-from ..evaluation import NOT_COMMANDS, VOICES, Clip, recorded_clips, synthetic_clips
-from ..hearing.backends import Backend, build_recognizer, choose_backend
+from ..core.vocabulary import Listening, vocabulary_for
+from ..evaluation import OTHER_SPEECH_STATES, Clip, recorded_clips, synthetic_clips
+from ..hearing.backends import Backend, choose_backend
 from ..hearing.listener import CommandListener
 from ..library import Library
 from ..rehearsal import rehearse
-from . import measure
-from .figures import Figures, machine
+from . import measure, rooms
+from .columns import BY_STATE, CONFIGURATIONS, SENTENCE_STATES, column_listener, scored
+from .enrollment import ENROLL_SIZES, measure_enrollment
+from .figures import Figures, machine, pooled
 from .idle_run import Clips, IdleBench, IdlePlan
-from .idle_table import gate_table, idle_tables
+from .idle_scenes import TALK_VOICES, Scene
+from .measure import COMMAND_VOICES
+from .ordinary_sentences import ORDINARY_SENTENCES
+from .tables import table
 
-CONFIGURATIONS = ("plain", "voicecoach")
+__all__ = ["Bench", "Plan", "coach_lines", "command_phrases", "table"]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How much of everything to measure: --quick keeps CI under a minute."""
+    """How much of everything to measure: --quick keeps CI to about a minute."""
 
-    voices: tuple[Voice, ...]
+    voices: tuple[Voice, ...]  # speak the synthetic commands (held out from training)
     phrases_per_intent: int | None  # None: every sentence (one start per routine)
-    snr_phrases: int
+    sentences: int | None  # ordinary sentences (None: all of them)
+    sentence_voices: int  # of `voices`, how many speak each ordinary sentence
+    recorded_commands: int | None  # recorded command clips (None: all)
+    recorded_others: int | None  # recorded non-command clips (None: all)
+    snr_phrases: int  # commands mixed with noise, and with the massage gun
     coach_lines: int
-    barge_in_lines: int
+    barge_in_lines: int  # the longest coach lines (the introductions); quick: the shortest
     response_lines: int
+    room_seconds: float  # each talking room, for false commands an hour
+    enroll_speakers: int | None  # None: every speaker who qualifies
+    enroll_sizes: tuple[int, ...]
+    quick: bool = False
 
     @classmethod
     def for_run(cls, quick: bool) -> Plan:
         if quick:
-            return cls(VOICES[:1], 1, 6, 6, 1, 3)
-        return cls(VOICES, None, 60, 60, 8, 10)
+            return cls(COMMAND_VOICES[:1], 1, 4, 1, 12, 12, 3, 3, 1, 2, 12.0, 1,
+                       ENROLL_SIZES[:1], quick=True)
+        return cls(COMMAND_VOICES, None, None, 2, None, None, 60, 60, 8, 10, 600.0, None,
+                   ENROLL_SIZES)
 
 
 def command_phrases(library: Library, per_intent: int | None) -> list[str]:
@@ -63,6 +79,21 @@ def coach_lines(library: Library) -> list[str]:
     for name in library.routines:
         lines.update(r["say"] for r in rehearse(library, name).records if "say" in r)
     return sorted(lines, key=len)
+
+
+@dataclass(frozen=True)
+class Material:
+    """Everything the columns hear, made once per run."""
+
+    clean: list[Clip]  # synthetic commands
+    sentences: list[Clip]  # ordinary sentences (held out), synthetic
+    recorded: list[Clip]  # recorded commands
+    recorded_others: list[Clip]  # recorded other words
+    noisy: dict[str, list[Clip]]  # by SNR in dB
+    gun: dict[str, list[Clip]]  # by the massage gun's dB(A) SPL
+    played: list[Samples]  # the coach's lines, as the loudspeaker plays them
+    texts: list[str]  # the coach's lines, as text
+    room_scenes: list[Scene]  # the talking rooms
 
 
 class Bench:
@@ -88,35 +119,74 @@ class Bench:
         return found
 
     def run(self, wanted: Backend) -> dict[str, Any]:
-        grammar = self.library.grammar
-        phrases = command_phrases(self.library, self.plan.phrases_per_intent)
-        clean = synthetic_clips(grammar, phrases, others=(), voices=self.plan.voices)
-        others = synthetic_clips(grammar, (), NOT_COMMANDS, voices=self.plan.voices)
-        recorded = recorded_clips(self.speech, grammar) if self.speech else []
-        beds = measure.noise_beds(self.noise)
-        noisy = {
-            snr: [measure.with_noise(clip, beds[i % len(beds)], snr, i * 7919)
-                  for i, clip in enumerate(clean[: self.plan.snr_phrases])]
-            for snr in measure.SNRS_DB
-        }
+        material = self._material()
         backends = self.backends(wanted)
         results: dict[str, Any] = {}
+        rooms_heard: dict[str, Any] = {}
+        enrollment: dict[str, Any] = {}
         if not self.only_idle:
-            texts = coach_lines(self.library)
-            played = self._coach_audio(texts)
             for backend in backends:
                 results[backend.value] = {
-                    name: self._configuration(backend, name == "plain", clean, others,
-                                              recorded, noisy, played, texts).as_json()
+                    name: self._column(backend, name, material).as_json()
                     for name in CONFIGURATIONS
                 }
-        clips = Clips(clean, others + [c for c in recorded if not c.expected],
-                      [c for c in recorded if c.expected], self.noise)
+                rooms_heard[backend.value] = self._rooms(backend, material.room_scenes)
+                if self.speech is not None:
+                    enrollment[backend.value] = self._enrollment(backend, self.speech)
+        clips = Clips(material.clean, material.sentences + material.recorded_others,
+                      material.recorded, self.noise)
         # The Korean model stands in for Vosk's cost when no English model is installed.
         proxy = wanted is Backend.AUTO and Backend.VOSK not in backends
         idle = IdleBench(self.library, self.idle_plan, self._progress).run(
             backends, self.model, proxy, clips, results)
-        return {"machine": machine(), "backends": results, "idle": idle}
+        return {"machine": machine(), "plan": self._described(), "backends": results,
+                "rooms": rooms_heard, "enrollment": enrollment, "idle": idle}
+
+    def _described(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "command_voices": [f"{v.name} ({v.words_per_minute} wpm, pitch {v.pitch})"
+                               for v in plan.voices],
+            "voices_note": "espeak-ng voices held out of the verifier's training "
+                           "(voicecoach.training.voices.HELD_OUT_VOICES)",
+            "user_voice_over_coach": measure.USER_VOICE.name,
+            "ordinary_sentences": len(ORDINARY_SENTENCES[: plan.sentences]),
+            "sentence_voices": plan.sentence_voices,
+            "sentence_states": [str(state) for state in SENTENCE_STATES],
+            "other_word_states": [str(state) for state in OTHER_SPEECH_STATES],
+            "massage_gun": "speech at -22 dBFS (60 dB SPL at 1 m); the gun's A-weighted level "
+                           "at 1 m as keyed, rates 30/40/50 Hz in turn",
+            "room_seconds": plan.room_seconds,
+            "barge_in_words": list(measure.BARGE_IN_WORDS),
+        }
+
+    def _material(self) -> Material:
+        plan, grammar = self.plan, self.library.grammar
+        phrases = command_phrases(self.library, plan.phrases_per_intent)
+        clean = synthetic_clips(grammar, phrases, others=(), voices=plan.voices)
+        sentences = synthetic_clips(grammar, (), ORDINARY_SENTENCES[: plan.sentences],
+                                    voices=plan.voices[: plan.sentence_voices])
+        recorded = recorded_clips(self.speech, grammar) if self.speech else []
+        commands = [c for c in recorded if c.expected][: plan.recorded_commands]
+        others = [c for c in recorded if not c.expected][: plan.recorded_others]
+        beds = measure.noise_beds(self.noise)
+        subset = clean[: plan.snr_phrases]
+        noisy = {str(snr): [measure.with_noise(clip, beds[i % len(beds)], snr, i * 7919)
+                            for i, clip in enumerate(subset)]
+                 for snr in measure.SNRS_DB}
+        gun = {str(level): [measure.with_massage_gun(clip, level, seed=i)
+                            for i, clip in enumerate(subset)]
+               for level in measure.MASSAGE_GUN_DB_SPL}
+        texts: list[str] = []
+        scenes: list[Scene] = []
+        if not self.only_idle:
+            texts = coach_lines(self.library)
+            said = rooms.utterances(ORDINARY_SENTENCES[: plan.sentences],
+                                    plan.voices[: plan.sentence_voices],
+                                    TALK_VOICES[: self.idle_plan.talk_voices], others)
+            scenes = rooms.rooms(plan.room_seconds, said)
+        return Material(clean, sentences, commands, others, noisy,
+                        gun, self._coach_audio(texts) if texts else [], texts, scenes)
 
     def _coach_audio(self, texts: list[str]) -> list[Samples]:
         from ..speaking.tts import SpeechUnavailable, TextToSpeech
@@ -137,44 +207,105 @@ class Bench:
             voice.close()
         return lines
 
-    def _configuration(self, backend: Backend, plain: bool, clean: list[Clip],
-                       others: list[Clip], recorded: list[Clip], noisy: dict[int, list[Clip]],
-                       played: list[Samples], texts: list[str]) -> Figures:
-        grammar = self.library.grammar
-        recognizer = build_recognizer(backend, grammar, self.model, plain=plain)
-        listener = CommandListener(recognizer, grammar, early=not plain)
-        figures = Figures()
-        total = (len(clean) + len(others) + len(recorded) + sum(map(len, noisy.values()))
-                 + len(played) + self.plan.barge_in_lines * 6)
-        label = f"{backend.value} {'plain' if plain else 'voicecoach'}"
-        with self._progress(label, total) as tick:
-            synthetic = measure.accuracy(listener, clean, tick)
+    def _listener(self, backend: Backend, column: str) -> CommandListener:
+        notes: list[str] = []
+        listener = column_listener(column, backend, self.library.grammar, self.model,
+                                   say=notes.append)
+        # Only what says the column is not what it claims (no verifier could run, say).
+        for note in notes:
+            if "decides alone" in note or "no pronunciation" in note:
+                self.console.print(f"[yellow]{backend.value} {column}: {note}[/yellow]")
+        return listener
+
+    def _column(self, backend: Backend, column: str, material: Material) -> Figures:
+        listener = self._listener(backend, column)
+        by_state = column in BY_STATE
+        others_states = OTHER_SPEECH_STATES if by_state else None
+        m = material
+        in_state_hearings = 0 if by_state else len(m.recorded) + len(m.recorded_others)
+        total = (len(m.clean) + len(m.sentences) + len(m.recorded) + len(m.recorded_others)
+                 + in_state_hearings + sum(map(len, m.noisy.values()))
+                 + sum(map(len, m.gun.values())) + len(m.played)
+                 + self.plan.barge_in_lines * len(measure.BARGE_IN_WORDS)
+                 * len(measure.BARGE_IN_DB))
+        figures = Figures(scored=scored(column))
+        with self._progress(f"{backend.value} {column}", total) as tick:
+            synthetic = measure.accuracy(listener, m.clean, tick, others_states)
             figures.command_accuracy = synthetic.accuracy
             figures.latency_median_s = synthetic.latency_median_s
             figures.latency_p95_s = synthetic.latency_p95_s
             figures.rtf = synthetic.rtf
-            rejected = measure.accuracy(listener, others + [c for c in recorded if not c.expected],
-                                        tick)
-            figures.oov_false_accept = rejected.false_accept
-            if recorded:
-                real = measure.accuracy(listener, [c for c in recorded if c.expected], tick)
-                figures.real_speech_accuracy = real.accuracy
+            sentences = measure.accuracy(listener, m.sentences, tick,
+                                         SENTENCE_STATES if by_state else None)
+            figures.sentence_false_accept = sentences.false_accept
+            parts = [(sentences.acted_on, sentences.heard_others)]
+            if m.recorded:
+                figures.real_speech_accuracy = measure.accuracy(
+                    listener, m.recorded, tick, others_states).accuracy
+                real_others = measure.accuracy(listener, m.recorded_others, tick, others_states)
+                figures.real_other_false_accept = real_others.false_accept
+                parts.append((real_others.acted_on, real_others.heard_others))
+                figures.in_state = self._in_state(listener, m, by_state, tick)
+            figures.oov_false_accept = pooled(parts)
             figures.accuracy_by_snr = {
-                str(snr): measure.accuracy(listener, clips, tick).accuracy
-                for snr, clips in noisy.items()
-            }
-            if played:
-                guard = None if plain else _guard()
-                figures.self_hearing_lines = len(played)
-                figures.self_hearing_triggers = measure.self_hearing(listener, guard, played,
-                                                                     tick)
-                figures.barge_in_obeyed = measure.barge_in(
-                    listener, guard, played[-self.plan.barge_in_lines :], grammar, tick)
+                snr: measure.accuracy(listener, clips, tick, others_states).accuracy
+                for snr, clips in m.noisy.items()}
+            figures.accuracy_massage_gun = {
+                level: measure.accuracy(listener, clips, tick, others_states).accuracy
+                for level, clips in m.gun.items()}
+            if m.played:
+                self._over_the_coach(listener, column, m.played, figures, tick)
+        listener.listen_for(None)
         figures.cpu_idle_share = measure.cpu_share_on_silence(listener)
-        figures.__dict__.update(measure.footprint(backend.value, self.model))
+        figures.__dict__.update(measure.footprint(column, backend.value, self.model))
         figures.speech_response_s = measure.speech_response(
-            texts[: self.plan.response_lines], prefetch=not plain)
+            m.texts[: self.plan.response_lines], prefetch=column != "plain")
         return figures
+
+    def _in_state(self, listener: CommandListener, m: Material, by_state: bool,
+                  tick: Callable[[], None]) -> dict[str, float | None]:
+        """The recorded speech with this column's recogniser narrowed to each state (nothing
+        new for a column that already listens by state)."""
+        if by_state:
+            return {"real_speech_accuracy": None, "real_other_false_accept": None}
+        commands = measure.accuracy(listener, m.recorded, tick, OTHER_SPEECH_STATES)
+        others = measure.accuracy(listener, m.recorded_others, tick, OTHER_SPEECH_STATES)
+        return {"real_speech_accuracy": commands.accuracy,
+                "real_other_false_accept": others.false_accept}
+
+    def _over_the_coach(self, listener: CommandListener, column: str, played: list[Samples],
+                        figures: Figures, tick: Callable[[], None]) -> None:
+        # The coach talks while a step runs: that is the state a listener by state is in.
+        vocabulary = vocabulary_for(Listening.RUNNING) if column in BY_STATE else None
+        guard = None if column == "plain" else _guard()
+        figures.self_hearing_lines = len(played)
+        figures.self_hearing_triggers = measure.self_hearing(listener, guard, played, tick,
+                                                             vocabulary)
+        count = self.plan.barge_in_lines
+        lines = played[:count] if self.plan.quick else played[-count:]
+        by_db = measure.barge_in(listener, guard, lines, self.library.grammar, tick, vocabulary)
+        figures.barge_in_by_db = by_db
+        shares = [share for share in by_db.values() if share is not None]
+        figures.barge_in_obeyed = sum(shares) / len(shares) if shares else None
+
+    def _rooms(self, backend: Backend, scenes: list[Scene]) -> dict[str, Any]:
+        heard: dict[str, Any] = {}
+        runs: list[tuple[str, str, Listening | None]] = [
+            ("plain", "plain", None), ("today", "today", None),
+            *[(f"verified_{state}", "verified", state) for state in rooms.VERIFIED_STATES]]
+        with self._progress(f"{backend.value} talking rooms", len(runs) * len(scenes)) as tick:
+            for key, column, state in runs:
+                listener = self._listener(backend, column)
+                heard[key] = rooms.false_commands(listener, scenes, tick, state)
+        return heard
+
+    def _enrollment(self, backend: Backend, folder: Path) -> dict[str, Any]:
+        from .enrollment import speakers
+
+        count = len(speakers(folder, self.library.grammar, self.plan.enroll_speakers))
+        with self._progress(f"{backend.value} enrollment", count) as tick:
+            return measure_enrollment(folder, self.library.grammar, backend, self.model,
+                                      self.plan.enroll_sizes, tick, self.plan.enroll_speakers)
 
     def _progress(self, label: str, total: int) -> Any:
         console = self.console
@@ -203,66 +334,3 @@ def _guard() -> Any:
     from ..hearing.echo_guard import EchoGuard
 
     return EchoGuard()
-
-
-ROWS = (
-    ("command_accuracy", "command accuracy (synthetic)", "share"),
-    ("real_speech_accuracy", "command accuracy (recorded)", "share"),
-    ("oov_false_accept", "other speech taken for a command", "share"),
-    ("self_hearing_triggers", "coach's own lines that triggered", "count"),
-    ("barge_in_obeyed", "pause/stop over the coach obeyed", "share"),
-    ("latency_median_s", "latency median (s)", "seconds"),
-    ("latency_p95_s", "latency p95 (s)", "seconds"),
-    ("rtf", "processing time / audio time", "ratio"),
-    ("cpu_idle_share", "CPU share, listening to silence", "fine share"),
-    ("peak_rss_mb", "peak memory (MB)", "number"),
-    ("startup_s", "start to listening (s)", "seconds"),
-    ("speech_response_s", "decision to coach's voice (s)", "seconds"),
-)
-
-
-def table(report: dict[str, Any]) -> RenderableType:
-    """Every figure: the main table (per backend, plain beside voicecoach), then idle listening
-    and the VAD gate's price."""
-    parts: list[RenderableType] = [main_table(report)] if report["backends"] else []
-    if report.get("idle"):
-        parts += [idle_tables(report["idle"]), gate_table(report["idle"])]
-    return Group(*parts)
-
-
-def main_table(report: dict[str, Any]) -> Table:
-    result = Table(title="voicecoach bench (plain = bare grammar, no rejection, finals only)")
-    result.add_column("figure")
-    backends = report["backends"]
-    for backend in backends:
-        for name in CONFIGURATIONS:
-            result.add_column(f"{backend}\n{name}", justify="right")
-    rows = list(ROWS)
-    snrs = next(iter(backends.values()))["voicecoach"]["accuracy_by_snr"] if backends else {}
-    rows[1:1] = [(f"snr:{snr}", f"accuracy at {snr} dB SNR", "share") for snr in snrs]
-    for key, label, kind in rows:
-        cells = []
-        for backend in backends.values():
-            for name in CONFIGURATIONS:
-                figures = backend[name]
-                value = (figures["accuracy_by_snr"].get(key[4:]) if key.startswith("snr:")
-                         else figures.get(key))
-                cells.append(_format(value, kind, figures))
-        result.add_row(label, *cells)
-    return result
-
-
-def _format(value: Any, kind: str, figures: dict[str, Any]) -> str:
-    if value is None:
-        return "—"
-    if kind == "share":
-        return f"{value:.0%}"
-    if kind == "fine share":
-        return f"{value:.2%}"
-    if kind == "count":
-        return f"{value} of {figures.get('self_hearing_lines')}"
-    if kind == "seconds":
-        return f"{value:.3f}"
-    if kind == "ratio":
-        return f"{value:.3f}"
-    return f"{value:.0f}"
