@@ -4,8 +4,9 @@ The "verify" half of "propose, then verify": a recogniser proposes a command, th
 says how likely each command the coach would act on now is, and the coach acts when both agree.
 
 The model is a small multilayer perceptron over the last `context_frames` embeddings (80 ms
-apart) of the utterance, trained on synthetic speech by `voicecoach train`. Inference is numpy
-only: scikit-learn is for training, and the coach must fit in 200 MB on a Raspberry Pi.
+apart) of the utterance, pooled over time, trained on synthetic speech by `voicecoach train`.
+Inference is numpy only: scikit-learn is for training, and the coach must fit in 200 MB on a
+Raspberry Pi.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .room import level_db
 
 OTHER = "other"
 MODEL_FILE = "command-verifier.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Every utterance is brought to this active speech level (dB of int16 units, about -20 dBFS)
 # before it is embedded, so a quiet talker and a loud one look alike; the gain is bounded so
 # that a room with nobody talking is not turned into a roar.
@@ -92,10 +93,26 @@ def utterance_frames(embedder: SpeechEmbedder, audio: Samples, context_frames: i
     return frames
 
 
+EDGE_FRAMES = 8  # the first and last 0.64 s of the context, summarised on their own
+FEATURE_SIZE = 5 * EMBEDDING_SIZE
+
+
+def pooled(frames: Floats) -> Floats:
+    """(..., frames, 96) -> (..., 480): mean, maximum and spread over the context, and the
+    means of its first and last frames. Pooled over time, a word said 0.2 s earlier looks the
+    same: a flat vector of all frames fitted the training voices perfectly and new voices
+    worse (held-out voices, at under 4% of other speech acted on, 45% against 50%)."""
+    frames = frames.astype(np.float32)
+    result: Floats = np.concatenate([
+        frames.mean(axis=-2), frames.max(axis=-2), frames.std(axis=-2),
+        frames[..., -EDGE_FRAMES:, :].mean(axis=-2), frames[..., :EDGE_FRAMES, :].mean(axis=-2),
+    ], axis=-1)
+    return result
+
+
 def utterance_features(embedder: SpeechEmbedder, audio: Samples, context_frames: int) -> Floats:
-    """One flat vector: the last `context_frames` embeddings of the prepared utterance."""
-    flat: Floats = utterance_frames(embedder, audio, context_frames).reshape(-1)
-    return flat
+    """One vector (480 numbers) describing the prepared utterance."""
+    return pooled(utterance_frames(embedder, audio, context_frames))
 
 
 @dataclass(frozen=True)
