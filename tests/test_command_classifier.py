@@ -23,8 +23,9 @@ from voicecoach.hearing.command_classifier import (
     label_for,
     prepared,
 )
+from voicecoach.hearing.utterance import crop_utterance
 from voicecoach.library import load_library
-from voicecoach.training.augment import crop_utterance, shared_folder
+from voicecoach.training.augment import shared_folder
 
 from .audio_helpers import needs_espeak
 

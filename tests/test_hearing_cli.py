@@ -41,11 +41,11 @@ def test_listen_json_gives_one_line_per_decision(capsys, tmp_path: Path):
     first = next(line for line in lines if line["intent"])
     assert first["file"] == str(command) and first["slots"] == {"routine": "glutes"}
     assert set(first) == {"file", "text", "intent", "slots", "confidence", "speech_end_s",
-                          "decided_s"}
+                          "decided_s", "verified"}
     assert first["speech_end_s"] < first["decided_s"]
     assert [line for line in lines if line["file"] == str(nothing)] == [
         {"file": str(nothing), "text": "", "intent": None, "slots": {}, "confidence": 0.0,
-         "speech_end_s": None, "decided_s": pytest.approx(1.5, abs=0.1)}
+         "speech_end_s": None, "decided_s": pytest.approx(1.5, abs=0.1), "verified": None}
     ]
 
 

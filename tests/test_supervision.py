@@ -155,6 +155,9 @@ class BrokenRecogniserListener:
     def __init__(self) -> None:
         self.fed = 0
 
+    def listen_for(self, vocabulary: object) -> None:
+        self.listening = vocabulary
+
     def feed(self, chunk: Samples) -> list[object]:
         self.fed += 1
         raise RuntimeError("decoder returned -1")
@@ -165,6 +168,9 @@ def test_a_failing_recogniser_is_reported_and_rebuilt():
     rebuilt: list[object] = []
 
     class Working:
+        def listen_for(self, vocabulary: object) -> None:
+            self.listening = vocabulary
+
         def feed(self, chunk: Samples) -> list[object]:
             return []
 
@@ -281,6 +287,9 @@ def test_the_virtual_microphone_plugged_back_in_is_found_and_reopened(tmp_path: 
 
 class Deaf:
     """A listener that hears nothing (the commands come from the test)."""
+
+    def listen_for(self, vocabulary: object) -> None:
+        self.listening = vocabulary
 
     def feed(self, chunk: Samples) -> list[object]:
         return []

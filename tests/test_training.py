@@ -12,9 +12,10 @@ import pytest
 
 from voicecoach.cli import main
 from voicecoach.hearing.command_classifier import OTHER, CommandClassifier
+from voicecoach.hearing.utterance import crop_utterance, speech_bounds
 from voicecoach.library import load_library
 from voicecoach.training import HELD_OUT_VOICES, HELD_OUT_WORDS
-from voicecoach.training.augment import crop_utterance, generated_noises, in_room, speech_bounds
+from voicecoach.training.augment import generated_noises, in_room
 from voicecoach.training.dataset import (
     HELD_OUT,
     QUICK,

@@ -55,7 +55,8 @@ def _listen_to(
     if not accepted and args.json:
         print(json.dumps({"file": name, "text": "", "intent": None, "slots": {},
                           "confidence": 0.0, "speech_end_s": None,
-                          "decided_s": round(listener.clock.seconds, 3)}), flush=True)
+                          "decided_s": round(listener.clock.seconds, 3), "verified": None}),
+              flush=True)
 
 
 def hearing_options(args: argparse.Namespace) -> HearingOptions:

@@ -292,19 +292,13 @@ class CommandGrammar:
             raise GrammarError(f"the grammar expands to more than {MAX_SENTENCES} sentences")
 
     def narrowed(self, vocabulary: Vocabulary) -> CommandGrammar:
-        """Only the sentences of `vocabulary`'s intents (and, when it wants the wake word, only
-        those that begin with it): what a recogniser listens for in one state."""
-        wake = f"{self.wake_word} " if self.wake_word else None
-        phrases = {
-            intent: [
-                phrase for phrase in texts
-                if not vocabulary.addressed_only or (wake is not None and phrase.startswith(wake))
-            ]
-            for intent, texts in self._phrases.items()
-            if intent in vocabulary.intents
-        }
-        kept = {intent: texts for intent, texts in phrases.items() if texts}
-        return CommandGrammar(kept, self._slots, self.wake_word, add_wake_phrases=False)
+        """Only the sentences of `vocabulary`'s intents: what a recogniser listens for in one
+        state. With the wake word, the sentences without it stay too: a grammar of wake-word
+        sentences alone would hear "start quick" as "coach start quick"; kept, it is heard as
+        what it is, and the engine leaves it alone (`Command.addressed`)."""
+        phrases = {intent: texts for intent, texts in self._phrases.items()
+                   if intent in vocabulary.intents}
+        return CommandGrammar(phrases, self._slots, self.wake_word, add_wake_phrases=False)
 
     def parse(self, text: str) -> Command | None:
         """The command `text` says, or None if it is not a command (then nothing should change)."""

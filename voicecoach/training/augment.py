@@ -15,6 +15,7 @@ import numpy.typing as npt
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.wav_file import read_all
 from ..hearing.room import level_db, simulate_room
+from ..hearing.utterance import speech_bounds
 
 Signal = npt.NDArray[np.float64]
 FRAME = 320  # 20 ms
@@ -51,29 +52,6 @@ def load_noises(folder: Path | None = None) -> tuple[list[Samples], str]:
 
 def _to_int16(signal: Signal) -> Samples:
     return np.clip(np.round(signal), -32768, 32767).astype(np.int16)
-
-
-def speech_bounds(audio: Samples, floor_db: float = 30.0) -> tuple[int, int]:
-    """Where the speech is, by energy: the first and last 20 ms frame within `floor_db` of the
-    loudest one, as sample offsets (start, end). The whole clip when it is all quiet."""
-    frames = len(audio) // FRAME
-    if frames == 0:
-        return 0, len(audio)
-    power = np.mean(audio[: frames * FRAME].astype(np.float64).reshape(frames, FRAME) ** 2,
-                    axis=1)
-    noise = np.percentile(power, 10)
-    threshold = max(power.max() * 10 ** (-floor_db / 10), noise * 10 ** (6 / 10))
-    loud = np.flatnonzero(power >= threshold)
-    if len(loud) == 0:
-        return 0, len(audio)
-    return int(loud[0] * FRAME), int((loud[-1] + 1) * FRAME)
-
-
-def crop_utterance(audio: Samples, before: float = 0.3, after: float = 0.3) -> Samples:
-    """The utterance as a detector hands it over: the speech found by energy with `before` and
-    `after` seconds of room around it."""
-    start, end = speech_bounds(audio)
-    return audio[max(0, start - round(before * SAMPLE_RATE)) : end + round(after * SAMPLE_RATE)]
 
 
 def _bed(noises: Sequence[Samples], length: int, rng: np.random.Generator) -> Signal:

@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from ..audio.wav_file import read_all
 from ..hearing.command_classifier import OTHER, CommandClassifier
-from .augment import crop_utterance, shared_folder
+from ..hearing.utterance import crop_utterance
+from .augment import shared_folder
 from .scoring import SCORED_STATES, THRESHOLDS, score
 
 # The six command words of the set, their labels, and the state each is scored in.
