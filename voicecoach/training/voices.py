@@ -7,17 +7,13 @@ benchmark's "synthetic phrases from voices not used in training" are spoken by t
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..audio.source import SAMPLE_RATE, AudioError, Samples
-from ..audio.wav_file import read_all
+from ..audio.synthetic import Voice, synthesize
 
 TRAINING_ACCENTS = ("en-us", "en-gb", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
                     "en-us-nyc")
@@ -79,17 +75,7 @@ def random_piper(rng: np.random.Generator) -> VoiceSpec:
 
 
 def espeak(text: str, voice: VoiceSpec) -> Samples:
-    program = shutil.which("espeak-ng")
-    if program is None:
-        raise AudioError("espeak-ng is missing: sudo apt-get install espeak-ng")
-    with tempfile.TemporaryDirectory(prefix="voicecoach-train-") as folder:
-        wav = Path(folder) / "speech.wav"
-        command = [program, "-v", voice.name, "-s", str(voice.words_per_minute),
-                   "-p", str(voice.pitch), "-w", str(wav), text]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-        if result.returncode != 0 or not wav.exists():
-            raise AudioError(f"espeak-ng failed for voice {voice.name}: {result.stderr.strip()}")
-        return read_all(wav)
+    return synthesize(text, Voice(voice.name, voice.words_per_minute, voice.pitch))
 
 
 class PiperSpeaker:
