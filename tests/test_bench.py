@@ -119,6 +119,7 @@ def test_quick_bench_reports_every_column_room_and_enrollment(tmp_path: Path):
         for key in ("command_accuracy", "real_speech_accuracy", "sentence_false_accept"):
             assert 0 <= figures[name][key] <= 1
     assert figures["verified"]["scored"] == "by state"
+    assert report["plan"]["verifier"]["sha256"]  # the figures name the model they came from
     assert figures["today"]["in_state"]["real_speech_accuracy"] is not None
     rooms_heard = report["rooms"]["pocketsphinx"]
     assert set(rooms_heard) == {"plain", "today", "verified_running", "verified_idle"}

@@ -58,7 +58,7 @@ class Plan:
         if quick:
             return cls(COMMAND_VOICES[:1], 1, 4, 1, 12, 12, 3, 3, 1, 2, 12.0, 1,
                        ENROLL_SIZES[:1], quick=True)
-        return cls(COMMAND_VOICES, None, None, 2, None, None, 60, 60, 8, 10, 600.0, None,
+        return cls(COMMAND_VOICES, None, None, 1, None, None, 60, 60, 8, 10, 300.0, None,
                    ENROLL_SIZES)
 
 
@@ -119,6 +119,7 @@ class Bench:
         return found
 
     def run(self, wanted: Backend) -> dict[str, Any]:
+        verifier = verifier_in_use(self.library)
         material = self._material()
         backends = self.backends(wanted)
         results: dict[str, Any] = {}
@@ -139,7 +140,11 @@ class Bench:
         proxy = wanted is Backend.AUTO and Backend.VOSK not in backends
         idle = IdleBench(self.library, self.idle_plan, self._progress).run(
             backends, self.model, proxy, clips, results)
-        return {"machine": machine(), "plan": self._described(), "backends": results,
+        if verifier_in_use(self.library) != verifier:
+            self.console.print("[red]the command verifier's file changed during the run: "
+                               "the verified figures mix two models; run the bench again[/red]")
+        return {"machine": machine(), "plan": {**self._described(), "verifier": verifier},
+                "backends": results,
                 "rooms": rooms_heard, "enrollment": enrollment, "idle": idle}
 
     def _described(self) -> dict[str, Any]:
@@ -328,6 +333,21 @@ class Bench:
                 self.progress.stop()
 
         return _Bar()
+
+
+def verifier_in_use(library: Library) -> dict[str, str | None]:
+    """Which command verifier the verified column hears with (its file and a digest of it),
+    so that a figure can be traced to its model, and a model replaced mid-run is noticed."""
+    import hashlib
+
+    from ..hearing.command_classifier import ClassifierError, find_classifier
+
+    try:
+        found = find_classifier(library.grammar)
+    except ClassifierError as exc:
+        return {"file": None, "sha256": None, "note": str(exc)}
+    digest = hashlib.sha256(found.path.read_bytes()).hexdigest()[:16]
+    return {"file": str(found.path), "sha256": digest, "note": found.describe()}
 
 
 def _guard() -> Any:
