@@ -53,15 +53,13 @@ WAKE_STATES = frozenset({Listening.IDLE})
 @dataclass(frozen=True)
 class Vocabulary:
     state: Listening
-    addressed_only: bool = False  # only sentences that begin with the wake word
+    # Only commands said after the wake word count (the engine's rule; the grammar keeps the
+    # others too, so that they are heard as what they are and left alone).
+    addressed_only: bool = False
 
     @property
     def intents(self) -> frozenset[Intent]:
         return INTENTS[self.state]
-
-    @property
-    def name(self) -> str:
-        return f"{self.state}+wake" if self.addressed_only else str(self.state)
 
 
 def vocabulary_for(state: Listening, wake_word: bool = False) -> Vocabulary:

@@ -84,10 +84,6 @@ class CommandListener:
     _recent: RecentAudio = field(default_factory=RecentAudio)
 
     @property
-    def vocabulary(self) -> Vocabulary | None:
-        return self._vocabulary
-
-    @property
     def hearing(self) -> CommandGrammar:
         """The sentences the listener acts on now."""
         return self._hearing or self.grammar
