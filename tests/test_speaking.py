@@ -115,3 +115,83 @@ def test_playback_reports_lines_starting_finishing_and_going_idle():
     block = playback.render(800)
     assert block.finished == [2] and block.now_idle
     assert block.audio[:200].all() and not block.audio[200:].any()
+
+
+# --- the speech cache is ours: it may be missing or damaged, the coach speaks anyway -----------
+
+
+def test_a_cache_folder_that_cannot_be_made_falls_back_to_a_temporary_one_said_once(
+        tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should go")
+    notes: list[str] = []
+    voice = TextToSpeech(cache_dir=blocker / "speech", note=notes.append)
+    try:
+        audio = voice.audio_for("Rest for 20 seconds.")
+        voice.audio_for("Ten seconds left.")
+        temporary = voice.cache_dir
+        assert len(audio) > 16_000 and temporary.is_dir()
+    finally:
+        voice.close()
+    assert len(notes) == 1 and "cannot be used" in notes[0] and str(blocker) in notes[0]
+    assert "XDG_CACHE_HOME" in notes[0]
+    assert not temporary.exists()  # a temporary cache leaves nothing behind
+
+
+def test_a_damaged_line_in_the_cache_is_thrown_away_and_made_again(tmp_path: Path):
+    notes: list[str] = []
+    voice = TextToSpeech(cache_dir=tmp_path / "cache", note=notes.append)
+    try:
+        good = voice.audio_for("Use medium pressure.")
+        (entry,) = list((tmp_path / "cache").glob("*.wav"))
+        entry.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")  # a truncated header
+        again = voice.audio_for("Use medium pressure.")
+    finally:
+        voice.close()
+    assert np.array_equal(good, again) or abs(len(good) - len(again)) < 1600
+    assert voice.synthesized == 2
+    assert len(notes) == 1 and "damaged" in notes[0]
+
+
+def _silence_wav(path: Path, seconds: float = 2.0) -> Path:
+    from voicecoach.audio.synthetic import write_wav
+
+    write_wav(path, np.zeros(int(16_000 * seconds), dtype=np.int16))
+    return path
+
+
+def _run_cli(tmp_path: Path, cache_home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(cache_home), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    return subprocess.run([sys.executable, "-m", "voicecoach", *argv], capture_output=True,
+                          text=True, timeout=180, env=env, check=False)
+
+
+def test_run_starts_although_the_cache_folder_cannot_be_created(tmp_path: Path):
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("")
+    recording = _silence_wav(tmp_path / "quiet.wav")
+    result = _run_cli(tmp_path, blocker, "run", "--input", str(recording),
+                      "glutes", "--no-history")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("cannot be used") == 1
+
+
+def test_run_carries_on_past_a_damaged_cache_entry(tmp_path: Path):
+    cache = tmp_path / "cache"
+    recording = _silence_wav(tmp_path / "quiet.wav")
+    first = _run_cli(tmp_path, cache, "run", "--input", str(recording), "glutes", "--no-history")
+    assert first.returncode == 0, first.stderr
+    entries = list(cache.glob("voicecoach/speech/*.wav"))
+    assert entries
+    for entry in entries:  # as a full disk or a power cut would leave them
+        entry.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
+    result = _run_cli(tmp_path, cache, "run", "--input", str(recording), "glutes",
+                      "--no-history")
+    assert result.returncode == 0, result.stderr
+    assert "sox" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("damaged") == 1

@@ -51,7 +51,7 @@ def make_voice(settings: SessionSettings, say: Callable[[str], None]) -> TextToS
     if settings.mute:
         return None
     try:
-        return TextToSpeech(settings.voice)
+        return TextToSpeech(settings.voice, note=say)
     except SpeechUnavailable as exc:
         say(f"{exc}: the coach's lines are printed instead of spoken")
         return None

@@ -10,24 +10,20 @@ command starts within a fraction of a second even on a Raspberry Pi.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import queue
-import shutil
-import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_cache_path
-
 from ..audio.source import AudioError, Samples
 from ..audio.wav_file import read_all
+from .speech_cache import CacheUnavailable, SpeechCache, line_key
 
 SYNTHESIS_TIMEOUT_S = 20.0
 LINE_WAIT_S = 5.0  # espeak makes even the longest line in well under a second
@@ -75,16 +71,16 @@ def _wait_for_whole_wav(path: Path) -> bool:
     return False
 
 
-def default_cache_dir() -> Path:
-    return user_cache_path("voicecoach", appauthor=False) / "speech"
-
-
 class TextToSpeech:
     def __init__(self, settings: VoiceSettings = VoiceSettings(),
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None,
+                 note: Callable[[str], None] = lambda message: None) -> None:
         self.settings = settings
-        self.cache_dir = cache_dir or default_cache_dir()
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._cache = SpeechCache(cache_dir, note)
+        except CacheUnavailable as exc:
+            raise SpeechUnavailable(str(exc)) from exc
+        self.cache_dir = self._cache.folder
         self.synthesized = 0  # lines made by the engine (not found in the cache)
         self._requests: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
@@ -102,9 +98,9 @@ class TextToSpeech:
     def audio_for(self, text: str, settings: VoiceSettings | None = None) -> Samples:
         """The line as 16 kHz mono audio, from the cache or made now (blocking)."""
         settings = settings or self.settings
-        path = self._path(text, settings)
-        if path.exists():
-            return read_all(path)
+        cached = self._cache.load(self._key(text, settings))
+        if cached is not None:
+            return cached
         future: Future[Path] = Future()
         self._requests.put((URGENT, next(self._order), (text, settings, future)))
         try:
@@ -119,7 +115,7 @@ class TextToSpeech:
     def prefetch(self, texts: Iterable[str]) -> None:
         """Synthesise these lines in the background, after anything urgent."""
         for text in dict.fromkeys(texts):
-            if not self._path(text, self.settings).exists():
+            if not self._cache.has(self._key(text, self.settings)):
                 self._requests.put((AHEAD, next(self._order), (text, self.settings, None)))
 
     def drain(self, timeout: float = SYNTHESIS_TIMEOUT_S * 10) -> None:
@@ -131,6 +127,7 @@ class TextToSpeech:
     def close(self) -> None:
         self._requests.put((-1, next(self._order), None))
         self._thread.join(timeout=SYNTHESIS_TIMEOUT_S)
+        self._cache.close()
 
     # --- the worker thread, the only one to touch pyttsx3 ---------------------------------------
 
@@ -165,9 +162,9 @@ class TextToSpeech:
             engine.stop()
 
     def _synthesize(self, engine: Any, text: str, settings: VoiceSettings) -> Path:
-        path = self._path(text, settings)
-        if path.exists():
-            return path
+        key = self._key(text, settings)
+        if self._cache.has(key):
+            return self._cache.path(key)
         voice = self._voice_id(settings.voice)
         # pyttsx3 2.99's espeak driver drops every other property change (measured: rates
         # 150, 130, 250, 110 came out as 150, 130, 130, 110); set each twice and all apply.
@@ -176,7 +173,7 @@ class TextToSpeech:
             engine.setProperty("volume", settings.volume)
             if voice:
                 engine.setProperty("voice", voice)
-        with tempfile.TemporaryDirectory(dir=self.cache_dir) as folder:
+        with self._cache.scratch() as folder:
             partial = Path(folder) / "line.wav"
             for _attempt in range(ATTEMPTS):
                 engine.save_to_file(text, str(partial))
@@ -187,7 +184,7 @@ class TextToSpeech:
                 # lines under load); asking again has always brought it.
             else:
                 raise SpeechUnavailable(f"the engine wrote no audio for {text[:40]!r}")
-            shutil.move(str(partial), path)  # whole files only: the cache is never half-written
+            path = self._cache.keep(partial, key)
         self.synthesized += 1
         return path
 
@@ -199,6 +196,7 @@ class TextToSpeech:
                 return str(voice_id)
         return None
 
-    def _path(self, text: str, settings: VoiceSettings) -> Path:
-        key = f"pyttsx3|{settings.voice}|{settings.words_per_minute}|{settings.volume}|{text}"
-        return self.cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.wav"
+    @staticmethod
+    def _key(text: str, settings: VoiceSettings) -> str:
+        return line_key("pyttsx3", settings.voice, settings.words_per_minute, settings.volume,
+                        text)
