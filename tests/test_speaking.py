@@ -195,3 +195,16 @@ def test_run_carries_on_past_a_damaged_cache_entry(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "sox" not in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.count("damaged") == 1
+
+
+def test_run_starts_with_a_home_folder_that_is_not_there(tmp_path: Path):
+    (tmp_path / "file").write_text("")
+    home = tmp_path / "file" / "home"  # can be neither read nor made, even by root
+    recording = _silence_wav(tmp_path / "quiet.wav")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", "--input", str(recording), "glutes"],
+        capture_output=True, text=True, timeout=180, check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "speech cache" in result.stderr and "will not be recorded" in result.stderr

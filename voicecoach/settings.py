@@ -34,13 +34,12 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
 from .hearing.backends import Backend
+from .limits import PACE, SETTING_BOUNDS, SPEECH_RATE, VOLUME
 
 ENV_VARIABLE = "VOICECOACH_CONFIG"
 HEADER = 'voicecoach settings — edit by hand or with "voicecoach config set KEY VALUE"'
 
 _WAKE_WORD = re.compile(r"[a-z']+( [a-z']+){0,2}")
-# Said after a limit in error messages, so "at most 300" reads "at most 300 words a minute".
-_UNITS = {"speech_rate": " words a minute"}
 
 
 def default_settings_path() -> Path:
@@ -73,10 +72,12 @@ class Settings(BaseModel):
     voice: str | None = Field(
         default=None, examples=["english"],
         description="text-to-speech voice name or id (unset: the speech engine's default)")
+    # Bounds from limits.py: the command line's --speech-rate and --volume use the same ones.
     speech_rate: int = Field(
-        default=150, ge=80, le=300,
-        description="the coach's speaking rate in words a minute (80-300)")
-    volume: float = Field(default=1.0, ge=0.0, le=1.0, description="speaking volume, 0 to 1")
+        default=150, ge=SPEECH_RATE.low, le=SPEECH_RATE.high,
+        description=f"the coach's speaking rate in words a minute ({SPEECH_RATE.span})")
+    volume: float = Field(default=1.0, ge=VOLUME.low, le=VOLUME.high,
+                          description=f"speaking volume, {VOLUME.low:g} to {VOLUME.high:g}")
     backend: Backend = Field(
         default=Backend.AUTO,
         description="speech recogniser: auto (Vosk if an English model is installed, else "
@@ -98,8 +99,9 @@ class Settings(BaseModel):
     safety_brief_every_session: bool = Field(
         default=False, description="hear the safety brief before every session, not just the first")
     pace: float = Field(
-        default=1.0, ge=0.5, le=2.0,
-        description="starting pace of holds, 0.5 to 2: 1.25 makes each hold 25 % longer")
+        default=1.0, ge=PACE.low, le=PACE.high,
+        description=f"starting pace of holds, {PACE.low:g} to {PACE.high:g}: 1.25 makes each "
+        "hold 25 % longer")
     safety_brief_accepted: AwareDatetime | None = Field(
         default=None,
         description="when you said yes to the spoken safety brief (written by the coach; "
@@ -215,7 +217,7 @@ def _toml_value(value: object) -> object:
 def _read_document(path: Path) -> TOMLDocument | None:
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no settings yet (or no home folder)
         return None
     except OSError as exc:
         raise SettingsError(path, f"cannot read the settings file ({exc.strerror})",
@@ -273,12 +275,12 @@ def _validate(data: dict[str, Any], path: Path) -> Settings:
 
 
 def _problem(key: str, error: ErrorDetails) -> str:
-    kind, ctx, unit = error["type"], error.get("ctx") or {}, _UNITS.get(key, "")
+    kind, ctx = error["type"], error.get("ctx") or {}
     got = f" (got {_shown(error['input'])})"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx['le']:g}{unit}{got}"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']:g}{unit}{got}"
+    bound = SETTING_BOUNDS.get(key)
+    if kind in ("less_than_equal", "greater_than_equal") and bound is not None:
+        # In the words the command line's options use for the same bound.
+        return bound.problem(float(error["input"]), _shown(error["input"])) or got
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number{got}"
     if kind in ("float_type", "float_parsing"):
