@@ -11,6 +11,7 @@ from voicecoach.core import (
     Say,
     SessionFinished,
     SessionState,
+    StepSkipped,
     StopSpeaking,
 )
 from voicecoach.core.engine import PROFESSIONAL_ADVICE
@@ -320,12 +321,41 @@ def test_status_during_rest_names_the_next_step(started: CoachDriver):
     )
 
 
-def test_moving_on_from_a_step_under_way_counts_it_done(started: CoachDriver):
+def test_moving_on_from_a_step_under_way_counts_it_skipped_not_finished(started: CoachDriver):
     started.hear("next")  # to the right side
     started.advance(5)
-    started.hear("next")  # on to step 2: step 1 was done, if briefly
+    started.hear("next")  # on to step 2 before step 1's hold was done
     started.hear("stop")
-    assert "You finished 1 of 3 steps" in started.said()[-1]
+    assert "You finished 0 of 3 steps and skipped 1, in 5 seconds." in started.said()[-1]
+    [finished] = started.of_type(SessionFinished)
+    assert (finished.summary.steps_completed, finished.summary.steps_skipped) == (0, 1)
+    assert [a.step_index for a in started.of_type(StepSkipped)] == [0]
+
+
+def test_next_then_stop_says_how_many_were_skipped(started: CoachDriver):
+    for _ in range(3):  # step 1's second side, step 2, step 3
+        started.hear("next")
+    started.hear("stop")
+    assert "You finished 0 of 3 steps and skipped 2, in 0 seconds." in started.said()[-1]
+
+
+def test_next_through_every_step_finishes_with_each_step_skipped(started: CoachDriver):
+    for _ in range(7):  # more than there are steps and sides: the routine closes
+        started.hear("next")
+    [finished] = started.of_type(SessionFinished)
+    assert (finished.summary.steps_completed, finished.summary.steps_skipped) == (0, 3)
+
+
+def test_a_skipped_step_done_properly_after_going_back_is_finished_not_skipped(
+        started: CoachDriver):
+    started.hear("next")
+    started.hear("next")  # step 1 skipped, now on Circles
+    started.hear("go back")  # step 1 again, left side
+    started.advance(150)  # both sides held to the end, the rest, and into Circles
+    started.hear("stop")
+    [finished] = started.of_type(SessionFinished)
+    assert (finished.summary.steps_completed, finished.summary.steps_skipped) == (1, 0)
+    assert "You finished 1 of 3 steps in" in started.said()[-1]
 
 
 def test_heat_steps_have_no_pressure_to_change():

@@ -27,7 +27,7 @@ from voicecoach.history import (
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-TABLES = {"sessions", "adjustments", "pain_reports", "notes", "steps_completed"}
+TABLES = {"sessions", "adjustments", "pain_reports", "notes", "steps_completed", "steps_skipped"}
 
 
 def minutes(n: float) -> timedelta:
@@ -60,7 +60,7 @@ def test_a_new_history_is_created_at_the_latest_version_with_its_folder(tmp_path
     path = tmp_path / "not" / "yet" / "history.sqlite3"
     HistoryStore(path).close()
     with closing(raw(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
         assert tables >= TABLES
         assert {"sessions_by_start", "pain_reports_by_time"} <= tables
@@ -101,7 +101,7 @@ def test_a_failing_migration_leaves_the_previous_version_and_its_data(path: Path
     with pytest.raises(sqlite3.OperationalError):
         migrate(db, (*MIGRATIONS, broken))
     assert not db.in_transaction
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
     assert "mood" not in columns
     db.close()
@@ -115,9 +115,10 @@ def test_a_new_migration_is_applied_once_with_its_version(path: Path) -> None:
     second = ("ALTER TABLE sessions ADD COLUMN mood TEXT;\n"
               "INSERT INTO notes (at, kind, detail) VALUES ('2024-05-01', 'migrated', 'a;b');")
     db = raw(path)
-    assert migrate(db, (*MIGRATIONS, second)) == 2
-    assert migrate(db, (*MIGRATIONS, second)) == 2
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    latest = len(MIGRATIONS) + 1
+    assert migrate(db, (*MIGRATIONS, second)) == latest
+    assert migrate(db, (*MIGRATIONS, second)) == latest
+    assert db.execute("PRAGMA user_version").fetchone()[0] == latest
     assert "mood" in {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
     assert db.execute("SELECT detail FROM notes").fetchall() == [("a;b",)]
     db.close()

@@ -27,6 +27,7 @@ from .messages import (
     SpeechFinished,
     StateChanged,
     StepCompleted,
+    StepSkipped,
     StopSpeaking,
     Tick,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "StateChanged",
     "Step",
     "StepCompleted",
+    "StepSkipped",
     "StopSpeaking",
     "Technique",
     "Tick",

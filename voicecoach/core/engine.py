@@ -47,6 +47,7 @@ from .messages import (
     SpeechFinished,
     StateChanged,
     StepCompleted,
+    StepSkipped,
     StopSpeaking,
     Tick,
 )
@@ -178,6 +179,7 @@ class SessionEngine:
         self._announced_pressure = Pressure.LIGHT
         self._extra_hold_seconds = 0.0
         self._completed: set[int] = set()
+        self._skipped: set[int] = set()  # moved on from with "next"; a step finished later is not
         self._adjustments: list[str] = []
         self._faults.paused_session = False
 
@@ -454,6 +456,14 @@ class SessionEngine:
             self._completed.add(self._step)
             out.append(StepCompleted(self._step, self._current_step.title))
 
+    def _skip_step(self, out: list[Action]) -> None:
+        if self._step not in self._completed | self._skipped:
+            self._skipped.add(self._step)
+            out.append(StepSkipped(self._step, self._current_step.title))
+
+    def _steps_skipped(self) -> int:
+        return len(self._skipped - self._completed)
+
     def _begin_rest(self, now: float, out: list[Action]) -> None:
         assert self._routine is not None
         self._phase = SessionState.RESTING
@@ -487,6 +497,7 @@ class SessionEngine:
             pressure_offset=self._pressure_offset,
             pain_reports=self._pain_reports,
             adjustments=tuple(self._adjustments),
+            steps_skipped=self._steps_skipped(),
         )
         self._clear_session(now)
         self._phase = SessionState.FINISHED
@@ -650,8 +661,7 @@ class SessionEngine:
         elif self._current_step.both_sides and self._side == 0:
             self._switch_side(now, out)
         else:
-            if self._phase is SessionState.HOLDING:
-                self._complete_step(out)  # moved on from its last side once under way
+            self._skip_step(out)  # moved on before its hold was done: skipped, not finished
             if self._step + 1 < len(self._routine.steps):
                 self._begin_step(self._step + 1, now, out)
             else:
@@ -725,11 +735,11 @@ class SessionEngine:
             return self._not_running(out)
         done, total = len(self._completed), len(self._routine.steps)
         minutes = wording.about_minutes(now - self._started_at)
-        self._say(
-            out,
-            f"Stopping. You finished {done} of {total} steps in {minutes}. {PROFESSIONAL_ADVICE}",
-            interrupt=True,
-        )
+        skipped = self._steps_skipped()
+        what = f"You finished {done} of {total} steps"
+        if skipped:
+            what += f" and skipped {skipped},"
+        self._say(out, f"Stopping. {what} in {minutes}. {PROFESSIONAL_ADVICE}", interrupt=True)
         self._finish(EndReason.STOPPED, now, out)
 
     def _on_pace(self, command: Command, now: float, out: list[Action]) -> None:

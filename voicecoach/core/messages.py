@@ -121,6 +121,14 @@ class StepCompleted:
 
 
 @dataclass(frozen=True)
+class StepSkipped:
+    """The user moved on ("next") before the step's hold was done: not a finished step."""
+
+    step_index: int  # 0-based
+    step_title: str
+
+
+@dataclass(frozen=True)
 class Adjusted:
     """The user changed the pacing or the pressure: an `Intent` value, and where it left them."""
 
@@ -169,6 +177,7 @@ class SessionSummary:
     pressure_offset: int
     pain_reports: int
     adjustments: tuple[str, ...] = field(default_factory=tuple)
+    steps_skipped: int = 0  # moved on from before their hold was done; never also completed
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,7 @@ Action = (
     | StateChanged
     | SessionStarted
     | StepCompleted
+    | StepSkipped
     | Adjusted
     | PainReported
     | SafetyBriefAnswered

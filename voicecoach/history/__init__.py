@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .records import Adjustment, Note, PainRecord, SessionRecord
+from .records import Adjustment, Note, PainRecord, SessionRecord, SessionSource
 from .report import history_json, history_table, write_csv
 from .schema import MIGRATIONS, SchemaTooNew, migrate
 from .store import HistoryError, HistoryStore, UnknownSession, default_history_path
@@ -16,6 +16,7 @@ __all__ = [
     "PainRecord",
     "SchemaTooNew",
     "SessionRecord",
+    "SessionSource",
     "UnknownSession",
     "default_history_path",
     "history_json",

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 UNFINISHED = "unfinished"
+
+
+class SessionSource(StrEnum):
+    """Where a session's audio came from: only a person's sessions count in the pain rules."""
+
+    MICROPHONE = "microphone"
+    KEYBOARD = "keyboard"
+    RECORDING = "recording"  # run --input, serve --input: a test file, not the user
+    DEMO = "demo"
+    UNKNOWN = "unknown"  # recorded before voicecoach kept this
 
 
 @dataclass(frozen=True)
@@ -55,13 +66,15 @@ class SessionRecord:
     last_activity_at: datetime
     ended_at: datetime | None
     end_reason: str | None
-    steps_completed: int
+    steps_completed: int  # held to the end
     steps_total: int
     pace: float
     pressure_offset: int
     adjustments: tuple[Adjustment, ...]
     pain: tuple[PainRecord, ...]
     notes: tuple[Note, ...]
+    steps_skipped: int = 0  # moved on from with "next" before the hold was done
+    source: str = SessionSource.MICROPHONE  # a SessionSource value
 
     @property
     def how_it_ended(self) -> str:

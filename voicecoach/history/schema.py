@@ -66,6 +66,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, step_index)  -- a step repeated still counts once
     );
     """,
+    # 2: a skipped step is not a finished one; where the session's audio came from (a test
+    # recording must not count as the user's pain). Sessions from before are of unknown source.
+    """
+    ALTER TABLE sessions ADD COLUMN steps_skipped INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN source TEXT NOT NULL DEFAULT 'unknown';
+
+    CREATE TABLE steps_skipped (
+        session_id INTEGER NOT NULL REFERENCES sessions (id),
+        step_index INTEGER NOT NULL,
+        step_title TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (session_id, step_index)
+    );
+    """,
 )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import platformdirs
 
-from .records import Adjustment, Note, PainRecord, SessionRecord
+from .records import Adjustment, Note, PainRecord, SessionRecord, SessionSource
 from .schema import SchemaTooNew, migrate, roll_back, schema_version
 
 ENV_VARIABLE = "VOICECOACH_HISTORY"
@@ -30,7 +30,14 @@ BUSY_TIMEOUT_SECONDS = 5.0
 INTERRUPTED = "interrupted"
 
 class HistoryError(Exception):
-    """The history file cannot be used: one line naming the file, the cause and the fix."""
+    """The history file cannot be used: one line naming the file, the cause and the fix.
+
+    `transient`: the same write may well succeed later (another program holds the lock, the
+    disk is full or failing), so a session's writer keeps the fact and tries again."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class UnknownSession(LookupError):
@@ -71,12 +78,15 @@ def _explain(name: str, exc: sqlite3.Error) -> HistoryError:
         )
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return HistoryError(
-            f"{name}: another program kept the history locked for more than "
-            f"{BUSY_TIMEOUT_SECONDS:g} seconds. Fix: close the other voicecoach and try again."
+            f"{name}: another program keeps the history locked. Fix: close the other "
+            "voicecoach (or the program that has the file open) and try again.",
+            transient=True,
         )
     if code.startswith("SQLITE_FULL"):
-        return HistoryError(f"{name}: the disk is full. Fix: free some space and try again.")
-    return HistoryError(f"{name}: {exc}. Fix: check the disk, {elsewhere}.")
+        return HistoryError(f"{name}: the disk is full. Fix: free some space and try again.",
+                            transient=True)
+    return HistoryError(f"{name}: {exc}. Fix: check the disk, {elsewhere}.",
+                        transient=code.startswith("SQLITE_IOERR"))
 
 
 @contextmanager
@@ -105,8 +115,8 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def _configure(connection: sqlite3.Connection) -> None:
-    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+def _configure(connection: sqlite3.Connection, busy_timeout: float) -> None:
+    connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     # Reading the header first: a file that is not a database fails here, before we write to it.
     schema_version(connection)
     # WAL: the CLI can read while a session writes, and neither waits for the other.
@@ -117,7 +127,7 @@ def _configure(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA foreign_keys = ON")
 
 
-def _connect(name: str) -> sqlite3.Connection:
+def _connect(name: str, busy_timeout: float) -> sqlite3.Connection:
     if name != ":memory:":
         try:
             Path(name).parent.mkdir(parents=True, exist_ok=True)
@@ -129,10 +139,10 @@ def _connect(name: str) -> sqlite3.Connection:
     with _translated(name):
         # check_same_thread=False: a session thread writes while others may read; the store's
         # lock makes that safe.
-        connection = sqlite3.connect(name, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+        connection = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None,
                                      check_same_thread=False)
         try:
-            _configure(connection)
+            _configure(connection, busy_timeout)
             migrate(connection)
         except BaseException:
             connection.close()
@@ -147,6 +157,15 @@ def _touch(db: sqlite3.Connection, session_id: int, stamp: str) -> None:
     )
     if cursor.rowcount == 0:
         raise UnknownSession(session_id)
+
+
+def _count_steps(db: sqlite3.Connection, session_id: int) -> None:
+    db.execute(
+        "UPDATE sessions SET steps_completed = max(steps_completed,"
+        " (SELECT count(*) FROM steps_completed WHERE session_id = ?)),"
+        " steps_skipped = (SELECT count(*) FROM steps_skipped WHERE session_id = ?) WHERE id = ?",
+        (session_id, session_id, session_id),
+    )
 
 
 def _by_session(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
@@ -171,10 +190,12 @@ class HistoryStore:
     One connection guarded by a lock; every method is one short transaction.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        """`busy_timeout`: how long one call waits for another program's lock (a session's
+        writer waits briefly and retries, so that it can be stopped between tries)."""
         self.path = str(path)
         self._lock = threading.Lock()
-        self._connection = _connect(self.path)
+        self._connection = _connect(self.path, busy_timeout)
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -202,13 +223,14 @@ class HistoryStore:
     # --- writes ----------------------------------------------------------------------------------
 
     def begin_session(self, routine: str, routine_title: str, steps_total: int, pace: float,
-                      at: datetime) -> int:
+                      at: datetime, source: str = SessionSource.MICROPHONE) -> int:
+        """`source`: where the session's audio came from (a `SessionSource` value)."""
         stamp = _stamp(at)
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO sessions (routine, routine_title, steps_total, started_at,"
-                " last_activity_at, pace) VALUES (?, ?, ?, ?, ?, ?)",
-                (routine, routine_title, steps_total, stamp, stamp, pace),
+                " last_activity_at, pace, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (routine, routine_title, steps_total, stamp, stamp, pace, str(source)),
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -223,11 +245,26 @@ class HistoryStore:
                 " VALUES (?, ?, ?, ?) ON CONFLICT (session_id, step_index) DO NOTHING",
                 (session_id, step_index, step_title, stamp),
             )
+            # Skipped once, done properly after going back: it is finished, not skipped.
+            db.execute("DELETE FROM steps_skipped WHERE session_id = ? AND step_index = ?",
+                       (session_id, step_index))
+            _count_steps(db, session_id)
+
+    def record_step_skipped(self, session_id: int, step_index: int, step_title: str,
+                            at: datetime) -> None:
+        """The user moved on ("next") before the step's hold was done; a step already
+        finished stays finished."""
+        stamp = _stamp(at)
+        with self._transaction() as db:
+            _touch(db, session_id, stamp)
             db.execute(
-                "UPDATE sessions SET steps_completed = max(steps_completed,"
-                " (SELECT count(*) FROM steps_completed WHERE session_id = ?)) WHERE id = ?",
-                (session_id, session_id),
+                "INSERT INTO steps_skipped (session_id, step_index, step_title, at)"
+                " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM steps_completed"
+                " WHERE session_id = ? AND step_index = ?)"
+                " ON CONFLICT (session_id, step_index) DO NOTHING",
+                (session_id, step_index, step_title, stamp, session_id, step_index),
             )
+            _count_steps(db, session_id)
 
     def record_adjustment(self, session_id: int, change: str, pace: float, pressure_offset: int,
                           at: datetime) -> None:
@@ -263,15 +300,18 @@ class HistoryStore:
                        (session_id, stamp, kind, detail))
 
     def finish_session(self, session_id: int, reason: str, steps_completed: int, pace: float,
-                       pressure_offset: int, at: datetime) -> None:
+                       pressure_offset: int, at: datetime, steps_skipped: int = 0) -> None:
+        """The engine's counts are the truth at the end (a skipped step finished later is no
+        longer skipped), except that a finished step recorded on its own is never lost."""
         stamp = _stamp(at)
         with self._transaction() as db:
             _touch(db, session_id, stamp)
             db.execute(
                 "UPDATE sessions SET ended_at = ?, end_reason = ?,"
-                " steps_completed = max(steps_completed, ?), pace = ?, pressure_offset = ?"
-                " WHERE id = ?",
-                (stamp, reason, steps_completed, pace, pressure_offset, session_id),
+                " steps_completed = max(steps_completed, ?), steps_skipped = ?, pace = ?,"
+                " pressure_offset = ? WHERE id = ?",
+                (stamp, reason, steps_completed, steps_skipped, pace, pressure_offset,
+                 session_id),
             )
 
     def mark_unfinished_as_interrupted(self, session_id: int, at: datetime) -> None:
@@ -295,8 +335,9 @@ class HistoryStore:
         with self._transaction("BEGIN") as db:
             rows = db.execute(
                 "SELECT id, routine, routine_title, started_at, last_activity_at, ended_at,"
-                " end_reason, steps_completed, steps_total, pace, pressure_offset"
-                " FROM sessions WHERE started_at >= ? ORDER BY started_at, id",
+                " end_reason, steps_completed, steps_skipped, steps_total, pace,"
+                " pressure_offset, source FROM sessions WHERE started_at >= ?"
+                " ORDER BY started_at, id",
                 (after,),
             ).fetchall()
             adjustments = _by_session(db.execute(
@@ -313,21 +354,36 @@ class HistoryStore:
             SessionRecord(
                 id=id_, routine=routine, routine_title=title, started_at=_time(started),
                 last_activity_at=_time(last), ended_at=_time(ended) if ended else None,
-                end_reason=reason, steps_completed=done, steps_total=total, pace=pace,
-                pressure_offset=offset,
+                end_reason=reason, steps_completed=done, steps_skipped=skipped,
+                steps_total=total, pace=pace, pressure_offset=offset, source=source,
                 adjustments=tuple(Adjustment(_time(at), change, pace_then, offset_then)
                                   for at, change, pace_then, offset_then in adjustments[id_]),
                 pain=tuple(pain[id_]),
                 notes=tuple(Note(_time(at), kind, detail) for at, kind, detail in notes[id_]),
             )
-            for (id_, routine, title, started, last, ended, reason, done, total, pace,
-                 offset) in rows
+            for (id_, routine, title, started, last, ended, reason, done, skipped, total, pace,
+                 offset, source) in rows
         ]
 
-    def pain_reports(self, since: datetime | None = None) -> list[PainRecord]:
-        """Pain reported at or after `since` (all if None), oldest first."""
+    def notes_between_sessions(self, since: datetime | None = None) -> list[Note]:
+        """Notes about no session (a device lost while `serve` waited), oldest first."""
         after = _stamp(since) if since is not None else ""
         with self._transaction("BEGIN") as db:
-            rows = db.execute(f"SELECT {_PAIN_COLUMNS} FROM pain_reports WHERE at >= ?"
-                              " ORDER BY at, id", (after,)).fetchall()
+            rows = db.execute("SELECT at, kind, detail FROM notes WHERE session_id IS NULL"
+                              " AND at >= ? ORDER BY at, id", (after,)).fetchall()
+        return [Note(_time(at), kind, detail) for at, kind, detail in rows]
+
+    def pain_reports(self, since: datetime | None = None, *,
+                     from_recordings: bool = True) -> list[PainRecord]:
+        """Pain reported at or after `since` (all if None), oldest first. `from_recordings`
+        False: only what a person said (a test recording's "that hurts" is nobody's pain)."""
+        after = _stamp(since) if since is not None else ""
+        columns = ", ".join(f"p.{name.strip()}" for name in _PAIN_COLUMNS.split(","))
+        skip = "" if from_recordings else " AND s.source NOT IN (?, ?)"
+        args: tuple[str, ...] = (after,) if from_recordings else (
+            after, SessionSource.RECORDING, SessionSource.DEMO)
+        with self._transaction("BEGIN") as db:
+            rows = db.execute(f"SELECT {columns} FROM pain_reports p JOIN sessions s"
+                              f" ON s.id = p.session_id WHERE p.at >= ?{skip}"
+                              " ORDER BY p.at, p.id", args).fetchall()
         return [_pain(row) for row in rows]
