@@ -105,7 +105,7 @@ def _from_folder(folder: Path) -> list[tuple[str, Samples]]:
         if bad:
             raise ClipFolderError(f"{clip.path}: the transcript word {bad[0]!r} is not a word; "
                                   "spell numbers out and leave punctuation out in labels.csv")
-        audio = load_clip(clip)
+        audio = load_clip(clip, on_note=_say)
         problem = clip_problem(audio)
         if problem is not None:
             _say(f"{clip.path.name}: {problem}, left out")

@@ -83,17 +83,19 @@ def _last_speech_s(audio: Samples) -> float:
     return float((loud[-1] + 1) * frame / SAMPLE_RATE) if len(loud) else len(audio) / SAMPLE_RATE
 
 
-def recorded_clips(folder: Path, grammar: CommandGrammar) -> list[Clip]:
+def recorded_clips(folder: Path, grammar: CommandGrammar,
+                   on_note: Callable[[str], None] | None = None) -> list[Clip]:
     """The clips of a labels.csv folder (path,transcript,...): words that are commands must be
-    understood, all others rejected."""
+    understood, all others rejected. `on_note` hears what will make a clip misheard."""
     with (folder / "labels.csv").open(newline="", encoding="utf-8") as labels:
-        return [recorded_clip(folder / row["path"], row["transcript"], grammar)
+        return [recorded_clip(folder / row["path"], row["transcript"], grammar, on_note)
                 for row in csv.DictReader(labels)]
 
 
-def recorded_clip(path: Path, transcript: str, grammar: CommandGrammar) -> Clip:
+def recorded_clip(path: Path, transcript: str, grammar: CommandGrammar,
+                  on_note: Callable[[str], None] | None = None) -> Clip:
     """One recording, with room around it, to be understood if it is a command."""
-    audio = with_room(read_all(path), 0.3, 0.7)
+    audio = with_room(read_all(path, on_note=on_note), 0.3, 0.7)
     return Clip(label=transcript, audio=audio, expected=grammar.parse(transcript),
                 speech_end_s=_last_speech_s(audio), source="recorded")
 

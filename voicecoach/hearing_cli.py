@@ -81,7 +81,7 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
         for index, path in enumerate(args.input):
             if index:
                 listener.restart()
-            with WavFileSource(Path(path), chunk_seconds=0.05) as source:
+            with WavFileSource(Path(path), chunk_seconds=0.05, on_note=_say) as source:
                 _listen_to(source, path, listener, args)
         return 0
     from .audio.microphone import MicrophoneSource
@@ -191,7 +191,7 @@ def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) ->
     voices = VOICES[:1] if args.quick else VOICES
     suites = {"synthetic": synthetic_clips(grammar, voices=voices)}
     if args.speech:
-        suites["recorded"] = recorded_clips(Path(args.speech), grammar)
+        suites["recorded"] = recorded_clips(Path(args.speech), grammar, on_note=_say)
     report: dict[str, Any] = {"backend": recognizer.name, "plain": args.plain}
     for name, clips in suites.items():
         with Progress(console=out, auto_refresh=False, transient=True) as progress:

@@ -129,7 +129,7 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
     voice = make_voice(settings, say=_note)
     from .audio.wav_file import WavFileSource
 
-    source = WavFileSource(Path(args.input), chunk_seconds=0.05)
+    source = WavFileSource(Path(args.input), chunk_seconds=0.05, on_note=_note)
     with protected_stdout() as terminal, source:
         wanted = getattr(args, "routine", None)
         routine = library.require(wanted) if wanted else None

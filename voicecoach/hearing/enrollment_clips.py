@@ -8,6 +8,7 @@ relative to the folder.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -79,10 +80,11 @@ def read_labels(folder: Path) -> list[LabelledClip]:
     return clips
 
 
-def load_clip(clip: LabelledClip) -> Samples:
-    """A clip's audio as 16 kHz mono; an unreadable file is a ClipFolderError."""
+def load_clip(clip: LabelledClip, on_note: Callable[[str], None] | None = None) -> Samples:
+    """A clip's audio as 16 kHz mono; an unreadable file is a ClipFolderError. `on_note` hears
+    what would make it a poor example (a telephone's narrow band)."""
     try:
-        return read_all(clip.path)
+        return read_all(clip.path, on_note=on_note)
     except AudioError as exc:
         raise ClipFolderError(str(exc)) from exc
 
