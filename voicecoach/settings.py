@@ -280,7 +280,9 @@ def _problem(key: str, error: ErrorDetails) -> str:
     bound = SETTING_BOUNDS.get(key)
     if kind in ("less_than_equal", "greater_than_equal") and bound is not None:
         # In the words the command line's options use for the same bound.
-        return bound.problem(float(error["input"]), _shown(error["input"])) or got
+        problem = bound.problem(float(error["input"]), _shown(error["input"]))
+        if problem is not None:
+            return problem
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number{got}"
     if kind in ("float_type", "float_parsing"):

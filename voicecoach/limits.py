@@ -1,0 +1,77 @@
+"""The bounds of every number a user can give, in one table.
+
+The settings' pydantic fields and the command line's options both take their limits from here,
+and both say a wrong number in the same words, so `--speech-rate 1000` and `speech_rate = 1000`
+read alike: "must be at most 300 words a minute (got 1000)". NaN and infinity are never numbers
+a user means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .core.engine import PACE_BOUNDS
+
+
+@dataclass(frozen=True)
+class Bound:
+    low: float
+    high: float
+    unit: str = ""  # said after a limit: " words a minute" makes "at most 300 words a minute"
+    whole: bool = False  # whole numbers only
+
+    @property
+    def span(self) -> str:
+        """The range as a description says it: "80-300"."""
+        return f"{self.low:g}-{self.high:g}"
+
+    def problem(self, value: float, given: object | None = None) -> str | None:
+        """What is wrong with `value` (typed as `given`), or None if it will do."""
+        got = f" (got {value if given is None else given})"
+        if not math.isfinite(value):
+            return f"must be a finite number{got}"
+        if value < self.low:
+            return f"must be at least {self.low:g}{self.unit}{got}"
+        if value > self.high:
+            return f"must be at most {self.high:g}{self.unit}{got}"
+        return None
+
+    def option(self) -> Callable[[str], float]:
+        """An argparse `type=` that refuses what the matching setting would refuse."""
+
+        def parse(text: str) -> float:
+            try:
+                value: float = int(text) if self.whole else float(text)
+            except ValueError:
+                kind = "a whole number" if self.whole else "a number"
+                raise argparse.ArgumentTypeError(f"must be {kind} (got {text})") from None
+            problem = self.problem(value, text)
+            if problem:
+                raise argparse.ArgumentTypeError(problem)
+            return value
+
+        return parse
+
+
+# The user's settings (settings.py), and the options that stand in for them.
+SPEECH_RATE = Bound(80, 300, " words a minute", whole=True)
+VOLUME = Bound(0.0, 1.0)
+PACE = Bound(*PACE_BOUNDS)  # the engine's own limits: it clamps "slower"/"faster" to these
+
+# Options with no setting of their own.
+# A rehearsal's coach speaks at a rate the real one could be set to (fractions allowed).
+REHEARSAL_WORDS_PER_MINUTE = replace(SPEECH_RATE, whole=False)
+LISTEN_SECONDS = Bound(0.1, 86_400, " seconds")  # at least a few blocks of audio; at most a day
+# Shorter idle rooms measure start-up, not listening; an hour is already a long benchmark.
+IDLE_SECONDS = Bound(5, 3_600, " seconds")
+MICROPHONE_RATE = Bound(8_000, 384_000, " Hz", whole=True)
+MICROPHONE_CHANNELS = Bound(1, 64, whole=True)
+ENROLL_REPEATS = Bound(1, 20, whole=True)
+TRAINING_SEED = Bound(0, 2**32 - 1, whole=True)  # numpy's generators refuse negative seeds
+TRAINING_WORKERS = Bound(1, 64, whole=True)
+
+# The bounded settings, by key: their pydantic fields use the same objects.
+SETTING_BOUNDS = {"speech_rate": SPEECH_RATE, "volume": VOLUME, "pace": PACE}
