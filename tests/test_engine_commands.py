@@ -98,7 +98,64 @@ def test_back_goes_to_the_previous_step(started: CoachDriver):
     started.hear("next")
     started.hear("go back")
     assert "Step 1 of 3: Kneading." in started.said()[-1]
-    assert started.snapshot().side == "left"
+    assert started.snapshot().side == "right"  # each side counts: the side done last
+
+
+def _two_sided_steps() -> CoachDriver:
+    """Steps 1 and 2 both done on each side, as the README's "each side counts" is about."""
+    base = make_routine("glutes")
+    steps = [step.model_dump() for step in base.steps]
+    steps[1]["both_sides"] = True
+    coach = CoachDriver({"glutes": make_routine("glutes", steps=steps)})
+    coach.hear("start glutes")
+    return coach
+
+
+def _where(coach: CoachDriver) -> tuple[int, str | None]:
+    snapshot = coach.snapshot()
+    return snapshot.step_number, snapshot.side
+
+
+def test_back_on_a_steps_first_side_goes_to_the_previous_steps_last_side():
+    coach = _two_sided_steps()
+    coach.hear("next")  # step 1, right side
+    coach.hear("next")  # step 2, left side
+    assert _where(coach) == (2, "left")
+    coach.hear("back")
+    assert _where(coach) == (1, "right")
+    assert "Step 1 of 3: Kneading." in coach.said()[-1] and "Right side now." in coach.said()[-1]
+
+
+def test_back_and_next_walk_the_same_sides_in_opposite_directions():
+    coach = _two_sided_steps()
+    forward = [_where(coach)]
+    for _ in range(3):
+        coach.hear("next")
+        forward.append(_where(coach))
+    assert forward == [(1, "left"), (1, "right"), (2, "left"), (2, "right")]
+    backward = [_where(coach)]
+    for _ in range(3):
+        coach.hear("back")
+        backward.append(_where(coach))
+    assert backward == forward[::-1]
+
+
+def test_back_during_a_rest_goes_to_the_side_just_done():
+    coach = _two_sided_steps()
+    coach.advance(125)  # both sides of step 1, into its rest
+    assert coach.state is SessionState.RESTING
+    coach.hear("back")
+    assert _where(coach) == (1, "right") and coach.state is SessionState.HOLDING
+
+
+def test_back_walks_sides_in_the_order_the_user_chose():
+    coach = _two_sided_steps()
+    coach.hear("right")  # right side first
+    coach.hear("next")
+    coach.hear("next")
+    assert _where(coach) == (2, "right")
+    coach.hear("back")
+    assert _where(coach) == (1, "left")
 
 
 def test_back_on_the_first_step_starts_it_over(started: CoachDriver):
@@ -350,7 +407,8 @@ def test_a_skipped_step_done_properly_after_going_back_is_finished_not_skipped(
         started: CoachDriver):
     started.hear("next")
     started.hear("next")  # step 1 skipped, now on Circles
-    started.hear("go back")  # step 1 again, left side
+    started.hear("go back")  # step 1 again, right side
+    started.hear("go back")  # and its left side
     started.advance(150)  # both sides held to the end, the rest, and into Circles
     started.hear("stop")
     [finished] = started.of_type(SessionFinished)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from voicecoach.rehearsal import ScriptError, Utterance, parse_script, rehearse
@@ -49,3 +54,17 @@ def test_script_lines_are_minutes_and_seconds():
 def test_bad_script_lines_name_the_line(line: str):
     with pytest.raises(ScriptError, match=r"cmds.txt:2: "):
         parse_script(f"00:01 pause\n{line}\n", "cmds.txt")
+
+
+def test_back_on_a_steps_first_side_returns_to_the_side_done_last(tmp_path: Path):
+    """The README: "next / back moves to the next or previous step (each side counts)"."""
+    script = tmp_path / "commands.txt"
+    script.write_text("00:05 next\n00:10 next\n00:15 back\n")  # step 1 right, step 2 left, back
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "rehearse", "full-hip", "--commands", str(script),
+         "--json"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    after_back = next(r["say"] for r in records if r["t"] == 15.0 and "say" in r)
+    assert after_back.startswith("Step 1 of 11: Roll the glutes.")
+    assert "Right side now." in after_back

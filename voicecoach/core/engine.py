@@ -674,13 +674,21 @@ class SessionEngine:
             self._say(out, "We haven't started the first step yet.", interrupt=True)
             return  # nothing to go back to: a pause stays a pause
         self._paused = False
-        if self._phase in (SessionState.RESTING, SessionState.CLOSING) or self._side == 1:
-            self._begin_step(self._step, now, out)  # the step we just did, or its first side
+        # Each side counts, as for "next": back from a step's first side is the previous
+        # step's last side, and from a rest (or the closing) the last side just done.
+        if self._phase in (SessionState.RESTING, SessionState.CLOSING):
+            self._begin_last_side(self._step, now, out)
+        elif self._side == 1:
+            self._begin_step(self._step, now, out)  # this step's first side
         elif self._step == 0:
             self._say(out, "This is the first step.", interrupt=True)
             self._begin_step(0, now, out)
         else:
-            self._begin_step(self._step - 1, now, out)
+            self._begin_last_side(self._step - 1, now, out)
+
+    def _begin_last_side(self, index: int, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        self._begin_step(index, now, out, side=self._routine.steps[index].sides - 1)
 
     def _on_restart(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
