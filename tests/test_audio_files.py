@@ -171,3 +171,16 @@ def test_a_wideband_file_gets_no_warning(tmp_path: Path) -> None:
     notes: list[str] = []
     read_all(path, on_note=notes.append)
     assert notes == []
+
+
+def test_enrolling_from_telephone_band_clips_warns_for_each_clip(tmp_path: Path) -> None:
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    soundfile.write(clips / "stop.wav", _tone(8000), 8000, subtype="PCM_16")
+    (clips / "labels.csv").write_text("path,transcript\nstop.wav,stop\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "enroll", "--input", str(clips), "--profile",
+         str(tmp_path / "profile")], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1  # one clip is too few: said after the warning
+    warnings = [line for line in result.stderr.splitlines() if "will be misheard" in line]
+    assert len(warnings) == 1 and f"{clips / 'stop.wav'}: recorded at 8000 Hz" in warnings[0]
