@@ -188,11 +188,13 @@ def test_export_writes_one_row_per_session_for_a_physiotherapist(
         first, second = list(csv.DictReader(file))
     assert first == {
         "date": "2024-05-01", "start": "14:00", "end": "14:20", "minutes": "20.0",
-        "routine": "Glutes release", "steps completed": "3", "steps total": "4",
-        "ended": "completed", "pace at end": "0.64", "pressure change": "1 level lighter",
+        "seconds": "1200", "routine": "Glutes release", "steps completed": "3",
+        "steps skipped": "0", "steps total": "4", "ended": "completed",
+        "audio from": "microphone", "pace at end": "0.64", "pressure change": "1 level lighter",
         "adjustments": f"slower {TIMES}2, lighter", "pain reports": "2",
         "pain details": "14:05 step 2 Figure four (left, medium pressure; glutes); "
                         "14:07 step 2 Figure four (left, medium pressure; glutes)",
+        "notes": "",
     }
     assert (second["date"], second["end"], second["ended"]) == ("2024-05-04", "", "unfinished")
     assert (second["pain reports"], second["pain details"], second["adjustments"]) == ("0", "", "")
@@ -237,3 +239,53 @@ def test_a_damaged_history_is_a_history_error_naming_the_file(path: Path) -> Non
 
 def test_the_command_runs_run_history() -> None:
     assert parser().parse_args(["history"]).run is run_history
+
+
+# --- skipped steps, where the audio came from, short sessions, device notes -----------------------
+
+
+@pytest.fixture
+def eventful(path: Path) -> Path:
+    """A 42-second session on a recording with skipped steps, and a microphone lost and found
+    in a session and between sessions."""
+    with HistoryStore(path) as store:
+        short = store.begin_session("glutes", "Glutes release", 4, 1.0, T0, "recording")
+        store.record_step_completed(short, 0, "Kneading", T0 + timedelta(seconds=10))
+        for index in (1, 2, 3):
+            store.record_step_skipped(short, index, "Later", T0 + timedelta(seconds=20))
+        store.record_note(short, "fault", "microphone: unplugged", T0 + timedelta(seconds=30))
+        store.record_note(short, "recovered", "microphone back", T0 + timedelta(seconds=40))
+        store.finish_session(short, "stopped", 1, 1.0, 0, T0 + timedelta(seconds=42),
+                             steps_skipped=3)
+        store.record_note(None, "fault", "loudspeaker: gone", T0 + timedelta(hours=1))
+    return path
+
+
+def test_the_table_shows_skips_the_audio_source_seconds_and_notes(eventful: Path) -> None:
+    _, out = history("--history", str(eventful))
+    row = next(line for line in out.splitlines() if "Glutes release" in line)
+    for cell in ("42 s", "1 of 4, 3 skipped", "stopped", "recording",
+                 "14:00 fault: microphone: unplugged; 14:00 recovered: microphone back"):
+        assert cell in flat(row), cell
+    assert "0.7" not in row
+    between = next(line for line in out.splitlines() if "loudspeaker" in line)
+    assert "2024-05-01 15:00" in between and "gone" in between
+
+
+def test_a_history_with_only_device_notes_shows_them(path: Path) -> None:
+    with HistoryStore(path) as store:
+        store.record_note(None, "fault", "microphone: unplugged", T0)
+    _, out = history("--history", str(path))
+    assert "microphone: unplugged" in out and NO_HISTORY not in flat(out)
+
+
+def test_json_and_csv_keep_skips_source_exact_seconds_and_notes(eventful: Path) -> None:
+    (record,) = json.loads(history("--json", "--history", str(eventful))[1])
+    assert (record["steps_completed"], record["steps_skipped"]) == (1, 3)
+    assert (record["source"], record["duration_seconds"]) == ("recording", 42)
+    assert [(n["kind"], n["detail"]) for n in record["notes"]] == [
+        ("fault", "microphone: unplugged"), ("recovered", "microphone back")]
+    (row,) = csv.DictReader(io.StringIO(history("--export", "-", "--history", str(eventful))[1]))
+    assert (row["steps completed"], row["steps skipped"], row["seconds"]) == ("1", "3", "42")
+    assert row["audio from"] == "recording"
+    assert row["notes"] == "14:00 fault: microphone: unplugged; 14:00 recovered: microphone back"

@@ -402,3 +402,38 @@ def test_the_default_history_path_is_the_variable_or_the_user_data_folder(
     assert default_history_path() == tmp_path / "data" / "voicecoach" / "history.sqlite3"
     monkeypatch.setenv("VOICECOACH_HISTORY", str(tmp_path / "mine.sqlite3"))
     assert default_history_path() == tmp_path / "mine.sqlite3"
+
+
+# --- skipped steps and where the audio came from ----------------------------------------------
+
+
+def test_a_skipped_step_counts_apart_and_finishing_it_later_makes_it_finished(
+        store: HistoryStore) -> None:
+    session = begin(store)
+    store.record_step_skipped(session, 0, "Kneading", T0 + minutes(1))
+    store.record_step_skipped(session, 1, "Circles", T0 + minutes(2))
+    store.record_step_completed(session, 0, "Kneading", T0 + minutes(5))  # went back, held it
+    store.record_step_skipped(session, 0, "Kneading", T0 + minutes(6))  # finished stays finished
+    (record,) = store.sessions()
+    assert (record.steps_completed, record.steps_skipped) == (1, 1)
+
+
+def test_pain_from_recordings_is_left_out_of_a_persons_pain(store: HistoryStore) -> None:
+    person = store.begin_session("glutes", "Glutes", 3, 1.0, T0, "keyboard")
+    recording = store.begin_session("glutes", "Glutes", 3, 1.0, T0 + minutes(1), "recording")
+    for session in (person, recording):
+        store.record_pain(session, 0, "Kneading", None, None, ["glutes"], T0 + minutes(2))
+    assert [p.session_id for p in store.pain_reports()] == [person, recording]
+    assert [p.session_id for p in store.pain_reports(from_recordings=False)] == [person]
+    assert [r.source for r in store.sessions()] == ["keyboard", "recording"]
+
+
+def test_sessions_from_before_sources_were_kept_are_of_unknown_source(path: Path) -> None:
+    with closing(raw(path)) as db:
+        migrate(db, MIGRATIONS[:1])
+        db.execute("INSERT INTO sessions (routine, routine_title, steps_total, started_at,"
+                   " last_activity_at, pace) VALUES ('glutes', 'Glutes', 3, ?, ?, 1)",
+                   (T0.isoformat(),) * 2)
+    with HistoryStore(path) as store:
+        (record,) = store.sessions()
+    assert (record.source, record.steps_skipped) == ("unknown", 0)

@@ -90,12 +90,14 @@ def test_pain_in_three_sessions_makes_the_next_start_recommend_a_professional():
     assert "3 sessions" in sitting.said[-1] and PERSISTENT_PAIN_ADVICE in sitting.said[-1]
     sitting.hear(Intent.YES)
     assert sitting.engine.state is SessionState.HOLDING
+    assert sitting.recorder.flush()
     assert len(history.sessions()) == 4
 
     wall[0] += 15 * DAY  # a fortnight later the old reports have aged out
     sitting.hear(Intent.STOP)
     sitting.hear(Intent.START, routine="glutes")
     assert sitting.engine.state is SessionState.HOLDING
+    sitting.recorder.close()
 
 
 def test_pain_twice_in_one_session_makes_the_next_start_warn():
@@ -108,6 +110,7 @@ def test_pain_twice_in_one_session_makes_the_next_start_warn():
     sitting.hear(Intent.YES)  # "shall we stop?"
     sitting.hear(Intent.START, routine="glutes")
     assert "your glutes more than once in a day" in sitting.said[-1]
+    sitting.recorder.close()
 
 
 def test_an_accepted_brief_is_saved_in_the_settings_and_not_read_again(tmp_path: Path):
@@ -119,11 +122,13 @@ def test_an_accepted_brief_is_saved_in_the_settings_and_not_read_again(tmp_path:
     sitting.hear(Intent.START, routine="glutes")
     assert SAFETY_BRIEF in sitting.said[-1]
     sitting.hear(Intent.YES)
+    assert recorder.flush()
     assert load_settings(path).safety_brief_accepted == datetime(2026, 11, 25, 9, 30, 2,
                                                                   tzinfo=UTC)
     sitting.hear(Intent.STOP)
     sitting.hear(Intent.START, routine="glutes")
     assert sitting.engine.state is SessionState.HOLDING
+    recorder.close()
 
 
 def test_every_session_brings_the_brief_back_each_time():
@@ -135,6 +140,7 @@ def test_every_session_brings_the_brief_back_each_time():
         assert SAFETY_BRIEF in sitting.said[-1]
         sitting.hear(Intent.YES)
         sitting.hear(Intent.STOP)
+    sitting.recorder.close()
 
 
 class BrokenHistory:
@@ -159,6 +165,7 @@ def test_a_failing_history_is_reported_once_and_the_session_goes_on():
     sitting.hear(Intent.PAIN)
     sitting.hear(Intent.STOP)
     assert sitting.engine.state is SessionState.FINISHED
+    recorder.close()
     assert history.calls >= 2
     assert len(notes) == 1 and "disk I/O error" in notes[0]
 
@@ -227,5 +234,7 @@ def test_an_interrupted_session_exits_within_a_second_and_records_its_end(sig: s
 def test_no_history_still_honours_and_records_the_safety_brief():
     from voicecoach.session.wiring import make_demo_recorder, make_recorder
 
-    assert not make_recorder(ACCEPTED, print, history=False).precautions().safety_brief
-    assert make_demo_recorder(ACCEPTED, print).precautions().safety_brief  # the demo: always
+    for recorder, brief in ((make_recorder(ACCEPTED, print, history=False), False),
+                            (make_demo_recorder(ACCEPTED, print), True)):  # the demo: always
+        assert recorder.precautions().safety_brief is brief
+        recorder.close()

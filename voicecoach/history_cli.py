@@ -14,10 +14,12 @@ from rich.console import Console
 from .history import (
     HistoryError,
     HistoryStore,
+    Note,
     SessionRecord,
     default_history_path,
     history_json,
     history_table,
+    notes_table,
     write_csv,
 )
 
@@ -66,12 +68,13 @@ def _since(days: float | None, now: Callable[[], datetime]) -> datetime | None:
         return None
 
 
-def _read(path: Path, since: datetime | None) -> list[SessionRecord]:
+def _read(path: Path, since: datetime | None) -> tuple[list[SessionRecord], list[Note]]:
+    """The sessions, and the device notes from while no session ran."""
     # Looking must not create a history: no file simply means no sessions yet.
     if not path.exists():
-        return []
+        return [], []
     with HistoryStore(path) as store:
-        return store.sessions(since)
+        return store.sessions(since), store.notes_between_sessions(since)
 
 
 def _sessions(count: int) -> str:
@@ -97,13 +100,16 @@ def run_history(args: argparse.Namespace, out: Console,
                 now: Callable[[], datetime] = utc_now) -> int:
     """`now` is the clock `--since` counts back from (a fixed one in tests)."""
     path = Path(args.history).expanduser() if args.history else default_history_path()
-    records = _read(path, _since(args.since, now))
+    records, between = _read(path, _since(args.since, now))
     if args.export:
         _export(records, args.export, out)
     elif args.json:
         out.file.write(json.dumps(history_json(records), indent=2, ensure_ascii=False) + "\n")
-    elif records:
-        out.print(history_table(records))
+    elif records or between:
+        if records:
+            out.print(history_table(records))
+        if between:  # README: device failures are kept in the history; so they are shown
+            out.print(notes_table(between))
     else:
         nothing = f"No sessions in the last {args.since:g} days." if args.since else NO_HISTORY
         out.print(nothing, markup=False, highlight=False)

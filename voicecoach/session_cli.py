@@ -13,6 +13,7 @@ import numpy as np
 from .audio.synthetic import write_wav
 from .core.intents import Command, Intent
 from .hearing.backends import Backend
+from .history.records import SessionSource
 from .library import Library
 from .session.demo import DEMO_SCRIPT, ScriptedUser
 from .session.stream import EchoPath, StreamSession
@@ -135,7 +136,8 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
         routine = library.require(wanted) if wanted else None
         prefetch_routine(voice, library, routine.name if routine else None)
         view = PlainView(terminal, as_json=args.json)
-        recorder = make_recorder(args.settings, _note, history=not args.no_history)
+        recorder = make_recorder(args.settings, _note, history=not args.no_history,
+                                 source=SessionSource.RECORDING)
         session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
                                 on_entry=view.entry, recorder=recorder)
         if routine is not None:

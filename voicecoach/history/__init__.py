@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .records import Adjustment, Note, PainRecord, SessionRecord, SessionSource
-from .report import history_json, history_table, write_csv
+from .report import history_json, history_table, notes_table, write_csv
 from .schema import MIGRATIONS, SchemaTooNew, migrate
 from .store import HistoryError, HistoryStore, UnknownSession, default_history_path
 
@@ -22,5 +22,6 @@ __all__ = [
     "history_json",
     "history_table",
     "migrate",
+    "notes_table",
     "write_csv",
 ]

@@ -14,18 +14,42 @@ from typing import IO, Any
 
 from rich.table import Table
 
-from .records import PainRecord, SessionRecord
+from .records import Note, PainRecord, SessionRecord
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 CSV_COLUMNS = (
-    "date", "start", "end", "minutes", "routine", "steps completed", "steps total", "ended",
-    "pace at end", "pressure change", "adjustments", "pain reports", "pain details",
+    "date", "start", "end", "minutes", "seconds", "routine", "steps completed", "steps skipped",
+    "steps total", "ended", "audio from", "pace at end", "pressure change", "adjustments",
+    "pain reports", "pain details", "notes",
 )
 
 
 def _minutes(record: SessionRecord) -> str:
     return f"{record.duration_seconds / 60:.1f}"
+
+
+def length(seconds: float) -> str:
+    """A session's length for people: "42 s" under a minute (in minutes it would read 0.7),
+    else minutes to a tenth."""
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    return f"{seconds / 60:.1f} min"
+
+
+def steps_summary(record: SessionRecord) -> str:
+    """ "3 of 4", or "1 of 4, 3 skipped": a skipped step is not a finished one."""
+    done = f"{record.steps_completed} of {record.steps_total}"
+    return f"{done}, {record.steps_skipped} skipped" if record.steps_skipped else done
+
+
+def note_line(note: Note) -> str:
+    """ "14:05 fault: microphone: unplugged"."""
+    return f"{_clock(note.at)} {note.kind}: {note.detail}"
+
+
+def notes_summary(notes: Sequence[Note]) -> str:
+    return "; ".join(note_line(note) for note in notes)
 
 
 def _clock(moment: datetime) -> str:
@@ -70,18 +94,31 @@ def pressure_change(offset: int) -> str:
 
 def history_table(records: Sequence[SessionRecord]) -> Table:
     table = Table(title="Massage sessions", caption="times are local")
-    for column in ("date", "routine", "minutes", "steps", "ended", "changes", "pain"):
-        table.add_column(column, justify="right" if column == "minutes" else "left")
+    for column in ("date", "routine", "length", "steps", "ended", "from", "changes", "pain",
+                   "notes"):
+        table.add_column(column, justify="right" if column == "length" else "left")
     for record in records:
         table.add_row(
             record.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
             record.routine_title,
-            _minutes(record),
-            f"{record.steps_completed} of {record.steps_total}",
+            length(record.duration_seconds),
+            steps_summary(record),
             record.how_it_ended,
+            record.source,
             changes_summary(record),
             pain_summary(record),
+            notes_summary(record.notes),
         )
+    return table
+
+
+def notes_table(notes: Sequence[Note]) -> Table:
+    """Device failures and recoveries while no session ran (`serve` waiting)."""
+    table = Table(title="Between sessions", caption="times are local")
+    for column in ("date", "what", "detail"):
+        table.add_column(column)
+    for note in notes:
+        table.add_row(note.at.astimezone().strftime("%Y-%m-%d %H:%M"), note.kind, note.detail)
     return table
 
 
@@ -111,15 +148,19 @@ def _csv_row(record: SessionRecord) -> dict[str, str]:
         "start": _clock(start),
         "end": _clock(record.ended_at) if record.ended_at else "",
         "minutes": _minutes(record),
+        "seconds": str(round(record.duration_seconds)),
         "routine": record.routine_title,
         "steps completed": str(record.steps_completed),
+        "steps skipped": str(record.steps_skipped),
         "steps total": str(record.steps_total),
         "ended": record.how_it_ended,
+        "audio from": record.source,
         "pace at end": f"{round(record.pace, 2):g}",
         "pressure change": pressure_change(record.pressure_offset),
         "adjustments": changes_summary(record),
         "pain reports": str(len(record.pain)),
         "pain details": "; ".join(pain_detail(report) for report in record.pain),
+        "notes": notes_summary(record.notes),
     }
 
 

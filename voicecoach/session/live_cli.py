@@ -14,6 +14,7 @@ from typing import Any
 from ..audio.source import device_from_text
 from ..core.intents import Command, Intent
 from ..core.messages import Device, DeviceFailed, DeviceRecovered
+from ..history.records import SessionSource
 from ..library import Library
 from ..speaking.playback import Playback, Rendered
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
@@ -82,7 +83,9 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
                     source, listener, guard, inbox.put, view.entry, clock,
                     rebuild_listener=lambda: make_listener(library, settings, say=_note))
                 closers.insert(0, microphone)
-            recorder = make_recorder(args.settings, _note, history=not args.no_history)
+            recorder = make_recorder(
+                args.settings, _note, history=not args.no_history,
+                source=SessionSource.KEYBOARD if keyboard else SessionSource.MICROPHONE)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,

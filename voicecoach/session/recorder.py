@@ -1,13 +1,14 @@
 """What the coach remembers between sessions: it writes what happens to the history, records an
 accepted safety brief in the settings, and tells the engine what to say before the next start.
 
-A failing history or settings file must never cost the user their session: a write that fails
-is reported once, and the session goes on.
+A failing history or settings file must never cost the user their session, nor hold up its
+answers: every write goes to a `HistoryWriter`, a thread of its own, and a write that fails is
+reported once while the session goes on. What to say before a start is decided in memory: the
+pain reports read once at start-up, and those of this sitting.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,10 +24,17 @@ from ..core.messages import (
     SessionFinished,
     SessionStarted,
     StepCompleted,
+    StepSkipped,
 )
 from ..core.precautions import PAIN_WINDOW_SECONDS, PastPain, Precautions, persistent_pain
-from ..history.store import HistoryError, HistoryStore
-from ..settings import Settings, SettingsError, record_safety_brief_accepted
+from ..history.records import SessionSource
+from ..history.store import HistoryStore
+from ..settings import Settings, record_safety_brief_accepted
+from .history_writer import Fact, HistoryWriter
+
+STARTUP_READ_SECONDS = 1.0  # how long the first start waits for past pain reports
+# Sources whose "that hurts" is nobody's pain: a test recording, the demo's scripted user.
+NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
 
 
 class Recorder(Protocol):
@@ -43,92 +51,155 @@ class Recorder(Protocol):
 class SessionRecorder:
     def __init__(
         self,
-        history: HistoryStore | None,
+        history: HistoryStore | Callable[[], HistoryStore | None] | None,
         settings: Settings,
         settings_path: Path | None,  # None: keep the brief's answer in memory only (the demo)
         note: Callable[[str], None],
         wall_clock: Callable[[], float] = time.time,
+        *,
+        source: SessionSource = SessionSource.MICROPHONE,
+        writes: bool = True,
+        writer: Callable[..., HistoryWriter] = HistoryWriter,
     ) -> None:
-        self._history = history
+        """`history`: the store, or how to open it (on the writer's thread), or None.
+        `source`: where this sitting's audio comes from. `writes` False (`--no-history`): read
+        the past pain reports, but write nothing to the history."""
         self._settings = settings
         self._settings_path = settings_path
-        self._note = note
         self._wall_clock = wall_clock
+        self._source = source
+        self._writes = writes and history is not None
+        self._token = 0  # this sitting's sessions, numbered for the writer
         self._session: int | None = None
-        self._complaints: set[str] = set()
+        self._closed = False
+        # This sitting's pain, in memory: the writer may be far behind the user.
+        self._sitting_pain: list[PastPain] = []
+        self._past_pain: list[PastPain] | None = None
+        self._waited_for_past = False
+        opener = history if callable(history) or history is None else (lambda: history)
+        since = datetime.fromtimestamp(wall_clock() - PAIN_WINDOW_SECONDS, UTC)
+        self._writer = writer(opener or (lambda: None), note, past_pain_since=since,
+                              close_store=callable(history))
 
     def precautions(self) -> Precautions:
         now = self._wall_clock()
-        pattern = None
-        if self._history is not None:
-            try:
-                since = datetime.fromtimestamp(now - PAIN_WINDOW_SECONDS, UTC)
-                past = [PastPain(r.session_id, r.at.timestamp(), r.areas)
-                        for r in self._history.pain_reports(since=since)]
-                pattern = persistent_pain(past, now)
-            except (HistoryError, sqlite3.Error) as exc:
-                self._complain("history", f"past pain reports could not be read: {exc}")
+        self._take_past_pain(STARTUP_READ_SECONDS if not self._waited_for_past else 0.0)
+        self._waited_for_past = True
+        pattern = persistent_pain([*(self._past_pain or ()), *self._sitting_pain], now)
         return Precautions(safety_brief=self._settings.safety_brief_due,
                            persistent_pain=pattern)
 
+    def _take_past_pain(self, timeout: float) -> bool:
+        """True when the start-up read has just arrived."""
+        if self._past_pain is not None:
+            return False
+        read = self._writer.past_pain(timeout)
+        if read is None:
+            return False
+        self._past_pain = [PastPain(r.session_id, r.at.timestamp(), r.areas) for r in read]
+        return True
+
     def record(self, action: Action) -> bool:
+        """Hands the fact to the writer (never waits on the disk); True when the precautions
+        may have changed."""
         at = datetime.fromtimestamp(self._wall_clock(), UTC)
+        arrived = self._waited_for_past and self._take_past_pain(0.0)
         if isinstance(action, SafetyBriefAnswered):
             if action.accepted:
                 self._remember_brief(at)
             return True
-        try:
-            return self._write(action, at)
-        except (HistoryError, sqlite3.Error, OSError) as exc:
-            self._complain("history", f"the session history was not saved: {exc}")
-            return isinstance(action, SessionFinished)
+        if isinstance(action, PainReported) and self._source not in NOT_A_PERSON:
+            # Negative: this sitting's sessions are not yet numbered by the history.
+            self._sitting_pain.append(PastPain(-self._token, at.timestamp(), action.areas))
+        if isinstance(action, SessionStarted):
+            self._token += 1
+            self._session = self._token
+        fact = self._fact(action, at)
+        if fact is not None and self._writes:
+            self._writer.submit(fact)
+        if isinstance(action, SessionFinished):
+            self._session = None
+            return True
+        return arrived
 
-    def _write(self, action: Action, at: datetime) -> bool:
-        history, session = self._history, self._session
-        if history is None:
-            return isinstance(action, SessionFinished)
+    def _fact(self, action: Action, at: datetime) -> Fact | None:
+        token, source = self._session, self._source
         match action:
             case SessionStarted(routine, title, steps_total, pace):
-                self._session = history.begin_session(routine, title, steps_total, pace, at)
-            case StepCompleted(index, title) if session is not None:
-                history.record_step_completed(session, index, title, at)
-            case Adjusted(change, pace, offset) if session is not None:
-                history.record_adjustment(session, change, pace, offset, at)
-            case PainReported() if session is not None:
-                history.record_pain(session, action.step_index, action.step_title, action.side,
-                                    action.pressure, action.areas, at)
+                def begin(w: HistoryWriter) -> None:
+                    assert w.store is not None and token is not None
+                    w.started(token, w.store.begin_session(routine, title, steps_total, pace,
+                                                           at, source))
+                return Fact("session start", begin, keep=True)
+            case StepCompleted(index, title) if token is not None:
+                return _session_fact("finished step", token, lambda store, session:
+                                     store.record_step_completed(session, index, title, at))
+            case StepSkipped(index, title) if token is not None:
+                return _session_fact("skipped step", token, lambda store, session:
+                                     store.record_step_skipped(session, index, title, at))
+            case Adjusted(change, pace, offset) if token is not None:
+                return _session_fact("change", token, lambda store, session:
+                                     store.record_adjustment(session, change, pace, offset, at))
+            case PainReported() if token is not None:
+                pain = action
+                return _session_fact("pain report", token, lambda store, session:
+                                     store.record_pain(session, pain.step_index,
+                                                       pain.step_title, pain.side,
+                                                       pain.pressure, pain.areas, at),
+                                     keep=True)
             case FaultNoted(device, detail, recovered):
                 kind, words = ("recovered", f"{device} back") if recovered else (
                     "fault", f"{device}: {detail}")
-                history.record_note(session, kind, words, at)
-            case SessionFinished(summary) if session is not None:
-                self._session = None
-                history.finish_session(session, summary.reason.value, summary.steps_completed,
-                                       summary.pace, summary.pressure_offset, at)
-                return True
-        return False
+
+                def noted(w: HistoryWriter) -> None:
+                    assert w.store is not None
+                    w.store.record_note(w.session(token) if token is not None else None,
+                                        kind, words, at)
+                return Fact("device note", noted)
+            case SessionFinished(summary) if token is not None:
+                return _session_fact("session end", token, lambda store, session:
+                                     store.finish_session(session, summary.reason.value,
+                                                          summary.steps_completed,
+                                                          summary.pace,
+                                                          summary.pressure_offset, at,
+                                                          summary.steps_skipped),
+                                     keep=True)
+        return None
 
     def _remember_brief(self, at: datetime) -> None:
         # In memory at once, so it holds for this sitting even if the file cannot be written.
         self._settings = self._settings.model_copy(update={"safety_brief_accepted": at})
-        if self._settings_path is None:
+        path = self._settings_path
+        if path is None:
             return
-        try:
-            record_safety_brief_accepted(at, self._settings_path)
-        except SettingsError as exc:
-            self._complain("settings", f"{exc} (the safety brief will be read again next time)")
+        self._writer.submit(Fact("safety brief answer",
+                                 lambda w: record_safety_brief_accepted(at, path),
+                                 keep=True, needs_store=False))
 
-    def _complain(self, topic: str, message: str) -> None:
-        if topic not in self._complaints:  # once: a broken disk must not flood the terminal
-            self._complaints.add(topic)
-            self._note(message)
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything recorded so far is written (tests); True if it was."""
+        return self._writer.flush(timeout)
 
     def close(self) -> None:
-        """The process is ending (Ctrl-C, SIGTERM, end of input) with a session under way."""
-        if self._history is not None and self._session is not None:
+        """The process is ending (Ctrl-C, SIGTERM, end of input), perhaps with a session under
+        way: it ends as interrupted, and what is pending is written (a bounded wait) or named.
+        Safe to call twice, and from a signal handler."""
+        if self._closed:
+            return
+        self._closed = True
+        token = self._session
+        if self._writes and token is not None:
             at = datetime.fromtimestamp(self._wall_clock(), UTC)
-            try:
-                self._history.mark_unfinished_as_interrupted(self._session, at)
-            except (HistoryError, sqlite3.Error) as exc:
-                self._complain("history", f"the session's end was not saved: {exc}")
-            self._session = None
+            self._writer.submit(_session_fact("session end", token, lambda store, session:
+                                              store.mark_unfinished_as_interrupted(session, at),
+                                              keep=True))
+        self._session = None
+        self._writer.close()
+
+
+def _session_fact(what: str, token: int, write: Callable[[HistoryStore, int], None], *,
+                  keep: bool = False) -> Fact:
+    def written(w: HistoryWriter) -> None:
+        assert w.store is not None
+        write(w.store, w.session(token))
+    return Fact(what, written, keep=keep)

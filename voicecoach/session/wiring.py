@@ -17,11 +17,13 @@ from ..core.precautions import SAFETY_BRIEF
 from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
 from ..hearing.pipeline import HearingOptions, build_listener
-from ..history.store import HistoryError, HistoryStore, default_history_path
+from ..history.records import SessionSource
+from ..history.store import HistoryStore, default_history_path
 from ..library import Library
 from ..rehearsal import rehearse
 from ..settings import Settings, default_settings_path
 from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceSettings
+from .history_writer import WRITER_BUSY_TIMEOUT
 from .recorder import SessionRecorder
 
 
@@ -86,21 +88,26 @@ def make_engine(library: Library, settings: SessionSettings | None = None) -> Se
                          wake_word=library.grammar.wake_word is not None)
 
 
-def make_recorder(settings: Settings, say: Callable[[str], None], *,
-                  history: bool = True) -> SessionRecorder:
-    """The user's history (unless `history` is False: `--no-history`, trying things out) and
-    their settings file, which keeps the safety brief's answer either way."""
-    store: HistoryStore | None = None
-    if history:
-        try:
-            store = HistoryStore(default_history_path())
-        except HistoryError as exc:
-            say(f"{exc} This session will not be recorded.")
-    return SessionRecorder(store, settings, default_settings_path(), say)
+def make_recorder(settings: Settings, say: Callable[[str], None], *, history: bool = True,
+                  source: SessionSource = SessionSource.MICROPHONE) -> SessionRecorder:
+    """The user's history and their settings file, which keeps the safety brief's answer.
+    `history` False (`--no-history`, trying things out): nothing is written to the history,
+    but its pain reports still decide the warning about pain that keeps coming back.
+    `source`: where the sessions' audio comes from (a recording's pain is nobody's)."""
+    path = default_history_path()
+
+    def open_store() -> HistoryStore | None:
+        if not history and not path.exists():
+            return None  # only reading: no history is no pain reports, not a new file
+        return HistoryStore(path, busy_timeout=WRITER_BUSY_TIMEOUT)
+
+    return SessionRecorder(open_store, settings, default_settings_path(), say, source=source,
+                           writes=history)
 
 
 def make_demo_recorder(settings: Settings, say: Callable[[str], None]) -> SessionRecorder:
     """The demo's user is not the real one: a history in memory, the settings file untouched,
     and the safety brief always read, as on a first run."""
     fresh = settings.model_copy(update={"safety_brief_accepted": None})
-    return SessionRecorder(HistoryStore(":memory:"), fresh, None, say)
+    return SessionRecorder(lambda: HistoryStore(":memory:"), fresh, None, say,
+                           source=SessionSource.DEMO)
