@@ -17,6 +17,7 @@ from .audio.source import AudioError
 from .config_cli import add_config_command
 from .core.routine import Routine
 from .core.vocabulary import Listening
+from .hearing.enrollment_clips import ClipFolderError
 from .hearing.vosk_models import ModelError
 from .history.store import HistoryError
 from .history_cli import add_history_command
@@ -28,10 +29,20 @@ from .library import (
     check_routines,
     load_library,
 )
+from .limits import (
+    IDLE_SECONDS,
+    LISTEN_SECONDS,
+    MICROPHONE_CHANNELS,
+    MICROPHONE_RATE,
+    REHEARSAL_WORDS_PER_MINUTE,
+    SPEECH_RATE,
+    VOLUME,
+)
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
 from .service import ServiceError
 from .service_cli import add_service_command
 from .settings import Settings, SettingsError, load_settings
+from .terminal_text import fit_output_to_terminal
 from .training.cli import add_parser as add_train_command
 
 
@@ -253,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse_cmd.add_argument("--commands", metavar="FILE",
                               help="lines of 'MM:SS utterance', as if heard at those times")
     rehearse_cmd.add_argument("--json", action="store_true", help="one JSON object a line")
-    rehearse_cmd.add_argument("--words-per-minute", type=float, default=None, metavar="N",
+    rehearse_cmd.add_argument("--words-per-minute", type=REHEARSAL_WORDS_PER_MINUTE.option(),
+                              default=None, metavar="N",
                               help="let the coach's speech take time (default: instant)")
     routines_option(rehearse_cmd)
     rehearse_cmd.set_defaults(run=cmd_rehearse)
@@ -263,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="WAV files to listen to instead of the microphone")
     recogniser_options(listen)
     microphone_options(listen)
-    listen.add_argument("--seconds", type=float, metavar="N",
+    listen.add_argument("--seconds", type=LISTEN_SECONDS.option(), metavar="N",
                         help="stop after N seconds of audio (default: until Ctrl-C)")
     listen.add_argument("--no-early", action="store_true",
                         help="act only on final results, never on partial ones")
@@ -314,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="recorded speech: a folder with labels.csv (path,transcript)")
     bench.add_argument("--noise", metavar="DIR",
                        help="background noise WAVs (default: generated white and pink noise)")
-    bench.add_argument("--idle-seconds", type=float, metavar="S",
+    bench.add_argument("--idle-seconds", type=IDLE_SECONDS.option(), metavar="S",
                        help="length of each idle room (default 120, 20 with --quick)")
     bench.add_argument("--idle-only", action="store_true",
                        help="measure only idle listening: CPU on one core, VAD gate, Pi 4")
@@ -380,19 +392,19 @@ def recogniser_options(command: argparse.ArgumentParser) -> None:
 def voice_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--mute", action="store_true", help="print the coach's lines instead")
     command.add_argument("--voice", metavar="NAME", help="a text-to-speech voice")
-    command.add_argument("--speech-rate", type=int, metavar="WPM",
+    command.add_argument("--speech-rate", type=SPEECH_RATE.option(), metavar="WPM",
                          help="the coach's speaking rate in words a minute (default: the "
                          "`speech_rate` setting, 150)")
-    command.add_argument("--volume", type=float, metavar="0-1",
+    command.add_argument("--volume", type=VOLUME.option(), metavar=VOLUME.span,
                          help="speaking volume (default: the `volume` setting, 1.0)")
 
 
 def microphone_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--device", metavar="NAME-OR-INDEX",
                          help="input device (see `voicecoach devices`)")
-    command.add_argument("--rate", type=int, metavar="HZ",
+    command.add_argument("--rate", type=MICROPHONE_RATE.option(), metavar="HZ",
                          help="open the microphone at this rate (default: the device's own)")
-    command.add_argument("--channels", type=int, metavar="N",
+    command.add_argument("--channels", type=MICROPHONE_CHANNELS.option(), metavar="N",
                          help="open the microphone with this many channels")
 
 
@@ -420,6 +432,7 @@ def _fill_from_settings(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    fit_output_to_terminal()  # before argparse too: its help has quotes and dashes
     args = build_parser().parse_args(argv)
     out = Console()
     try:
@@ -427,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args, out)
         return code
     except (UsageError, RoutineError, UnknownRoutine, ScriptError, AudioError,
-            ModelError, SettingsError, HistoryError, ServiceError) as exc:
+            ModelError, SettingsError, HistoryError, ServiceError, ClipFolderError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ from .hearing.voice_profile import (
     profile_folder,
     read_profile,
 )
+from .limits import ENROLL_REPEATS, MICROPHONE_CHANNELS, MICROPHONE_RATE
 
 MIN_EXAMPLES = 3  # fewer than this and the transform learns the clips, not the voice
 
@@ -40,16 +41,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     enroll.add_argument("--profile", metavar="DIR",
                         help="the profile folder (default: $VOICECOACH_PROFILE or your user "
                         "data folder)")
-    enroll.add_argument("--repeats", type=int, default=REPEATS, metavar="N",
+    enroll.add_argument("--repeats", type=ENROLL_REPEATS.option(), default=REPEATS, metavar="N",
                         help=f"takes of each phrase from the microphone (default {REPEATS})")
     # `enroll_device`, not `device`: the main command fills `device` only for its own list of
     # commands; enroll reads the setting itself.
     enroll.add_argument("--device", dest="enroll_device", metavar="NAME-OR-INDEX",
                         help="input device (see `voicecoach devices`; default: the "
                         "`input_device` setting)")
-    enroll.add_argument("--rate", type=int, metavar="HZ",
+    enroll.add_argument("--rate", type=MICROPHONE_RATE.option(), metavar="HZ",
                         help="open the microphone at this rate (default: the device's own)")
-    enroll.add_argument("--channels", type=int, metavar="N",
+    enroll.add_argument("--channels", type=MICROPHONE_CHANNELS.option(), metavar="N",
                         help="open the microphone with this many channels")
     enroll.add_argument("--routines", nargs="+", metavar="PATH",
                         help="routine files or folders whose commands the verifier knows")
@@ -121,8 +122,6 @@ def _from_microphone(args: argparse.Namespace) -> list[tuple[str, Samples]]:
     device = args.enroll_device
     if device is None:
         device = load_settings().input_device
-    if args.repeats < 1:
-        raise ClipFolderError("--repeats must be 1 or more")
     microphone = MicrophoneSource(device_from_text(device), rate=args.rate,
                                   channels=args.channels, on_problem=_say)
     print(f"Listening on {microphone.device_name!r}. Say each phrase when asked, as you would "

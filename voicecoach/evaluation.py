@@ -7,7 +7,6 @@ recorded (a folder with labels.csv, like the Speech Commands set in ../shared/au
 
 from __future__ import annotations
 
-import csv
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from .audio.wav_file import read_all
 from .core.grammar import CommandGrammar
 from .core.intents import Command, Intent
 from .core.vocabulary import INTENTS, Listening, vocabulary_for
+from .hearing.enrollment_clips import read_labels
 from .hearing.listener import CommandListener, Decision
 
 VOICES = (
@@ -86,10 +86,10 @@ def _last_speech_s(audio: Samples) -> float:
 def recorded_clips(folder: Path, grammar: CommandGrammar,
                    on_note: Callable[[str], None] | None = None) -> list[Clip]:
     """The clips of a labels.csv folder (path,transcript,...): words that are commands must be
-    understood, all others rejected. `on_note` hears what will make a clip misheard."""
-    with (folder / "labels.csv").open(newline="", encoding="utf-8") as labels:
-        return [recorded_clip(folder / row["path"], row["transcript"], grammar, on_note)
-                for row in csv.DictReader(labels)]
+    understood, all others rejected. `on_note` hears what will make a clip misheard. A folder
+    that cannot be used (no labels.csv, not UTF-8, a listed file missing) is a ClipFolderError."""
+    return [recorded_clip(clip.path, clip.transcript, grammar, on_note)
+            for clip in read_labels(folder)]
 
 
 def recorded_clip(path: Path, transcript: str, grammar: CommandGrammar,

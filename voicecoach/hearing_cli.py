@@ -184,14 +184,16 @@ def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) ->
     speech, as the hearing issue's closing note reports them."""
     from .evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
 
+    # The recordings first: a folder that cannot be used is refused before minutes of work.
+    recorded = recorded_clips(Path(args.speech), grammar, on_note=_say) if args.speech else None
     model = Path(args.model).expanduser() if args.model else None
     recognizer = build_recognizer(Backend(args.backend), grammar, model, say=_say,
                                   plain=args.plain)
     listener = CommandListener(recognizer, grammar, early=not (args.no_early or args.plain))
     voices = VOICES[:1] if args.quick else VOICES
     suites = {"synthetic": synthetic_clips(grammar, voices=voices)}
-    if args.speech:
-        suites["recorded"] = recorded_clips(Path(args.speech), grammar, on_note=_say)
+    if recorded is not None:
+        suites["recorded"] = recorded
     report: dict[str, Any] = {"backend": recognizer.name, "plain": args.plain}
     for name, clips in suites.items():
         with Progress(console=out, auto_refresh=False, transient=True) as progress:

@@ -21,6 +21,7 @@ from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.vocabulary import Listening, Vocabulary
 from ..evaluation import Clip, Figures, evaluate, evaluate_in_states, hear
+from ..hearing.enrollment_clips import ClipFolderError, wav_files
 from ..hearing.listener import CommandListener, Decision
 from ..hearing.room import simulate_room
 
@@ -81,12 +82,15 @@ def accuracy(listener: CommandListener, clips: Sequence[Clip], tick: Tick,
 
 def noise_beds(folder: Path | None, seconds: float = 30.0, seed: int = 0) -> list[Samples]:
     """Background noise: the WAV files of `folder` (any depth), or generated white and pink
-    noise when there is none."""
+    noise when no folder is given. A folder that gives no noise is a ClipFolderError, never a
+    silent fall back to generated noise the figures would not say they used."""
     if folder is not None:
-        beds = [read_all(path) for path in sorted(folder.rglob("*.wav"))]
+        beds = [read_all(path) for path in wav_files(folder, "noise")]
         beds = [bed[: round(seconds * SAMPLE_RATE)] for bed in beds if len(bed)]
-        if beds:
-            return beds
+        if not beds:
+            raise ClipFolderError(f"{folder}: every WAV file in it is empty; give a folder of "
+                                  "noise WAV files")
+        return beds
     rng = np.random.default_rng(seed)
     count = round(seconds * SAMPLE_RATE)
     white = rng.normal(0.0, 3000.0, count)

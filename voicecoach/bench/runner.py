@@ -18,6 +18,7 @@ from ..core.intents import Intent
 from ..core.vocabulary import Listening, vocabulary_for
 from ..evaluation import OTHER_SPEECH_STATES, Clip, recorded_clips, synthetic_clips
 from ..hearing.backends import Backend, choose_backend
+from ..hearing.enrollment_clips import read_labels, wav_files
 from ..hearing.listener import CommandListener
 from ..library import Library
 from ..rehearsal import rehearse
@@ -103,6 +104,12 @@ class Bench:
         """`idle_seconds`: how long each idle room lasts (default 120 s, 20 s with `quick`);
         `only_idle`: measure idle listening only (then the VAD gate's accuracy is measured
         with the gate off too)."""
+        # Folders that cannot be used are refused now, not minutes into the run (and noise
+        # that is not there is never quietly replaced by generated noise).
+        if speech is not None:
+            read_labels(speech)
+        if noise is not None:
+            wav_files(noise, "noise")
         self.library, self.model, self.speech, self.noise = library, model, speech, noise
         self.plan = Plan.for_run(quick)
         self.idle_plan = IdlePlan.for_run(quick, idle_seconds)

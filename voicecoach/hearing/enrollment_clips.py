@@ -1,8 +1,11 @@
-"""The user's enrollment clips: read from a labelled folder, and judged before they are used.
+"""Folders of clips, and the user's enrollment clips judged before they are used.
 
-A folder holds WAV files and a `labels.csv` with a header row and the columns `path,transcript`
-(more columns are allowed: the Speech Commands layout adds `speaker_if_known`). Paths are
-relative to the folder.
+A labelled folder holds WAV files and a `labels.csv` with a header row and the columns
+`path,transcript` (more columns are allowed: the Speech Commands layout adds
+`speaker_if_known`). Paths are relative to the folder. `read_labels` is the one reader of such
+folders (enrollment, `accuracy --speech`, `bench --speech`, the verifier's real-speech scores),
+so each problem is said the same way everywhere; `wav_files` finds the WAVs of an unlabelled
+folder (`bench --noise`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ MIN_SPEECH_SECONDS = 0.2
 
 
 class ClipFolderError(Exception):
-    """A labelled folder that cannot be used; the message names the file, the cause and fix."""
+    """A folder of clips that cannot be used; the message names the file, the cause and fix."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,15 @@ def read_labels(folder: Path) -> list[LabelledClip]:
         raise ClipFolderError(f"{labels}: missing; write one with the header `path,transcript` "
                               "and a line per clip")
     try:
-        text = labels.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ClipFolderError(f"{labels}: not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+        raw = labels.read_bytes()
     except OSError as exc:
         raise ClipFolderError(f"{labels}: cannot be read ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark from a Windows editor is fine
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ClipFolderError(f"{labels}:{line}: not UTF-8 text; save the file as UTF-8"
+                              ) from exc
     rows = csv.DictReader(text.splitlines())
     columns = set(rows.fieldnames or [])
     if not {"path", "transcript"} <= columns:
@@ -78,6 +85,18 @@ def read_labels(folder: Path) -> list[LabelledClip]:
     if not clips:
         raise ClipFolderError(f"{labels}: lists no clips; add a line `file.wav,words` per clip")
     return clips
+
+
+def wav_files(folder: Path, what: str) -> list[Path]:
+    """The WAV files anywhere under `folder`, in order of path; there must be at least one.
+    `what` says what they are for, as in "a folder of {what} WAV files"."""
+    if not folder.is_dir():
+        raise ClipFolderError(f"{folder}: no such folder; give a folder of {what} WAV files")
+    found = sorted(path for path in folder.rglob("*")
+                   if path.suffix.lower() == ".wav" and path.is_file())
+    if not found:
+        raise ClipFolderError(f"{folder}: no WAV files in it; give a folder of {what} WAV files")
+    return found
 
 
 def load_clip(clip: LabelledClip, on_note: Callable[[str], None] | None = None) -> Samples:

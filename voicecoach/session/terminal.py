@@ -25,7 +25,10 @@ def protected_stdout() -> Iterator[TextIO]:
     libraries are caught too."""
     sys.stdout.flush()
     saved = os.dup(1)
-    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    # In the terminal's own encoding: what it cannot show is replaced as main() arranged.
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1,
+                         encoding=getattr(sys.stdout, "encoding", None) or "utf-8",
+                         errors=getattr(sys.stdout, "errors", None) or "replace")
     devnull = os.open(os.devnull, os.O_WRONLY)
     previous = sys.stdout
     try:

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..limits import TRAINING_SEED, TRAINING_WORKERS
+
 SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier.npz"
 
 
@@ -21,9 +23,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                          "default: your user data folder)")
     command.add_argument("--quick", action="store_true",
                          help="a tiny run (three commands, seconds): to try the pipeline")
-    command.add_argument("--seed", type=int, default=0, help="seed of every random choice")
-    command.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                         metavar="N", help="processes synthesising in parallel (default 2)")
+    command.add_argument("--seed", type=TRAINING_SEED.option(), default=0,
+                         help="seed of every random choice")
+    command.add_argument("--workers", type=TRAINING_WORKERS.option(),
+                         default=min(2, os.cpu_count() or 1), metavar="N",
+                         help="processes synthesising in parallel (default 2)")
     command.add_argument("--noise", metavar="DIR",
                          help="background noise WAVs (default: the shared noise folder, else "
                          "generated noise)")

@@ -4,7 +4,6 @@ four states. For measuring only: nothing here is ever trained or tuned on these 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..audio.wav_file import read_all
 from ..hearing.command_classifier import OTHER, CommandClassifier
+from ..hearing.enrollment_clips import ClipFolderError, load_clip, read_labels
 from ..hearing.utterance import crop_utterance
 from .augment import shared_folder
 from .scoring import SCORED_STATES, THRESHOLDS, score
@@ -38,17 +37,16 @@ def default_folder() -> Path:
 
 
 def load_clips(classifier: CommandClassifier, folder: Path | None = None) -> list[RealClip]:
-    folder = folder or default_folder()
-    labels = folder / "labels.csv"
-    if not labels.is_file():
-        raise FileNotFoundError(f"no {labels}: point VOICECOACH_SHARED at the shared folder")
+    try:
+        labelled = read_labels(folder or default_folder())
+    except ClipFolderError as exc:
+        if folder is not None:
+            raise
+        raise ClipFolderError(f"{exc}; or point VOICECOACH_SHARED at the shared folder") from exc
     clips = []
-    with labels.open(encoding="utf-8") as table:
-        for row in csv.DictReader(table):
-            audio = crop_utterance(read_all(folder / row["path"]), MARGIN_SECONDS,
-                                   MARGIN_SECONDS)
-            clips.append(RealClip(folder / row["path"], row["transcript"],
-                                  classifier.features(audio)))
+    for clip in labelled:
+        audio = crop_utterance(load_clip(clip), MARGIN_SECONDS, MARGIN_SECONDS)
+        clips.append(RealClip(clip.path, clip.transcript, classifier.features(audio)))
     return clips
 
 
