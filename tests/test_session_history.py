@@ -24,6 +24,7 @@ from voicecoach.core import (
     SessionState,
     SpeechFinished,
 )
+from voicecoach.core.engine import PAIN_WARNING_DECLINED
 from voicecoach.core.precautions import PERSISTENT_PAIN_ADVICE, SAFETY_BRIEF
 from voicecoach.history.store import HistoryError, HistoryStore, default_history_path
 from voicecoach.session.recorder import SessionRecorder
@@ -238,3 +239,98 @@ def test_no_history_still_honours_and_records_the_safety_brief():
                             (make_demo_recorder(ACCEPTED, print), True)):  # the demo: always
         assert recorder.precautions().safety_brief is brief
         recorder.close()
+
+
+# --- where a session's audio came from, and --no-history --------------------------------------
+
+
+def _pain_in_three_sessions(store: HistoryStore, source: str, now: float) -> None:
+    for hours in (30, 20, 10):
+        at = datetime.fromtimestamp(now - hours * 3600, UTC)
+        session = store.begin_session("glutes", "Glutes", 3, 1.0, at, source)
+        store.record_pain(session, 0, "Kneading", None, None, [f"area {hours}"], at)
+
+
+@pytest.mark.parametrize(("source", "warned"), [("recording", False), ("microphone", True)])
+def test_pain_from_recordings_does_not_count_towards_pain_that_keeps_coming_back(
+        source: str, warned: bool):
+    now = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    history = HistoryStore(":memory:")
+    _pain_in_three_sessions(history, source, now)
+    recorder = SessionRecorder(history, ACCEPTED, None, print, lambda: now)
+    assert (recorder.precautions().persistent_pain is not None) is warned
+    recorder.close()
+
+
+def test_a_recordings_pain_in_this_sitting_does_not_warn_the_next_start():
+    from voicecoach.history import SessionSource
+
+    wall = [datetime(2026, 11, 1, tzinfo=UTC).timestamp()]
+    history = HistoryStore(":memory:")
+    recorder = SessionRecorder(history, ACCEPTED, None, print, lambda: wall[0],
+                               source=SessionSource.RECORDING)
+    sitting = Sitting(recorder, wall)
+    sitting.hear(Intent.START, routine="glutes")
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.PAIN)
+    sitting.hear(Intent.YES)  # "shall we stop?"
+    sitting.hear(Intent.START, routine="glutes")
+    assert sitting.engine.state is SessionState.HOLDING  # no warning
+    recorder.close()
+    assert {record.source for record in history.sessions()} == {"recording"}
+
+
+def _brief_accepted() -> None:
+    from voicecoach.settings import default_settings_path, record_safety_brief_accepted
+
+    record_safety_brief_accepted(datetime.now(UTC), default_settings_path())
+
+
+def test_no_history_still_warns_of_pain_that_keeps_coming_back_and_writes_nothing():
+    _brief_accepted()
+    path = default_history_path()
+    with HistoryStore(path) as history:
+        _pain_in_three_sessions(history, "keyboard", time.time())
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", "--keyboard", "--mute", "--plain",
+         "--no-history", "glutes"],
+        input="no\n", capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    # Asked about the pain (the brief was accepted), and "no" ends it before any massage.
+    assert "-- asking" in result.stdout and PAIN_WARNING_DECLINED in result.stdout
+    assert "-- holding" not in result.stdout
+    with HistoryStore(path) as history:
+        assert len(history.sessions()) == 3
+
+
+def test_a_session_run_on_a_recording_is_marked_as_one(tmp_path: Path):
+    import numpy as np
+
+    from voicecoach.audio.synthetic import write_wav
+
+    _brief_accepted()
+    recording = tmp_path / "quiet.wav"
+    write_wav(recording, np.zeros(16_000, dtype=np.int16))
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", "--input", str(recording), "--mute",
+         "--plain", "--no-verify", "--no-profile", "glutes"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    with HistoryStore(default_history_path()) as history:
+        (session,) = history.sessions()
+    assert session.source == "recording"
+
+
+def test_next_seven_times_and_stop_is_said_and_kept_as_skipped_steps_not_finished_ones():
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", "--keyboard", "--mute", "--plain", "glutes"],
+        input="yes\n" + "next\n" * 7 + "stop\n", capture_output=True, text=True, timeout=120,
+        check=False)
+    assert result.returncode == 0, result.stderr
+    with HistoryStore(default_history_path()) as history:
+        (session,) = history.sessions()
+    assert (session.how_it_ended, session.steps_completed) == ("stopped", 0)
+    assert 0 < session.steps_skipped < session.steps_total  # the sides took some "next"s
+    summary = next(line for line in result.stdout.splitlines() if "You finished" in line)
+    assert f"You finished 0 of {session.steps_total} steps and skipped " \
+           f"{session.steps_skipped}, in" in summary
