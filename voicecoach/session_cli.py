@@ -63,15 +63,17 @@ def demo(args: argparse.Namespace, library: Library) -> int:
     with protected_stdout() as terminal:
         prefetch_routine(voice, library, DEMO_ROUTINE)
         view = PlainView(terminal, as_json=args.json)
+        recorder = make_demo_recorder(args.settings, _note)
         session = StreamSession(
             make_engine(library, settings), listener, voice,
             guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
             on_entry=view.entry,
-            recorder=make_demo_recorder(args.settings, _note),
+            recorder=recorder,
         )
         try:
             session.run(ScriptedUser(DEMO_SCRIPT, coach_speaking=lambda: session.playback.busy))
         finally:
+            recorder.close()  # its writer thread, joined
             if voice is not None:
                 voice.close()
         _finish(session, terminal, args.save, play=not args.no_play)
