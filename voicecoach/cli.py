@@ -38,6 +38,7 @@ from .limits import (
     SPEECH_RATE,
     VOLUME,
 )
+from .output_files import OutputError, check_output_file, write_text_atomically
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
 from .service import ServiceError
 from .service_cli import add_service_command
@@ -199,6 +200,8 @@ def cmd_bench(args: argparse.Namespace, out: Console) -> int:
     from .hearing.backends import Backend
     from .session.terminal import protected_stdout
 
+    # Checked before the benchmark's minutes of work, not after them.
+    figures_file = check_output_file(Path(args.json).expanduser(), "--json") if args.json else None
     with protected_stdout() as terminal:  # pyttsx3 announces every file it writes
         console = Console(file=terminal)
         bench = Bench(_library(args), Path(args.model).expanduser() if args.model else None,
@@ -207,9 +210,15 @@ def cmd_bench(args: argparse.Namespace, out: Console) -> int:
                       idle_seconds=args.idle_seconds, only_idle=args.idle_only)
         report = bench.run(Backend(args.backend))
         console.print(table(report))
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"figures written to {args.json}")
+    if figures_file is not None:
+        text = json.dumps(report, indent=2) + "\n"
+        try:
+            write_text_atomically(figures_file, text)
+        except OSError as exc:  # the disk changed during the run: the figures go to stdout
+            print(text, end="")
+            raise OutputError(f"--json {figures_file}: not written ({exc.strerror}); the "
+                              "figures are printed above") from exc
+        print(f"figures written to {figures_file}")
     return 0
 
 
@@ -440,7 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args, out)
         return code
     except (UsageError, RoutineError, UnknownRoutine, ScriptError, AudioError,
-            ModelError, SettingsError, HistoryError, ServiceError, ClipFolderError) as exc:
+            ModelError, SettingsError, HistoryError, ServiceError, OutputError,
+            ClipFolderError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +46,12 @@ def _print(decision: Decision, source: str, as_json: bool) -> None:
 
 
 def _listen_to(
-    source: AudioSource, name: str, listener: CommandListener, args: argparse.Namespace
+    source: AudioSource, name: str, listener: CommandListener, args: argparse.Namespace,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
     accepted = False
-    for decision in decisions_from(source, listener, max_seconds=args.seconds):
+    for decision in decisions_from(source, listener, max_seconds=args.seconds,
+                                   should_stop=should_stop):
         accepted = accepted or decision.command is not None
         if decision.command is not None or decision.text or args.json:
             _print(decision, name, args.json)
@@ -77,13 +80,21 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
         listener.listen_for(vocabulary_for(Listening(args.state), grammar.wake_word is not None))
     if args.input:
         from .audio.wav_file import WavFileSource
+        from .session.stopping import StopRequest, exit_code, stop_on_signals
 
-        for index, path in enumerate(args.input):
-            if index:
-                listener.restart()
-            with WavFileSource(Path(path), chunk_seconds=0.05, on_note=_say) as source:
-                _listen_to(source, path, listener, args)
-        return 0
+        # Ctrl-C or SIGTERM: what was heard so far is decided and printed, then the end.
+        stop = StopRequest()
+        with stop_on_signals(stop):
+            for index, path in enumerate(args.input):
+                if stop.made:
+                    break
+                if index:
+                    listener.restart()
+                with WavFileSource(Path(path), chunk_seconds=0.05, on_note=_say) as source:
+                    _listen_to(source, path, listener, args, should_stop=lambda: stop.made)
+        if stop.made:
+            _say(f"stopped by {stop.by}")
+        return exit_code(stop.by)
     from .audio.microphone import MicrophoneSource
 
     microphone = MicrophoneSource(device_from_text(args.device), rate=args.rate,

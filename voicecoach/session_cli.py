@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from .audio.synthetic import write_wav
+from .audio.recording import WavRecording, check_recording_path
+from .audio.source import Samples
 from .core.intents import Command, Intent
 from .hearing.backends import Backend
 from .history.records import SessionSource
 from .library import Library
 from .session.demo import DEMO_SCRIPT, ScriptedUser
+from .session.stopping import exit_code, stop_on_signals
 from .session.stream import EchoPath, StreamSession
 from .session.terminal import PlainView, protected_stdout
 from .session.wiring import (
@@ -56,11 +60,14 @@ def settings_from(args: argparse.Namespace) -> SessionSettings:
 
 
 def demo(args: argparse.Namespace, library: Library) -> int:
+    save = _checked_save(args)  # before any work: a typo must not cost the whole session
     # The demo's scripted user is not the real user: their voice profile stays out of it.
     settings = replace(settings_from(args), profile=False)
     listener = make_listener(library, settings, say=_note)
     voice = make_voice(settings, say=_note)
-    with protected_stdout() as terminal:
+    # Kept only to be played afterwards: the demo's script is a few minutes long.
+    kept: list[Samples] | None = None if args.no_play else []
+    with protected_stdout() as terminal, _recording(save) as recording:
         prefetch_routine(voice, library, DEMO_ROUTINE)
         view = PlainView(terminal, as_json=args.json)
         recorder = make_demo_recorder(args.settings, _note)
@@ -69,29 +76,68 @@ def demo(args: argparse.Namespace, library: Library) -> int:
             guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
             on_entry=view.entry,
             recorder=recorder,
+            record=_recording_to(recording, kept),
         )
         try:
-            session.run(ScriptedUser(DEMO_SCRIPT, coach_speaking=lambda: session.playback.busy))
+            with stop_on_signals(session.stop):
+                session.run(ScriptedUser(DEMO_SCRIPT,
+                                         coach_speaking=lambda: session.playback.busy))
         finally:
             recorder.close()  # its writer thread, joined
             if voice is not None:
                 voice.close()
-        _finish(session, terminal, args.save, play=not args.no_play)
-    return 0
+        _finish(session, terminal, recording)
+        if kept is not None and session.stopped_by is None:
+            _play(np.concatenate(kept) if kept else np.zeros(0, dtype=np.int16), terminal)
+    return exit_code(session.stopped_by)
 
 
-def _finish(session: StreamSession, terminal: TextIO, save: str | None, play: bool) -> None:
+def _checked_save(args: argparse.Namespace) -> Path | None:
+    return check_recording_path(Path(args.save).expanduser()) if args.save else None
+
+
+@contextlib.contextmanager
+def _recording(save: Path | None) -> Iterator[WavRecording | None]:
+    """The `--save` file, written as the session goes and moved into place however it ends
+    (a crash included: what was recorded is not lost)."""
+    if save is None:
+        yield None
+        return
+    recording = WavRecording(save)
+    try:
+        yield recording
+    finally:
+        recording.close()
+
+
+def _recording_to(recording: WavRecording | None,
+                  kept: list[Samples] | None = None) -> Callable[[Samples], None] | None:
+    if kept is None:
+        return recording.write if recording is not None else None
+
+    def record(samples: Samples) -> None:
+        if recording is not None:
+            recording.write(samples)
+        kept.append(samples)
+
+    return record
+
+
+def _finish(session: StreamSession, terminal: TextIO, recording: WavRecording | None) -> None:
     for summary in session.summaries:
         print(f"-- session: {summary.routine}, {summary.reason}, {summary.steps_completed} of "
               f"{summary.steps_total} steps, {summary.elapsed_seconds:.0f} s of stream time, "
               f"{summary.pain_reports} pain report(s)", file=terminal)
-    conversation = (np.concatenate(session.conversation) if session.conversation
-                    else np.zeros(0, dtype=np.int16))
-    if save:
-        write_wav(Path(save), conversation)
-        print(f"-- the whole conversation is in {save}", file=terminal)
-    if play:
-        _play(conversation, terminal)
+    if session.stopped_by is not None:
+        print(f"-- ended by {session.stopped_by} after {session.now:.0f} s of stream time",
+              file=terminal)
+    if recording is not None:
+        recording.close()
+        if recording.problem is not None:
+            _note(recording.problem)
+        whole = "the whole conversation" if session.stopped_by is None else (
+            "the conversation until then")
+        print(f"-- {whole} ({recording.seconds:.0f} s) is in {recording.path}", file=terminal)
 
 
 def _play(conversation: np.ndarray, terminal: TextIO) -> None:
@@ -108,9 +154,24 @@ def _guard() -> EchoGuard:
     return EchoGuard()
 
 
+def _refuse_live_save(args: argparse.Namespace) -> int | None:
+    """A live session is not recorded: `--save` without `--input` would be silently ignored."""
+    if not args.save or args.input:
+        return None
+    if getattr(args, "keyboard", False):
+        _note("--save cannot record a --keyboard session (there is no sound to save); drop "
+              "--save")
+    else:
+        _note("--save records sessions on a recording only (--input FILE.wav), not the live "
+              "microphone; drop --save or add --input")
+    return 2  # a usage error, as argparse's own
+
+
 def run(args: argparse.Namespace, library: Library) -> int:
     if args.input:
         return run_with_input(args, library)
+    if (refused := _refuse_live_save(args)) is not None:
+        return refused
     from .session.live_cli import run_live
 
     return run_live(args, library)
@@ -121,19 +182,22 @@ def serve(args: argparse.Namespace, library: Library) -> int:
     waits again; survives devices that come and go. Ends only on Ctrl-C or SIGTERM."""
     if args.input:
         return run_with_input(args, library.with_wake_word(args.settings.wake_word))
+    if (refused := _refuse_live_save(args)) is not None:
+        return refused
     from .session.live_cli import run_live
 
     return run_live(args, library, serve=True)
 
 
 def run_with_input(args: argparse.Namespace, library: Library) -> int:
+    save = _checked_save(args)  # before any work: a typo must not cost the whole session
     settings = settings_from(args)
     listener = make_listener(library, settings, say=_note)
     voice = make_voice(settings, say=_note)
     from .audio.wav_file import WavFileSource
 
     source = WavFileSource(Path(args.input), chunk_seconds=0.05, on_note=_note)
-    with protected_stdout() as terminal, source:
+    with protected_stdout() as terminal, source, _recording(save) as recording:
         wanted = getattr(args, "routine", None)
         routine = library.require(wanted) if wanted else None
         prefetch_routine(voice, library, routine.name if routine else None)
@@ -141,14 +205,17 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
         recorder = make_recorder(args.settings, _note, history=not args.no_history,
                                  source=SessionSource.RECORDING)
         session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
-                                on_entry=view.entry, recorder=recorder)
-        if routine is not None:
-            session.start(Command(Intent.START, {"routine": routine.name}, f"start {routine.name}"))
+                                on_entry=view.entry, recorder=recorder,
+                                record=_recording_to(recording))
         try:
-            session.run(source)
+            with stop_on_signals(session.stop):
+                if routine is not None:
+                    session.start(Command(Intent.START, {"routine": routine.name},
+                                          f"start {routine.name}"))
+                session.run(source)
         finally:
-            recorder.close()
+            recorder.close()  # a session still under way is recorded as interrupted
             if voice is not None:
                 voice.close()
-        _finish(session, terminal, args.save, play=False)
-    return 0
+        _finish(session, terminal, recording)
+    return exit_code(session.stopped_by)

@@ -4,11 +4,9 @@ cleanly on Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import queue
-import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from ..audio.source import device_from_text
@@ -18,25 +16,13 @@ from ..history.records import SessionSource
 from ..library import Library
 from ..speaking.playback import Playback, Rendered
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
+from .stopping import stop_on_signals
 from .supervision import SpeakerSupervisor, SupervisedSource
 from .terminal import PanelView, PlainView, protected_stdout
 from .transcript import Entry
 from .wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
 
 GREETING = "Hello. Say start and a routine name, for example start glutes. Say help at any time."
-
-
-@contextlib.contextmanager
-def _quit_on_signals(inbox: queue.Queue[object]) -> Iterator[None]:
-    def handler(signum: int, frame: Any) -> None:
-        inbox.put(QUIT)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False) -> int:
@@ -97,7 +83,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
             else:
                 speaking.say(_greeting(library.grammar.wake_word), interrupt=False)
-            with _quit_on_signals(inbox):
+            with stop_on_signals(lambda _signal: inbox.put(QUIT)):
                 session.run(start)
         finally:
             for closer in closers:

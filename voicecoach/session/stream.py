@@ -88,9 +88,12 @@ class StreamSession:
     playback: Playback = field(default_factory=Playback)
     entries: list[Entry] = field(default_factory=list)
     summaries: list[SessionSummary] = field(default_factory=list)
-    conversation: list[Samples] = field(default_factory=list)  # what a listener in the room hears
+    # Each block of what a listener in the room hears, as it happens; nothing is kept here, so
+    # memory does not grow with the length of the input.
+    record: Callable[[Samples], None] | None = None
     recorder: Recorder | None = None  # the history, and what to say before a start
     now: float = 0.0
+    stopped_by: str | None = None  # why the session was ended before its input, e.g. "SIGTERM"
     _line_number: int = 0
 
     def __post_init__(self) -> None:
@@ -101,10 +104,16 @@ class StreamSession:
     def start(self, command: Command) -> None:
         self._dispatch(Heard(command), self.now)
 
+    def stop(self, why: str) -> None:
+        """End `run` after the block in hand (safe to call from a signal handler: it only sets
+        a flag, which the loop reads between blocks of 50 ms)."""
+        self.stopped_by = why
+
     def run(self, source: AudioSource, max_seconds: float | None = None) -> None:
-        """Until the input ends and the coach has finished its sentence (or `max_seconds`)."""
+        """Until the input ends and the coach has finished its sentence (or `max_seconds`, or
+        `stop()`)."""
         ended = False
-        while max_seconds is None or self.now < max_seconds:
+        while self.stopped_by is None and (max_seconds is None or self.now < max_seconds):
             chunk = None if ended else source.read()
             if chunk is None:
                 ended = True
@@ -112,6 +121,8 @@ class StreamSession:
                     break
                 chunk = np.zeros(BLOCK, dtype=np.int16)
             for start in range(0, len(chunk), BLOCK):
+                if self.stopped_by is not None:
+                    break
                 self._block(chunk[start : start + BLOCK])
         self._tick_until(self.now)
 
@@ -127,9 +138,8 @@ class StreamSession:
         if self.room is not None:
             mic = np.clip(heard.astype(np.int32) + self.room.pass_through(coach), -32768, 32767)
             mic = mic.astype(np.int16)
-        self.conversation.append(
-            np.clip(heard.astype(np.int32) + coach, -32768, 32767).astype(np.int16)
-        )
+        if self.record is not None:
+            self.record(np.clip(heard.astype(np.int32) + coach, -32768, 32767).astype(np.int16))
         if self.guard is not None:
             self.guard.played(coach, start)
             mic = self.guard.clean(mic, start)

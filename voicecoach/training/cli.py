@@ -74,6 +74,7 @@ def _rebuild_command(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from ..hearing.command_classifier import user_model_path
     from ..library import load_library
+    from ..output_files import check_output_file
     from .pipeline import TrainOptions, train
 
     if args.workers < 1:
@@ -82,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.routines or []]
     library = load_library(paths or None)
     out = Path(args.out).expanduser() if args.out else user_model_path()
+    # Checked before the training's minutes (or hours) of work, not after them.
+    check_output_file(out, "--out", (".npz",), create_folder=True)
+    cache = Path(args.cache).expanduser() if args.cache else None
+    if cache is not None:
+        check_output_file(cache, "--cache", create_folder=True)
     noise = Path(args.noise) if args.noise else None
     if noise is not None and not noise.is_dir():
         print(f"voicecoach: no noise folder at {noise}: give a folder of WAV files",
@@ -90,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     command = _rebuild_command(args)
     task, stop = _progress()
     try:
-        cache = Path(args.cache).expanduser() if args.cache else None
         result = train(TrainOptions(out, library, args.quick, args.seed, args.workers, noise,
                                     command, cache), task)
     finally:
