@@ -208,3 +208,9 @@ def test_run_starts_with_a_home_folder_that_is_not_there(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "speech cache" in result.stderr and "will not be recorded" in result.stderr
+
+
+def test_faster_and_slower_never_go_the_wrong_way_from_a_rate_set_outside_their_range():
+    assert VoiceSettings(words_per_minute=300).changed("faster").words_per_minute == 300
+    assert VoiceSettings(words_per_minute=80).changed("slower").words_per_minute == 80
+    assert VoiceSettings(words_per_minute=300).changed("slower").words_per_minute == 280

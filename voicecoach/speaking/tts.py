@@ -44,10 +44,12 @@ class VoiceSettings:
     def changed(self, change: str) -> VoiceSettings:
         """"slower", "faster", "louder" or "quieter", one notch, within sane bounds."""
         rate, volume = self.words_per_minute, self.volume
+        # Spoken changes stay within 90-240 words a minute, but never go the wrong way from a
+        # rate the settings put outside it (80-300): "faster" at 300 must not slow down.
         if change == "slower":
-            rate = max(90, rate - 20)
+            rate = min(rate, max(90, rate - 20))
         elif change == "faster":
-            rate = min(240, rate + 20)
+            rate = max(rate, min(240, rate + 20))
         elif change == "louder":
             volume = min(1.0, round(volume + 0.2, 2))
         elif change == "quieter":
