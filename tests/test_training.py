@@ -110,3 +110,11 @@ def test_a_quick_training_run_writes_a_model_and_its_card(tmp_path: Path) -> Non
     assert set(card["held_out_figures"]["by_threshold"]) >= {"0.5", "0.9"}
     probabilities = classifier.probabilities(np.zeros(8000, np.int16) + 5, {"stop"})
     assert sum(probabilities.values()) == pytest.approx(1.0)
+
+
+def test_a_noise_folder_the_user_names_is_never_swapped_for_generated_noise(tmp_path: Path):
+    from voicecoach.hearing.enrollment_clips import ClipFolderError
+    from voicecoach.training.augment import load_noises
+
+    with pytest.raises(ClipFolderError, match="no WAV files"):
+        load_noises(tmp_path)

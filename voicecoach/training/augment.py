@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.wav_file import read_all
+from ..hearing.enrollment_clips import wav_files
 from ..hearing.room import level_db, simulate_room
 from ..hearing.utterance import speech_bounds
 
@@ -42,11 +43,16 @@ def generated_noises(seed: int = 0, seconds: float = 20.0) -> list[Samples]:
 
 
 def load_noises(folder: Path | None = None) -> tuple[list[Samples], str]:
-    """The shared noise recordings if present (with what they are), else generated noise."""
-    folder = folder or shared_folder() / "audio" / "noise"
-    files = sorted(folder.rglob("*.wav")) if folder.is_dir() else []
-    if not files:
-        return generated_noises(), "generated white, pink and brown noise"
+    """The noise recordings in `folder` (with what they are). With no folder given: the shared
+    recordings if present, else generated noise. A folder the user named must hold noise: it is
+    never swapped silently for generated noise."""
+    if folder is not None:
+        files = wav_files(folder, "noise")
+    else:
+        folder = shared_folder() / "audio" / "noise"
+        files = sorted(folder.rglob("*.wav")) if folder.is_dir() else []
+        if not files:
+            return generated_noises(), "generated white, pink and brown noise"
     return [read_all(path) for path in files], f"{len(files)} recordings from {folder}"
 
 
