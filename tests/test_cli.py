@@ -123,7 +123,64 @@ def test_broken_user_routine_is_a_one_line_error(capsys, tmp_path: Path):
     (tmp_path / "mine.yaml").write_text("name: mine\n")
     code, _, err = run(capsys, "list", "--routines", str(tmp_path))
     assert code == 1 and err.startswith(f"voicecoach: {tmp_path / 'mine.yaml'}:1: ")
+    assert len(err.splitlines()) == 1 and "more problems: voicecoach check" in err
     assert "Traceback" not in err
+
+
+THREE_MISTAKES = """\
+name: mine
+title: Mine
+aliases: [mine]
+areas: [glutes]
+tool: hammer
+introduction: Lie down.
+steps:
+  - title: Knead
+    instruction: Knead slowly.
+    hold_seconds: 2
+    technique: kneading
+  - title: Wiggle
+    instruction: Wiggle.
+    hold_seconds: 30
+    technique: wiggle
+"""
+
+
+def voicecoach(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voicecoach", *argv], capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def test_check_prints_one_line_for_each_mistake_in_a_file(tmp_path: Path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(THREE_MISTAKES)
+    result = voicecoach("check", str(path))
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert [line.split(": ")[0] for line in lines] == [f"{path}:5", f"{path}:10", f"{path}:15"]
+    assert lines[0].startswith(f"{path}:5: tool:")
+    assert lines[1].startswith(f"{path}:10: steps[0].hold_seconds:")
+    assert lines[2].startswith(f"{path}:15: steps[1].technique:")
+
+
+def test_one_bad_file_in_a_routines_folder_is_named_and_the_rest_work(tmp_path: Path):
+    source = Path(__file__).parent.parent / "routines"
+    for name in ("glutes.yaml", "quick-hip.yaml"):
+        (tmp_path / name).write_text((source / name).read_text())
+    (tmp_path / "mine.yaml").write_text(THREE_MISTAKES)
+    (tmp_path / "broken.yaml").write_text("title: [\n")
+    listed = voicecoach("list", "--json", "--routines", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert [row["name"] for row in json.loads(listed.stdout)] == ["glutes", "quick-hip"]
+    warnings = listed.stderr.splitlines()
+    assert len(warnings) == 2  # one line per bad file, however many mistakes it has
+    assert warnings[0].startswith(f"voicecoach: {tmp_path / 'broken.yaml'}:2: not valid YAML")
+    assert warnings[1].startswith(f"voicecoach: {tmp_path / 'mine.yaml'}:5: tool:")
+    assert all("left out" in line for line in warnings)
+    rehearsed = voicecoach("rehearse", "quick", "--routines", str(tmp_path))
+    assert rehearsed.returncode == 0 and "finished" in rehearsed.stdout
+    checked = voicecoach("check", str(tmp_path))
+    assert checked.returncode == 1 and len(checked.stdout.splitlines()) == 4
 
 
 def test_module_and_console_script_both_run():

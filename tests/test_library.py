@@ -8,7 +8,13 @@ import pytest
 import yaml
 
 from voicecoach.core import Area, Technique, Tool
-from voicecoach.library import RoutineError, builtin_routines_dir, check_routines, load_routine
+from voicecoach.library import (
+    RoutineError,
+    builtin_routines_dir,
+    check_routines,
+    load_library,
+    load_routine,
+)
 
 GOOD = """\
 name: sample
@@ -164,8 +170,61 @@ def test_check_collects_every_problem_in_a_folder(tmp_path: Path):
     routines, errors = check_routines([tmp_path])
     messages = [str(e) for e in errors]
     assert any("broken.yaml:1: not valid YAML" in m for m in messages)
-    assert any("aliases:" in m and "names both" in m for m in messages)
-    assert [r.name for r in routines] == ["sample", "twin"]
+    # The later file of two that claim the same alias is refused, at its aliases line.
+    assert any("twin.yaml:3: aliases:" in m and "names both" in m for m in messages)
+    assert [r.name for r in routines] == ["sample"]
+
+
+THREE_MISTAKES = """\
+name: sample
+title: Sample
+aliases: [sample]
+areas: [glutes]
+tool: hammer
+introduction: Lie down.
+steps:
+  - title: Knead
+    instruction: Knead slowly.
+    hold_seconds: 2
+    technique: kneading
+  - title: Wiggle
+    instruction: Wiggle.
+    hold_seconds: 30
+    technique: wiggle
+"""
+
+
+def test_check_reports_every_mistake_in_one_file_at_its_own_line(tmp_path: Path):
+    write(tmp_path, THREE_MISTAKES)
+    routines, errors = check_routines([tmp_path / "sample.yaml"])
+    assert routines == []
+    assert [(e.line, e.message.split(":")[0]) for e in errors] == [
+        (5, "tool"), (10, "steps[0].hold_seconds"), (15, "steps[1].technique")]
+
+
+def test_a_name_that_is_not_the_file_name_is_reported_beside_other_mistakes(tmp_path: Path):
+    write(tmp_path, THREE_MISTAKES, "other.yaml")
+    _, errors = check_routines([tmp_path / "other.yaml"])
+    assert (1, "name") in [(e.line, e.message.split(":")[0]) for e in errors]
+    assert len(errors) == 4
+
+
+def test_one_bad_file_leaves_the_others_usable_and_is_named_once(tmp_path: Path):
+    write(tmp_path, GOOD)
+    write(tmp_path, THREE_MISTAKES.replace("name: sample", "name: broken"), "broken.yaml")
+    warnings: list[str] = []
+    library = load_library([tmp_path], warn=warnings.append)
+    assert list(library.routines) == ["sample"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{tmp_path / 'broken.yaml'}:5: tool:")
+    assert "left out" in warnings[0] and "2 more problems" in warnings[0]
+
+
+def test_a_library_with_no_usable_file_is_an_error_naming_every_problem(tmp_path: Path):
+    write(tmp_path, THREE_MISTAKES)
+    with pytest.raises(RoutineError) as caught:
+        load_library([tmp_path])
+    assert [problem.line for problem in caught.value.problems] == [5, 10, 15]
 
 
 def test_schema_is_what_editors_need():

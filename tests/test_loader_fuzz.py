@@ -706,12 +706,13 @@ def run_all(commands: list[list[str]]) -> list[tuple[int, str, str]]:
                 process.communicate()
 
 
-def test_check_reports_each_bad_file_on_one_line_with_exit_1(tmp_path: Path) -> None:
+def test_check_reports_each_problem_of_a_bad_file_on_one_line_with_exit_1(
+        tmp_path: Path) -> None:
     files = _bad_files(tmp_path)
     for path, (code, out, err) in zip(files, run_all([["check", str(p)] for p in files]),
                                       strict=True):
         assert code == 1, (path, out, err)
-        assert re.fullmatch(rf"{re.escape(str(path))}:\d+: [^\n]+\n", out), (path, out)
+        assert re.fullmatch(rf"({re.escape(str(path))}:\d+: [^\n]+\n)+", out), (path, out)
         assert "Traceback" not in out + err, (path, err)
     assert not (tmp_path / "pwned").exists()
 

@@ -27,6 +27,7 @@ from .library import (
     UnknownRoutine,
     builtin_routines_dir,
     check_routines,
+    first_problem_per_file,
     load_library,
 )
 from .limits import (
@@ -38,11 +39,12 @@ from .limits import (
     SPEECH_RATE,
     VOLUME,
 )
+from .origins import Origin, typed
 from .output_files import OutputError, check_output_file, write_text_atomically
 from .rehearsal import ScriptError, format_record, parse_script, rehearse
 from .service import ServiceError
 from .service_cli import add_service_command
-from .settings import Settings, SettingsError, load_settings
+from .settings import Settings, SettingsError, default_settings_path, load_settings
 from .terminal_text import fit_output_to_terminal
 from .training.cli import add_parser as add_train_command
 
@@ -53,7 +55,12 @@ class UsageError(Exception):
 
 def _library(args: argparse.Namespace) -> Library:
     paths = [Path(p) for p in getattr(args, "routines", None) or []]
-    return load_library(paths or None)
+    return load_library(paths or None, warn=warn)
+
+
+def warn(line: str) -> None:
+    """A problem that does not stop the command (a routine file left out), on stderr."""
+    print(f"voicecoach: {line}", file=sys.stderr)
 
 
 def _summary(routine: Routine) -> dict[str, Any]:
@@ -431,13 +438,31 @@ SETTING_FOR_OPTION = {
 USES_SETTINGS = frozenset({"run", "serve", "demo", "listen"})
 
 
+# What each of those options takes, as messages about a wrong value say it.
+METAVAR_FOR_OPTION = {
+    "backend": "auto|vosk|pocketsphinx", "model": "PATH", "voice": "NAME", "speech_rate": "WPM",
+    "volume": VOLUME.span, "device": "NAME-OR-INDEX", "output_device": "NAME-OR-INDEX",
+}
+
+
 def _fill_from_settings(args: argparse.Namespace) -> None:
-    settings = load_settings() if args.command in USES_SETTINGS else Settings()
+    """Options not given take the settings' values, and `args.origins` remembers which came
+    from where, so that a message names the flag typed or the setting in its file."""
+    uses_settings = args.command in USES_SETTINGS
+    settings = load_settings() if uses_settings else Settings()
     args.settings = settings
+    args.origins = {}
     for option, key in SETTING_FOR_OPTION.items():
-        if hasattr(args, option) and getattr(args, option) is None:
+        if not hasattr(args, option):
+            continue
+        flag, metavar = f"--{option.replace('_', '-')}", METAVAR_FOR_OPTION[option]
+        args.origins[option] = typed(flag, metavar)
+        if getattr(args, option) is None:
             value = getattr(settings, key)
             setattr(args, option, str(value) if isinstance(value, Path) else value)
+            if uses_settings and key in settings.model_fields_set and value is not None:
+                args.origins[option] = Origin(flag, metavar, key, default_settings_path(),
+                                              getattr(args, option))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -448,7 +473,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fill_from_settings(args)
         code: int = args.run(args, out)
         return code
-    except (UsageError, RoutineError, UnknownRoutine, ScriptError, AudioError,
+    except RoutineError as exc:  # no routine file could be used: each is named once
+        for line in first_problem_per_file(exc.problems):
+            print(f"voicecoach: {line}", file=sys.stderr)
+        return 1
+    except (UsageError, UnknownRoutine, ScriptError, AudioError,
             ModelError, SettingsError, HistoryError, ServiceError, OutputError,
             ClipFolderError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)

@@ -144,7 +144,9 @@ def _build(examples: Sequence[tuple[str, Samples]], folder: Path,
                               "needed to learn a voice; record more")
     from .library import load_library
 
-    grammar = load_library([Path(p) for p in args.routines] if args.routines else None).grammar
+    paths = [Path(p) for p in args.routines] if args.routines else None
+    grammar = load_library(paths, warn=lambda line: print(f"voicecoach: {line}",
+                                                          file=sys.stderr)).grammar
     started = time.monotonic()
     profile = build_profile(examples, folder, command_verifier_adapter(grammar, _say))
     print(f"{_describe(profile)}; learnt in {time.monotonic() - started:.1f} s")

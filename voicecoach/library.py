@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -44,17 +44,36 @@ class UnknownRoutine(LookupError):
 class RoutineError(Exception):
     """A routine file that cannot be used, with where and why, as `path:line: message`."""
 
-    def __init__(self, path: Path | str, line: int, message: str) -> None:
+    def __init__(self, path: Path | str, line: int, message: str,
+                 also: Sequence[RoutineError] = ()) -> None:
         message = _one_line(message)
         super().__init__(f"{path}:{line}: {message}")
         self.path = str(path)
         self.line = line
         self.message = message
+        # A file with several mistakes reads as its first; `check` lists every one.
+        self.problems: tuple[RoutineError, ...] = (self, *also)
 
 
 def _one_line(message: str) -> str:
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
+def first_problem_per_file(problems: Iterable[RoutineError], note: str = "") -> list[str]:
+    """One line per file, its first problem, for commands other than `check` (which lists
+    them all): a folder with a broken file says so once, not once per mistake."""
+    by_file: dict[str, list[RoutineError]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.path, []).append(problem)
+    lines = []
+    for path, found in by_file.items():
+        more = len(found) - 1
+        notes = [note] if note else []
+        if more:
+            notes.append(f"{more} more problem{'s' if more > 1 else ''}: voicecoach check {path}")
+        lines.append(f"{found[0]} ({'; '.join(notes)})" if notes else str(found[0]))
+    return lines
 
 
 def builtin_routines_dir() -> Path:
@@ -233,16 +252,34 @@ def load_routine(path: Path) -> Routine:
     try:
         routine = Routine.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = first["loc"]
-        raise RoutineError(
-            path, _line_of(root, location), f"{_field_name(location)}: {first['msg']}"
-        ) from exc
-    if path.stem != routine.name:
-        raise RoutineError(
-            path, _line_of(root, ["name"]), f"name: {routine.name!r} must match the file name"
-        )
+        problems = _validation_problems(exc, root, path)
+        name = data.get("name")
+        if isinstance(name, str) and not any(e["loc"] == ("name",) for e in exc.errors()):
+            problems.extend(_name_problems(name, root, path))
+        problems.sort(key=lambda problem: problem.line)
+        first = problems[0]
+        raise RoutineError(path, first.line, first.message, also=problems[1:]) from exc
+    name_problems = _name_problems(routine.name, root, path)
+    if name_problems:
+        raise name_problems[0]
     return routine
+
+
+def _validation_problems(exc: ValidationError, root: yaml.Node, path: Path) -> list[RoutineError]:
+    """Every mistake pydantic found, each at its own line, each said once."""
+    problems: dict[tuple[int, str], RoutineError] = {}
+    for error in exc.errors():
+        location = error["loc"]
+        line, message = _line_of(root, location), f"{_field_name(location)}: {error['msg']}"
+        problems.setdefault((line, message), RoutineError(path, line, message))
+    return list(problems.values())
+
+
+def _name_problems(name: str, root: yaml.Node, path: Path) -> list[RoutineError]:
+    if path.stem == name:
+        return []
+    line = _line_of(root, ["name"])
+    return [RoutineError(path, line, f"name: {name!r} must match the file name")]
 
 
 @dataclass(frozen=True)
@@ -251,6 +288,12 @@ class Library:
 
     routines: dict[str, Routine]
     grammar: CommandGrammar
+    # Problems in the files that were left out (`voicecoach check` says the same).
+    skipped: tuple[RoutineError, ...] = ()
+
+    def skipped_files(self) -> list[str]:
+        """One line per file left out: its first problem, and how many more it has."""
+        return first_problem_per_file(self.skipped, "this file is left out")
 
     def find(self, name_or_alias: str) -> Routine | None:
         if name_or_alias in self.routines:
@@ -274,7 +317,9 @@ class Library:
 
 
 def check_routines(paths: Iterable[Path]) -> tuple[list[Routine], list[RoutineError]]:
-    """Load every file, collecting all problems instead of stopping at the first."""
+    """Load every file, collecting all problems instead of stopping at the first. A routine
+    whose name or aliases clash with one loaded before it is refused, so the routines returned
+    always make one grammar together."""
     routines: list[Routine] = []
     errors: list[RoutineError] = []
     owners: dict[str, Path] = {}
@@ -282,35 +327,49 @@ def check_routines(paths: Iterable[Path]) -> tuple[list[Routine], list[RoutineEr
         try:
             routine = load_routine(path)
         except RoutineError as error:
-            errors.append(error)
+            errors.extend(error.problems)
             continue
         if routine.name in owners:
             other = owners[routine.name]
             errors.append(RoutineError(path, 1, f"name: {routine.name!r} is also {other}"))
             continue
+        try:
+            CommandGrammar.for_routines({r.name: r.aliases for r in [*routines, routine]})
+        except GrammarError as exc:
+            errors.append(RoutineError(path, _top_level_line(path, "aliases"), f"aliases: {exc}"))
+            continue
         owners[routine.name] = path
         routines.append(routine)
-    try:
-        CommandGrammar.for_routines({r.name: r.aliases for r in routines})
-    except GrammarError as exc:
-        errors.append(RoutineError(_path_for_grammar_error(exc, owners), 1, f"aliases: {exc}"))
     return routines, errors
 
 
-def _path_for_grammar_error(error: GrammarError, owners: dict[str, Path]) -> Path | str:
-    for name, path in owners.items():
-        if repr(name) in str(error):
-            return path
-    return "routines"
+def _top_level_line(path: Path, key: str) -> int:
+    """The line where `key:` starts in a file that has just loaded (1 if it is written some
+    other way, e.g. in a flow mapping)."""
+    try:
+        lines = _read_text(path).splitlines()
+    except RoutineError:  # changed since it loaded: the clash is still worth naming
+        return 1
+    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{key}:")), 1)
 
 
-def load_library(paths: Iterable[Path] | None = None) -> Library:
-    """The routines at `paths` (default: the built-in library). Raises the first RoutineError."""
-    routines, errors = check_routines(paths or [builtin_routines_dir()])
-    if errors:
-        raise errors[0]
+def load_library(paths: Iterable[Path] | None = None,
+                 warn: Callable[[str], None] | None = None) -> Library:
+    """The routines at `paths` (default: the built-in library). A file with problems is left
+    out, kept in `Library.skipped` and told to `warn` (one line per file), so one bad file does
+    not stop the others; when no routine can be used at all, that is the error (with every
+    problem in it)."""
+    named = list(paths or [])
+    routines, errors = check_routines(named or [builtin_routines_dir()])
     if not routines:
-        raise RoutineError(", ".join(map(str, paths or [])) or "routines", 1, "no routines found")
+        if errors:
+            first = errors[0]
+            raise RoutineError(first.path, first.line, first.message, also=errors[1:])
+        raise RoutineError(", ".join(map(str, named)) or "routines", 1, "no routines found")
     by_name = {routine.name: routine for routine in routines}
     grammar = CommandGrammar.for_routines({r.name: r.aliases for r in routines})
-    return Library(routines=by_name, grammar=grammar)
+    library = Library(routines=by_name, grammar=grammar, skipped=tuple(errors))
+    if warn is not None:
+        for line in library.skipped_files():
+            warn(line)
+    return library

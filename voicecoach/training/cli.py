@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         print("voicecoach: --workers must be at least 1", file=sys.stderr)
         return 1
     paths = [Path(p) for p in args.routines or []]
-    library = load_library(paths or None)
+    library = load_library(paths or None, warn=lambda line: print(f"voicecoach: {line}",
+                                                                 file=sys.stderr))
     out = Path(args.out).expanduser() if args.out else user_model_path()
     # Checked before the training's minutes (or hours) of work, not after them.
     check_output_file(out, "--out", (".npz",), create_folder=True)
