@@ -14,6 +14,7 @@ Phrase syntax (a small subset of JSGF):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -190,9 +191,20 @@ VOICE_SLOT: Mapping[str, str] = {change.value: change.value for change in VoiceC
 _FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "hmm", "please", "coach"})
 
 
+def without_accents(text: str) -> str:
+    """Latin letters without their accents ("hüfte" -> "hufte", "café" -> "cafe"): what an
+    English recogniser can pronounce and prints. Other scripts (Hangul) come back unchanged."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def normalize(text: str) -> str:
     """Lower-case words only, as recognisers print them and as the sentence table stores them."""
-    text = text.lower().replace("\u2019", "'")
+    text = without_accents(text.lower().replace("\u2019", "'"))
     return " ".join(re.sub(r"[^\w' ]+|[\d_]+", " ", text).split())
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .grammar import without_accents
+
 # A routine's steps are held for seconds to minutes; a day-long hold is a typo, not a plan.
 MAX_HOLD_SECONDS = 3600
 MAX_REST_SECONDS = 600
@@ -150,11 +152,24 @@ class Step(_Strict):
 
 
 def _spoken_phrase(text: str) -> str:
-    """Aliases are spoken and matched against recogniser output: lower-case words only."""
-    words = [w for w in re.sub(r"[^a-z' ]+", " ", text.lower()).split() if w.strip("'")]
+    """Aliases are spoken and matched against recogniser output: lower-case words only. They
+    keep their accents ("hüfte" is listed and shown as written; the grammar hears "hufte"), and
+    a letter that no English recogniser can say is refused, never silently dropped."""
+    words = [w for w in re.sub(r"[^\w' ]+|[\d_]+", " ", text.lower()).split() if w.strip("'")]
     if not words:
         raise ValueError(f"alias {text!r} has no words")
-    return " ".join(words)
+    phrase = " ".join(words)
+    unsayable = sorted({c for c in without_accents(phrase) if c not in _SPOKEN_LETTERS})
+    if unsayable:
+        letters = ", ".join(repr(c) for c in unsayable)
+        raise ValueError(
+            f"alias {text!r}: the speech recognisers are English and cannot hear {letters}; "
+            "write the alias with the letters a to z as it sounds (e.g. 'strasse' for 'straße')"
+        )
+    return phrase
+
+
+_SPOKEN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz' ")
 
 
 class Routine(_Strict):
