@@ -204,3 +204,18 @@ def test_an_unknown_routine_is_named_wherever_it_is_asked_for(capsys, tmp_path: 
                  ["run", "elbows", "--input", str(recording), "--mute"]):
         code, _, err = run(capsys, *argv)
         assert code == 1 and "no routine called 'elbows'" in err, argv
+
+
+def test_no_command_prints_the_help_with_where_to_start():
+    result = voicecoach()
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("usage: voicecoach")
+    assert "list the routines" in result.stdout and "voicecoach demo" in result.stdout
+    assert "error" not in result.stdout
+
+
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = voicecoach("--version")
+    assert result.returncode == 0 and result.stdout == f"voicecoach {version('voicecoach')}\n"

@@ -119,3 +119,18 @@ def test_the_jsgf_grammar_comes_from_the_same_phrases(library):
     rules = library.grammar.jsgf_rules()
     assert rules.startswith("<command> = (start [the] <routine>) | (begin <routine>) | next")
     assert "| glutes |" in rules.split("<routine> =")[1]
+
+
+@needs_espeak
+def test_accuracy_prints_a_table_and_json_only_when_asked(capsys):
+    code, out, _ = run(capsys, "accuracy", "--quick", "--backend", "pocketsphinx")
+    assert code == 0
+    assert "voicecoach accuracy, pocketsphinx" in out and "synthetic speech" in out
+    assert "commands understood" in out and "latency median (s)" in out
+    assert "{" not in out  # a table, not JSON
+    code, out, _ = run(capsys, "accuracy", "--quick", "--backend", "pocketsphinx", "--json")
+    figures = json.loads(out)["synthetic"]
+    assert code == 0 and {"accuracy", "latency_median_s", "mistakes"} <= set(figures)
+    # Figures as measured, never float noise such as 0.3900000000000001.
+    assert all(len(repr(figures[key]).split(".")[-1]) <= 4
+               for key in ("accuracy", "false_accept_rate", "latency_median_s", "latency_p95_s"))

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -241,12 +242,26 @@ def cmd_model(args: argparse.Namespace, out: Console) -> int:
     return model(args, out)
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml's), as pip and `voicecoach --version`
+    report it."""
+    try:
+        return metadata.version("voicecoach")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voicecoach",
         description="Offline, hands-free voice coach for self-massage routines.",
+        epilog="Start with `voicecoach demo` (no microphone needed), `voicecoach run` or "
+               "`voicecoach run --keyboard`. `voicecoach COMMAND --help` shows a command's "
+               "options.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"voicecoach {_version()}")
+    # Not required: with no command the help is printed (and exit 0), not an argparse error.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -311,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--plain", action="store_true",
                          help="the baseline: no rejection, final results only")
     measure.add_argument("--verbose", action="store_true", help="list every mistake")
+    measure.add_argument("--json", action="store_true", help="the figures as JSON")
     routines_option(measure)
     measure.set_defaults(run=cmd_accuracy)
 
@@ -467,7 +483,11 @@ def _fill_from_settings(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     fit_output_to_terminal()  # before argparse too: its help has quotes and dashes
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     out = Console()
     try:
         _fill_from_settings(args)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
@@ -29,6 +30,7 @@ from .hearing.vosk_models import (
     search_dirs,
     user_models_dir,
 )
+from .origins import origin_of
 
 
 def _say(message: str) -> None:
@@ -70,6 +72,7 @@ def hearing_options(args: argparse.Namespace) -> HearingOptions:
         model=Path(args.model).expanduser() if args.model else None,
         verify=not args.no_verify,
         profile=not args.no_profile,
+        model_origin=origin_of(args, "model"),
     )
 
 
@@ -98,7 +101,8 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
     from .audio.microphone import MicrophoneSource
 
     microphone = MicrophoneSource(device_from_text(args.device), rate=args.rate,
-                                  channels=args.channels, on_problem=_say)
+                                  channels=args.channels, on_problem=_say,
+                                  origin=origin_of(args, "device"))
     _say(f"listening on {microphone.device_name!r} ({microphone.rate} Hz); Ctrl-C to stop")
     try:
         _listen_to(microphone, "microphone", listener, args)
@@ -217,12 +221,54 @@ def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) ->
             figures: Figures = evaluate(listener, clips, progress=tick)
         report[name] = {
             "commands": figures.commands,
-            "accuracy": figures.accuracy,
+            "accuracy": _rounded(figures.accuracy, 4),
             "others": figures.others,
-            "false_accept_rate": figures.false_accept_rate,
-            "latency_median_s": figures.latency(0.5),
-            "latency_p95_s": figures.latency(0.95),
+            "false_accept_rate": _rounded(figures.false_accept_rate, 4),
+            "latency_median_s": _rounded(figures.latency(0.5), 3),
+            "latency_p95_s": _rounded(figures.latency(0.95), 3),
             "mistakes": figures.mistakes if args.verbose else len(figures.mistakes),
         }
-    print(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    out.print(accuracy_table(report))
+    for name in suites if args.verbose else []:
+        for mistake in report[name]["mistakes"]:
+            out.print(f"{name}: {escape(mistake)}")
     return 0
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    """Figures as measured, without float noise (0.39, not 0.3900000000000001)."""
+    return None if value is None else round(value, digits)
+
+
+def accuracy_table(report: dict[str, Any]) -> Table:
+    """The report of `accuracy` as bench prints its own: a row per figure, a column per kind
+    of speech."""
+    suites = [name for name in ("synthetic", "recorded") if name in report]
+    plain = ", plain (no rejection, final results only)" if report["plain"] else ""
+    result = Table(title=f"voicecoach accuracy, {report['backend']}{plain}")
+    result.add_column("figure")
+    for name in suites:
+        result.add_column(f"{name} speech", justify="right")
+    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        ("commands understood", lambda f: f"{_share(f['accuracy'])} of {f['commands']}"),
+        ("other speech acted on",
+         lambda f: f"{_share(f['false_accept_rate'])} of {f['others']}"),
+        ("latency median (s)", lambda f: _seconds(f["latency_median_s"])),
+        ("latency p95 (s)", lambda f: _seconds(f["latency_p95_s"])),
+        ("mistakes", lambda f: str(f["mistakes"] if isinstance(f["mistakes"], int)
+                                   else len(f["mistakes"]))),
+    ]
+    for label, cell in rows:
+        result.add_row(label, *[cell(report[name]) for name in suites])
+    return result
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
