@@ -18,6 +18,7 @@ from .core.intents import Command, Intent
 from .hearing.backends import Backend
 from .history.records import SessionSource
 from .library import Library
+from .origins import origin_of
 from .session.demo import DEMO_SCRIPT, ScriptedUser
 from .session.stopping import exit_code, stop_on_signals
 from .session.stream import EchoPath, StreamSession
@@ -56,6 +57,8 @@ def settings_from(args: argparse.Namespace) -> SessionSettings:
         pace=args.settings.pace,
         verify=not getattr(args, "no_verify", False),
         profile=not getattr(args, "no_profile", False),
+        model_origin=origin_of(args, "model"),
+        voice_origin=origin_of(args, "voice"),
     )
 
 
@@ -143,7 +146,8 @@ def _finish(session: StreamSession, terminal: TextIO, recording: WavRecording | 
 def _play(conversation: np.ndarray, terminal: TextIO) -> None:
     from .speaking.output import play_blocking
 
-    played = play_blocking(conversation)
+    # --mute does not help here: it is the recorded conversation that cannot be played.
+    played = play_blocking(conversation, instead="use --no-play")
     if played is not None:
         print(f"-- not played: {played}", file=terminal)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..origins import Origin
 from .resampling import MonoResampler, to_float
 from .source import AudioError, Samples
 
@@ -36,14 +37,21 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
-def _input_device(sd: Any, device: int | str | None) -> dict[str, Any]:
+def _input_device(sd: Any, device: int | str | None,
+                  origin: Origin | None = None) -> dict[str, Any]:
     try:
         info: dict[str, Any] = sd.query_devices(device, "input")
     except (ValueError, sd.PortAudioError) as exc:
-        wanted = "no default input device" if device is None else f"no input device {device!r}"
+        if device is None:
+            raise AudioError(
+                f"no default input device ({exc}); plug in a microphone, or see `voicecoach "
+                "devices` and pass --device NAME-OR-INDEX") from exc
+        # Named where the user would change it: the flag they typed, or their settings file.
+        where = f"{origin}: " if origin is not None and origin.from_settings else ""
+        fix = origin.fix if origin is not None else "pass another --device NAME-OR-INDEX"
         raise AudioError(
-            f"{wanted} ({exc}); plug in a microphone, or see `voicecoach devices` and pass "
-            "--device NAME-OR-INDEX"
+            f"{where}no input device {device!r} ({exc}); plug in a microphone, or see "
+            f"`voicecoach devices` and {fix}"
         ) from exc
     return info
 
@@ -89,13 +97,14 @@ class MicrophoneSource:
         on_problem: Callable[[str], None] | None = None,
         stall_seconds: float = STALL_SECONDS,
         sounddevice: Any = None,
+        origin: Origin | None = None,
     ) -> None:
         """`rate` and `channels` default to the device's own; downmixing and resampling to
         16 kHz mono happen here, whatever they are. `sounddevice` replaces the real module
-        (tests inject faults through it)."""
+        (tests inject faults through it). `origin`: where `device` came from, for messages."""
         sd = sounddevice or _sounddevice()
         self._stall_seconds = stall_seconds
-        info = _input_device(sd, device)
+        info = _input_device(sd, device, origin)
         self.device_name: str = info["name"]
         self.rate = rate or int(info["default_samplerate"])
         self.channels = channels or max(1, min(int(info["max_input_channels"]), 2))

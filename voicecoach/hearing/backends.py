@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ..core.grammar import CommandGrammar
+from ..origins import Origin
 from .recognizer import Recognizer
 from .vosk_models import ModelError, find_english_model
 
@@ -18,11 +19,13 @@ class Backend(StrEnum):
     POCKETSPHINX = "pocketsphinx"
 
 
-def choose_backend(backend: Backend, model: Path | None) -> tuple[Backend, Path | None]:
-    """The backend `auto` means here, and the Vosk model it would use."""
+def choose_backend(backend: Backend, model: Path | None,
+                   origin: Origin | None = None) -> tuple[Backend, Path | None]:
+    """The backend `auto` means here, and the Vosk model it would use (`origin`: where
+    `model` came from, for the message when it is not a model)."""
     if backend is Backend.POCKETSPHINX:
         return backend, None
-    found = find_english_model(model)
+    found = find_english_model(model, origin)
     if found is not None:
         return Backend.VOSK, found.path
     if backend is Backend.VOSK:
@@ -41,11 +44,12 @@ def build_recognizer(
     plain: bool = False,
     proposing: bool = False,
     mllr: Path | None = None,
+    model_origin: Origin | None = None,
 ) -> Recognizer:
     """`plain=True`: the recogniser with no rejection at all, as a baseline to measure against.
     `proposing=True`: a verifier checks what it hears, so it need not reject by itself, and
     offers keyword-spotting alternatives. `mllr`: the user's PocketSphinx adaptation."""
-    chosen, model_path = choose_backend(backend, model)
+    chosen, model_path = choose_backend(backend, model, model_origin)
     if chosen is Backend.VOSK and model_path is not None:
         from .vosk_backend import VoskRecognizer, load_model
 

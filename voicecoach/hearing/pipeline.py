@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..audio.conditioning import InputConditioner
 from ..core.grammar import CommandGrammar
+from ..origins import Origin
 from .backends import Backend, build_recognizer
 from .listener import CommandListener
 from .verification import EmbeddingVerifier, Verifier
@@ -31,6 +32,7 @@ class HearingOptions:
     profile: bool = True  # False (--no-profile): hear without the user's voice profile
     profile_folder: Path | None = None  # None: the user data folder's
     condition: bool = True  # the noise floor, level control and clipping notice
+    model_origin: Origin | None = None  # where `model` came from: a flag or the settings
 
 
 def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOptions(),
@@ -43,6 +45,7 @@ def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOpt
         options.backend, grammar, options.model, say=say,
         proposing=verifier is not None,
         mllr=profile.mllr_path if profile is not None else None,
+        model_origin=options.model_origin,
     )
     conditioner = InputConditioner(on_clipping=say) if options.condition else None
     return CommandListener(recognizer, grammar, verifier=verifier, conditioner=conditioner)

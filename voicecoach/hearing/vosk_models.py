@@ -13,6 +13,8 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from ..origins import Origin
+
 ENV_VARIABLE = "VOICECOACH_VOSK_MODEL"
 
 
@@ -87,17 +89,21 @@ def _english_models_in(folder: Path) -> Iterator[Path]:
             yield candidate
 
 
-def find_english_model(explicit: Path | None = None) -> FoundModel | None:
+def find_english_model(explicit: Path | None = None,
+                       origin: Origin | None = None) -> FoundModel | None:
     """The model to use, or None when no English Vosk model is installed.
 
     A path given explicitly (option or environment) must be usable: it raises ModelError
-    rather than falling back silently to something the user did not ask for.
+    rather than falling back silently to something the user did not ask for. `origin`: where
+    `explicit` came from (default: `--model`), named with the fix when it is the settings.
     """
-    for given, source in ((explicit, "--model"), (_from_environment(), f"${ENV_VARIABLE}")):
+    named = str(origin) if origin is not None else "--model"
+    for given, source in ((explicit, named), (_from_environment(), f"${ENV_VARIABLE}")):
         if given is not None:
             issues = problems_with(given)
             if issues:
-                raise ModelError(f"{source}: " + "; ".join(issues))
+                fix = f"; {origin.fix}" if origin is not None and given is explicit else ""
+                raise ModelError(f"{source}: " + "; ".join(issues) + fix)
             return FoundModel(given, source)
     for folder in search_dirs():
         for model in _english_models_in(folder):

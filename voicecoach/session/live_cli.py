@@ -14,6 +14,7 @@ from ..core.intents import Command, Intent
 from ..core.messages import Device, DeviceFailed, DeviceRecovered
 from ..history.records import SessionSource
 from ..library import Library
+from ..origins import origin_of
 from ..speaking.playback import Playback, Rendered
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
 from .stopping import stop_on_signals
@@ -132,6 +133,7 @@ def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object],
         return MicrophoneSource(
             device_from_text(args.device), rate=args.rate, channels=args.channels,
             on_problem=lambda text: view.entry(Entry(clock(), "note", text)),
+            origin=origin_of(args, "device"),
         )
 
     return SupervisedSource(
@@ -156,7 +158,8 @@ def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
         speaking.loudspeaker_down = on
 
     return SpeakerSupervisor(
-        lambda: SpeakerOutput(playback, on_block, device=device_from_text(args.output_device)),
+        lambda: SpeakerOutput(playback, on_block, device=device_from_text(args.output_device),
+                              origin=origin_of(args, "output_device")),
         on_lost=lambda reason: inbox.put(DeviceFailed(Device.LOUDSPEAKER, reason)),
         on_back=lambda: inbox.put(DeviceRecovered(Device.LOUDSPEAKER)),
         printing=printing,

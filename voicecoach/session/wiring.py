@@ -20,6 +20,7 @@ from ..hearing.pipeline import HearingOptions, build_listener
 from ..history.records import SessionSource
 from ..history.store import HistoryStore, default_history_path
 from ..library import Library
+from ..origins import Origin
 from ..rehearsal import rehearse
 from ..settings import Settings, default_settings_path
 from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceSettings
@@ -36,11 +37,14 @@ class SessionSettings:
     pace: float = 1.0  # the starting pace of holds
     verify: bool = True  # the command verifier checks what the recogniser proposes
     profile: bool = True  # hear with the user's voice profile, when there is one
+    # Where the model and the voice came from (a flag or the settings file), for messages.
+    model_origin: Origin | None = None
+    voice_origin: Origin | None = None
 
     @property
     def hearing(self) -> HearingOptions:
         return HearingOptions(backend=self.backend, model=self.model, verify=self.verify,
-                              profile=self.profile)
+                              profile=self.profile, model_origin=self.model_origin)
 
 
 def make_listener(library: Library, settings: SessionSettings,

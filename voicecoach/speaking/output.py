@@ -10,16 +10,24 @@ from typing import Any
 import numpy as np
 
 from ..audio.source import SAMPLE_RATE, AudioError, Samples
+from ..origins import Origin
 from .playback import Playback, Rendered
 
 BLOCK_SECONDS = 0.02
 
 
-def _output_device(sd: Any, device: int | str | None) -> dict[str, Any]:
+def _output_device(sd: Any, device: int | str | None, instead: str = "use --mute",
+                   origin: Origin | None = None) -> dict[str, Any]:
+    """`instead`: the flag that does without a loudspeaker for this command."""
     try:
         info: dict[str, Any] = sd.query_devices(device, "output")
     except (ValueError, sd.PortAudioError) as exc:
-        raise AudioError(f"no output device ({exc}); connect a speaker or use --mute") from exc
+        if device is None:
+            raise AudioError(f"no output device ({exc}); connect a speaker or {instead}") from exc
+        where = f"{origin}: " if origin is not None and origin.from_settings else ""
+        fix = origin.fix if origin is not None else "pass another --output-device NAME-OR-INDEX"
+        raise AudioError(f"{where}no output device {device!r} ({exc}); connect a speaker, "
+                         f"{instead}, or {fix}") from exc
     return info
 
 
@@ -29,12 +37,14 @@ def _real_sounddevice() -> Any:
     return sounddevice
 
 
-def play_blocking(audio: Samples, device: int | str | None = None) -> str | None:
-    """Play to the end; returns why it could not be played, or None when it was."""
+def play_blocking(audio: Samples, device: int | str | None = None,
+                  instead: str = "use --mute") -> str | None:
+    """Play to the end; returns why it could not be played, or None when it was. `instead`:
+    the flag that does without playing, for the message."""
     try:
         import sounddevice as sd
 
-        _output_device(sd, device)
+        _output_device(sd, device, instead)
         sd.play(audio, SAMPLE_RATE, device=device, blocking=True)
     except (OSError, AudioError) as exc:
         return str(exc)
@@ -55,9 +65,10 @@ class SpeakerOutput:
         on_block: Callable[[Rendered], None],
         device: int | str | None = None,
         sounddevice: Any = None,
+        origin: Origin | None = None,
     ) -> None:
         sd = sounddevice if sounddevice is not None else _real_sounddevice()
-        info = _output_device(sd, device)
+        info = _output_device(sd, device, origin=origin)
         self.rate = int(info["default_samplerate"])
         self._playback = playback
         self._on_block = on_block

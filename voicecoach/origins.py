@@ -1,0 +1,51 @@
+"""Where an option's value came from: a flag typed on the command line, or the settings file.
+
+A message about a wrong value names what the user would change: the flag they typed, or the
+setting, the file it is in and the `config` command that changes it. A user who never typed
+`--device` must not be told about `--device 2`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Origin:
+    flag: str  # "--device"
+    metavar: str  # "NAME-OR-INDEX", what the flag and the setting take
+    setting: str | None = None  # "input_device", when the value was read from `file`
+    file: Path | None = None
+    value: object = None
+
+    @property
+    def from_settings(self) -> bool:
+        return self.setting is not None
+
+    def __str__(self) -> str:
+        """`--model`, or `model_path = /x in /home/me/.config/voicecoach/settings.toml`."""
+        if self.setting is None:
+            return self.flag
+        return f"{self.setting} = {self.value} in {self.file}"
+
+    @property
+    def fix(self) -> str:
+        """How to give another value, in the place this one came from."""
+        if self.setting is None:
+            return f"pass another {self.flag} {self.metavar}"
+        return (f"fix it with `voicecoach config set {self.setting} {self.metavar}`, or "
+                f"`voicecoach config unset {self.setting}`")
+
+
+def typed(flag: str, metavar: str) -> Origin:
+    """A value typed on the command line (or none at all: the flag is what would give one)."""
+    return Origin(flag, metavar)
+
+
+def origin_of(args: object, option: str) -> Origin | None:
+    """Where the command line's `option` (argparse's name for it) came from; None when the
+    command line was not filled in by `cli` (a caller of its own: the flag is meant)."""
+    origins = getattr(args, "origins", None) or {}
+    origin = origins.get(option)
+    return origin if isinstance(origin, Origin) else None
