@@ -78,7 +78,7 @@ IDLE_PAIN_ADVICE = (
     "Rest, and leave that area alone for now. If the pain is sharp, shooting or does not "
     "settle, please see a professional."
 )
-START_HINT = "Say start and a routine name, for example start glutes, or say list."
+START_HINT = "Say start and a routine name, for example start glutes, or say list routines."
 RUNNING_HELP = (
     "You can say pause, repeat, next, go back, restart, slower, faster, lighter, firmer, "
     "more time, status, or stop. If anything hurts, say that hurts."
