@@ -113,12 +113,27 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
     return 0
 
 
+# What to look at when PortAudio finds nothing, from the most to the least common cause.
+_WHAT_TO_CHECK = (
+    "check that the USB microphone or sound card is plugged in, that you are in the `audio` "
+    "group (`groups`; if not: `sudo usermod -aG audio $USER`, then log in again), and that "
+    "ALSA lists it (`arecord -l`; if not, the kernel has no driver for it)")
+NO_AUDIO_DEVICE = f"no audio device found (PortAudio sees no sound card); {_WHAT_TO_CHECK}"
+NO_MICROPHONE = f"none of these devices has an input, so there is no microphone; {_WHAT_TO_CHECK}"
+
+
 def devices(args: argparse.Namespace, out: Console) -> int:
     from .audio.microphone import list_devices
 
     rows = list_devices()
     if args.json:
         print(json.dumps(rows, indent=2))
+    if not rows:  # an empty table explains nothing
+        _say(NO_AUDIO_DEVICE)
+        return 1
+    if not any(row["inputs"] for row in rows):
+        _say(NO_MICROPHONE)
+    if args.json:
         return 0
     table = Table(title="Audio devices (use the index or name with --device)")
     for column in ("index", "name", "inputs", "outputs", "rate", "default"):

@@ -35,6 +35,7 @@ from ..core.messages import (
     DeviceFailed,
     DeviceRecovered,
     Event,
+    FaultNoted,
     Heard,
     Say,
     SessionFinished,
@@ -343,6 +344,9 @@ class LiveSession:
     supervise: Callable[[], None] = lambda: None  # checks on devices, every turn of the loop
     # Told what the engine listens for after each event (the microphone's listener narrows).
     listening: Callable[[Vocabulary], None] = lambda vocabulary: None
+    # Told why a device failed and what fixes it, and when it is back: the coach's spoken line
+    # ("I can't hear you") has no room for a cause, and the terminal and the service's log do.
+    warn: Callable[[str], None] = lambda message: None
 
     def run(self, start: Command | None = None) -> None:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
@@ -384,5 +388,8 @@ class LiveSession:
                 self.note(Entry(now, "state", state.value))
             case SessionFinished(summary):
                 self.summaries.append(summary)
+            case FaultNoted(device, detail, recovered):
+                self.warn(f"the {device} is back" if recovered
+                          else f"the {device} isn't working: {detail or 'no cause given'}")
         if self.recorder is not None and self.recorder.record(action):
             self._handle(self.recorder.precautions())

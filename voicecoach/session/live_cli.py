@@ -76,7 +76,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,
-                                  supervise=_checks(speaker, speaking))
+                                  supervise=_checks(speaker, speaking), warn=_note)
             if microphone is not None:
                 session.listening = microphone.listen_for
             start = None
