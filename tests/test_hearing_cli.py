@@ -12,6 +12,7 @@ import pytest
 from voicecoach.cli import main
 from voicecoach.hearing import vosk_models
 from voicecoach.hearing.pronunciations import KNOWN, arpabet_from_espeak, pronounce
+from voicecoach.hearing.vosk_backend import VoskGrammar
 
 from .audio_helpers import needs_espeak, spoken_wav
 
@@ -82,6 +83,9 @@ def test_model_status_finds_a_model_named_by_the_environment(capsys, monkeypatch
         (model / part).parent.mkdir(parents=True, exist_ok=True)
         (model / part).write_text("x")
     monkeypatch.setenv(vosk_models.ENV_VARIABLE, str(model))
+    # Files that only look like a model: its vocabulary is the English one's, by this fake.
+    monkeypatch.setattr("voicecoach.hearing_cli.command_vocabulary",
+                        lambda path: VoskGrammar(["start glutes"], []))
     code, out, _ = run(capsys, "model", "status", "--json")
     status = json.loads(out)
     assert code == 0 and status["vosk_model"] == str(model) and status["auto_backend"] == "vosk"

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .audio.source import AudioSource, device_from_text
 from .core.grammar import CommandGrammar
@@ -21,6 +22,7 @@ from .hearing.backends import Backend, build_recognizer
 from .hearing.listener import CommandListener, Decision
 from .hearing.listening import decisions_from
 from .hearing.pipeline import HearingOptions, build_listener
+from .hearing.vosk_backend import VoskGrammar
 from .hearing.vosk_models import (
     ENGLISH_MODEL,
     ENV_VARIABLE,
@@ -42,6 +44,10 @@ def _print(decision: Decision, source: str, as_json: bool) -> None:
         print(json.dumps({"file": source, **decision.as_json()}), flush=True)
         return
     meaning = decision.command.intent.value if decision.command else "not a command"
+    if decision.woke:
+        meaning = "the wake word: listening for a command"
+    elif decision.command is not None and decision.command.addressed:
+        meaning += " (after the wake word)"
     heard = decision.text or "(not understood)"
     early = ", early" if decision.early else ""
     print(f"{decision.decided_s:7.2f}s  {heard:<24} -> {meaning}{early}", flush=True)
@@ -146,20 +152,54 @@ def devices(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+# The words a user says most, named when a model knows none of them.
+COMMON_COMMAND_WORDS = ("start", "stop", "next", "pause", "help")
+
+
+def command_vocabulary(path: Path) -> VoskGrammar:
+    """Which of the built-in library's command sentences the model at `path` can hear: a model
+    of another language knows none of their words (its folder name may say nothing)."""
+    from .hearing.vosk_backend import load_model, restrict_grammar
+    from .library import load_library
+
+    return restrict_grammar(load_model(path), load_library().grammar.sentences)
+
+
+def _language_problem(path: Path) -> tuple[str | None, list[str]]:
+    """Why the model cannot hear the commands (None: it can), and the words it lacks."""
+    try:
+        vocabulary = command_vocabulary(path)
+    except ModelError as exc:
+        return str(exc), []
+    if not vocabulary.sentences:
+        common = [word for word in COMMON_COMMAND_WORDS if word in vocabulary.unknown_words]
+        some = ", ".join(common or vocabulary.unknown_words[:5])
+        problem = (f"{path} is not an English model: it knows none of the command words "
+                   f"({some}, ...); use an English model, e.g. `voicecoach model download`")
+        return problem, vocabulary.unknown_words
+    return None, vocabulary.unknown_words
+
+
 def _status(args: argparse.Namespace) -> dict[str, Any]:
     explicit = Path(args.model).expanduser() if args.model else None
+    unknown_words: list[str] = []
     try:
         found = find_english_model(explicit)
         problem = None
     except ModelError as exc:
         found, problem = None, str(exc)
-    backend = Backend.VOSK if found is not None else Backend.POCKETSPHINX
+    if found is not None:
+        problem, unknown_words = _language_problem(found.path)
+    # A model named (--model, the environment) that cannot be used stops every command that
+    # hears, `--backend auto` included: it does not fall back to PocketSphinx.
+    backend = None if problem else Backend.VOSK if found is not None else Backend.POCKETSPHINX
     return {
         "vosk_model": str(found.path) if found else None,
         "found_by": found.source if found else None,
         "problem": problem,
+        "unknown_words": unknown_words,
         "searched": ["--model", f"${ENV_VARIABLE}", *map(str, search_dirs())],
-        "auto_backend": backend.value,
+        "auto_backend": backend.value if backend else None,
         "pocketsphinx": "built in (US English, no download needed)",
         "download": {"name": ENGLISH_MODEL.name, "url": ENGLISH_MODEL.url,
                      "bytes": ENGLISH_MODEL.size, "sha256": ENGLISH_MODEL.sha256},
@@ -168,18 +208,28 @@ def _status(args: argparse.Namespace) -> dict[str, Any]:
 
 def model(args: argparse.Namespace, out: Console) -> int:
     target = Path(args.into).expanduser() if args.into else user_models_dir()
+    if args.archive and args.action != "install":  # never silently ignored
+        raise ModelError(
+            f"`voicecoach model {args.action}` takes no file (got {args.archive}); to check a "
+            "model folder: voicecoach model status --model FOLDER; to install a zip: "
+            "voicecoach model install ZIP")
     if args.action == "status":
         status = _status(args)
         if args.json:
             print(json.dumps(status, indent=2))
         else:
             where = status["vosk_model"] or "none installed"
-            out.print(f"English Vosk model: {where}")
+            english = "Vosk model" if status["problem"] else "English Vosk model"
+            out.print(Text(f"{english}: {where}"))
             if status["problem"]:
-                out.print(f"[red]problem:[/red] {status['problem']}")
+                out.print(Text.assemble(("problem: ", "red"), status["problem"]))
+            elif status["unknown_words"]:
+                out.print(Text("commands with words this model does not know are left out: "
+                               + ", ".join(status["unknown_words"])))
             out.print(f"searched: {', '.join(status['searched'])}")
             out.print(f"PocketSphinx: {status['pocketsphinx']}")
-            out.print(f"--backend auto would use: [bold]{status['auto_backend']}[/bold]")
+            auto = status["auto_backend"] or "nothing: it stops at the problem above"
+            out.print(f"--backend auto would use: [bold]{auto}[/bold]")
             if not status["vosk_model"]:
                 out.print(f"get the Vosk model: voicecoach model download  "
                           f"({ENGLISH_MODEL.size / 1e6:.0f} MB from {ENGLISH_MODEL.url})")

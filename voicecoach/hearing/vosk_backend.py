@@ -82,7 +82,10 @@ class VoskRecognizer:
         self.grammar = restrict_grammar(model, sentences)
         self._min_confidence = MIN_WORD_CONFIDENCE if reject else 0.0
         if not self.grammar.sentences:
-            raise ModelError("the Vosk model knows none of the command words; is it English?")
+            raise ModelError(
+                "the Vosk model knows none of the command words (start, stop, next, ...): it "
+                "is not an English model; see `voicecoach model status`, or get the English one "
+                "with `voicecoach model download`")
         vosk = _vosk()
         self.unknown_token = next(
             (token for token in UNKNOWN_TOKENS if model.vosk_model_find_word(token) != -1), None
