@@ -18,6 +18,7 @@ from .audio.source import AudioError
 from .config_cli import add_config_command
 from .core.routine import Routine
 from .core.vocabulary import Listening
+from .fitting_tables import first_that_fits
 from .hearing.enrollment_clips import ClipFolderError
 from .hearing.vosk_models import ModelError
 from .history.store import HistoryError
@@ -82,16 +83,35 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title="Routines — say “start” and a name")
-    for column in ("name", "title", "areas", "tool", "minutes", "say"):
-        table.add_column(column, justify="right" if column == "minutes" else "left")
-    for row in rows:  # routine text is text: "[b]" in a title must not become bold markup
-        table.add_row(
-            escape(row["name"]), escape(row["title"]), ", ".join(row["areas"]), row["tool"],
-            str(row["minutes"]), escape(" / ".join(row["aliases"])),
-        )
-    out.print(table)
+    out.print(first_that_fits([
+        lambda: _routines_table(rows, stacked=False, tool=True),
+        lambda: _routines_table(rows, stacked=True, tool=True),
+        lambda: _routines_table(rows, stacked=True, tool=False),
+    ], out.width))
     return 0
+
+
+def _routines_table(rows: list[dict[str, Any]], stacked: bool, tool: bool) -> Table:
+    """One line a routine; or, `stacked`, one area and one phrase to say a line, so that a
+    narrow terminal wraps titles but never cuts a name, an area or a phrase (the tool, also in
+    most titles, gives way first)."""
+    table = Table(title="Routines — say “start” and a name")
+    longest = {key: max(len(item) for row in rows for item in row[key])
+               for key in ("areas", "aliases")}
+    table.add_column("name", no_wrap=True)
+    table.add_column("title", no_wrap=not stacked)
+    table.add_column("areas", no_wrap=not stacked, min_width=longest["areas"])
+    if tool:
+        table.add_column("tool", no_wrap=not stacked)
+    table.add_column("minutes", justify="right", no_wrap=True)
+    table.add_column("say", no_wrap=not stacked, min_width=longest["aliases"])
+    areas, aliases = ("\n", "\n") if stacked else (", ", " / ")
+    for row in rows:  # routine text is text: "[b]" in a title must not become bold markup
+        cells = [escape(row["name"]), escape(row["title"]), areas.join(row["areas"])]
+        cells += [row["tool"]] if tool else []
+        cells += [str(row["minutes"]), escape(aliases.join(row["aliases"]))]
+        table.add_row(*cells)
+    return table
 
 
 def cmd_show(args: argparse.Namespace, out: Console) -> int:
@@ -176,7 +196,8 @@ def cmd_rehearse(args: argparse.Namespace, out: Console) -> int:
 def cmd_listen(args: argparse.Namespace, out: Console) -> int:
     from .hearing_cli import listen
 
-    return listen(args, _library(args).grammar)
+    # Hears as `serve` does: with the wake word set, "coach, start glutes" is one command.
+    return listen(args, _library(args).with_wake_word(args.settings.wake_word).grammar)
 
 
 def cmd_accuracy(args: argparse.Namespace, out: Console) -> int:

@@ -264,6 +264,10 @@ class CommandGrammar:
                     text = " ".join(words)
                     addressed = wake is not None and text.startswith(wake)
                     self._add(Sentence(text, intent, filled, addressed))
+        # With a wake word, it may be heard on its own: people pause after it ("coach ...
+        # start glutes"). It is no command (`parse` gives None); the listener remembers it.
+        self._wake_alone = self.wake_word if self.wake_word and any(
+            intent in WAKE_INTENTS for intent in self._phrases) else None
         prefixes = {
             " ".join(words[:cut])
             for words in (text.split() for text in self._sentences)
@@ -325,6 +329,10 @@ class CommandGrammar:
         return Command(sentence.intent, dict(sentence.slots), text=sentence.text,
                        addressed=sentence.addressed)
 
+    def wakes(self, text: str) -> bool:
+        """True when `text` is the wake word alone, said before a pause."""
+        return self._wake_alone is not None and normalize(text) == self._wake_alone
+
     def can_decide_early(self, text: str) -> bool:
         """True when `text` is a whole sentence that no longer sentence begins with: a
         recogniser's partial result saying it needs no end-of-utterance silence to be sure."""
@@ -332,8 +340,9 @@ class CommandGrammar:
 
     @property
     def sentences(self) -> list[str]:
-        """Every sentence, sorted: the phrase list a recogniser is restricted to."""
-        return sorted(self._sentences)
+        """Every sentence, sorted: the phrase list a recogniser is restricted to (the wake
+        word alone included)."""
+        return sorted([*self._sentences, *filter(None, [self._wake_alone])])
 
     def jsgf_rules(self, rule: str = "command") -> str:
         """JSGF rules for a recogniser: `<command>` (and one rule per slot), built from the same
@@ -342,7 +351,7 @@ class CommandGrammar:
             _jsgf(parse_phrase(phrase))
             for texts in self._phrases.values()
             for phrase in texts
-        ]
+        ] + list(filter(None, [self._wake_alone]))
         lines = [f"<{rule}> = {' | '.join(options)};"]
         for name, values in self._slots.items():
             lines.append(f"<{name}> = {' | '.join(sorted(values))};")
@@ -350,7 +359,7 @@ class CommandGrammar:
 
     @property
     def words(self) -> set[str]:
-        return {word for sentence in self._sentences for word in sentence.split()}
+        return {word for sentence in self.sentences for word in sentence.split()}
 
     def sentences_for(self, intent: Intent) -> list[str]:
         return sorted(s.text for s in self._sentences.values() if s.intent is intent)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .intents import Intent
+from .intents import Command, Intent
 
 
 class Listening(StrEnum):
@@ -60,6 +60,10 @@ class Vocabulary:
     @property
     def intents(self) -> frozenset[Intent]:
         return INTENTS[self.state]
+
+    def ignores(self, command: Command) -> bool:
+        """The wake-word rule: here, a command not said after the wake word is left alone."""
+        return self.addressed_only and not command.addressed
 
 
 def vocabulary_for(state: Listening, wake_word: bool = False) -> Vocabulary:

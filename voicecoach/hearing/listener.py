@@ -11,7 +11,7 @@ sample passes through it first (a noise floor, level control, a clipping notice)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from ..audio.source import Samples
@@ -30,6 +30,9 @@ EARLY_STABLE_SECONDS = 0.3
 # classifier was trained on speech cut this way).
 BEFORE_SPEECH_S, AFTER_SPEECH_S = 0.3, 0.3
 UNKNOWN_START_S = 1.5  # how far back an utterance may have begun when the recogniser can't say
+# "Coach ... start glutes": the wake word said on its own addresses the command that begins
+# within this many seconds of it (people pause after a name, and the endpointer ends it there).
+WAKE_WORD_WAIT_S = 4.0
 
 
 class AudioConditioner(Protocol):
@@ -52,6 +55,7 @@ class Decision:
     early: bool = False
     # The verifier's probability for what it favoured; None: nothing checked.
     verified: float | None = None
+    woke: bool = False  # the wake word alone: the next command, if it comes soon, is addressed
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -82,6 +86,7 @@ class CommandListener:
     _hearing: CommandGrammar | None = None  # the grammar narrowed to the vocabulary
     _narrowed: dict[Vocabulary, CommandGrammar] = field(default_factory=dict)
     _recent: RecentAudio = field(default_factory=RecentAudio)
+    _woken_at: float | None = None  # stream seconds: when the wake word alone was heard
 
     @property
     def hearing(self) -> CommandGrammar:
@@ -124,6 +129,7 @@ class CommandListener:
         self.clock = StreamClock()
         self._recent.clear()
         self._partial_text = ""
+        self._woken_at = None
 
     def _decide(self, hypotheses: list[Hypothesis], early: bool = False) -> list[Decision]:
         decisions: list[Decision] = []
@@ -159,6 +165,11 @@ class CommandListener:
             verdict = self.verifier.verify(self._utterance(hypothesis), proposals, self.hearing)
             command = verdict.command
             verified = verdict.probability if verdict.checked else None
+        woke = command is None and self.hearing.wakes(hypothesis.text)
+        if woke:
+            self._woken_at = self.clock.seconds
+        elif command is not None:
+            command = self._addressed(command, hypothesis)
         return Decision(
             text=command.text if command is not None else hypothesis.text,
             command=command,
@@ -167,7 +178,21 @@ class CommandListener:
             decided_s=self.clock.seconds,
             early=early,
             verified=verified,
+            woke=woke,
         )
+
+    def _addressed(self, command: Command, hypothesis: Hypothesis) -> Command:
+        """`command` as said after the wake word, when the wake word alone came just before."""
+        woken_at, self._woken_at = self._woken_at, None
+        wake = self.hearing.wake_word
+        if command.addressed or woken_at is None or wake is None:
+            return command
+        began = hypothesis.speech_start_s
+        if began is None:
+            began = self.clock.seconds - UNKNOWN_START_S
+        if began - woken_at > WAKE_WORD_WAIT_S:
+            return command
+        return replace(command, addressed=True, text=f"{wake} {command.text}")
 
     def _proposals(self, hypothesis: Hypothesis) -> list[Command]:
         """The commands the recogniser proposes, best first, each once; the alternatives

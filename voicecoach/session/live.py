@@ -50,7 +50,7 @@ from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .stream import Guard
 from .supervision import Backoff, Outage
-from .transcript import Entry
+from .transcript import Entry, left_alone
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -249,8 +249,13 @@ class MicrophoneInput:
         for decision in decisions:
             allowed = self._guard is None or self._guard.accepts(decision)
             command = decision.command if allowed else None
-            self._note(Entry(self._clock(), "you", decision.text or "(not understood)",
-                             {"intent": command.intent.value if command else None}))
+            detail: dict[str, object] = {"intent": command.intent.value if command else None}
+            why = left_alone(command, self._wanted, self._listener.grammar.wake_word)
+            if why is not None:
+                detail["intent"], detail["ignored"] = None, why
+            if decision.woke:
+                detail["woke"] = True
+            self._note(Entry(self._clock(), "you", decision.text or "(not understood)", detail))
             if command is not None:
                 self._post(Heard(command))
 

@@ -34,7 +34,7 @@ from ..core.messages import (
 )
 from ..hearing.listener import CommandListener, Decision
 from ..speaking.playback import Playback
-from .transcript import Entry
+from .transcript import Entry, left_alone
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -158,6 +158,11 @@ class StreamSession:
         }
         if decision.command is not None and not allowed:
             detail["ignored"] = "heard while the coach was speaking, and not the user"
+        elif (why := left_alone(decision.command, self.engine.listening,
+                                self.listener.grammar.wake_word)) is not None:
+            detail["intent"], detail["ignored"] = None, why
+        if decision.woke:
+            detail["woke"] = True
         self._note(Entry(self.now, "you", decision.text or "(not understood)", detail))
         if decision.command is not None and allowed:
             self._dispatch(Heard(decision.command), self.now)

@@ -81,8 +81,7 @@ class PanelView:
 
     def entry(self, entry: Entry) -> None:
         if entry.who == "you":
-            meaning = entry.detail.get("intent") or "not a command"
-            self.last_heard = f"“{entry.text}” → {meaning}"
+            self.last_heard = f"“{entry.text}” → {entry.meaning}"
         if entry.who in ("coach", "you"):
             self._live_view.console.print(entry.as_line())
 

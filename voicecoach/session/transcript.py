@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.intents import Command
+from ..core.vocabulary import Vocabulary
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -16,12 +19,29 @@ class Entry:
     def as_json(self) -> dict[str, Any]:
         return {"t": round(self.t, 3), "who": self.who, "text": self.text, **self.detail}
 
+    @property
+    def meaning(self) -> str:
+        """What became of something heard: its intent, why it was ignored, or not a command."""
+        if "ignored" in self.detail:
+            return f"ignored: {self.detail['ignored']}"
+        if self.detail.get("woke"):
+            return "the wake word: listening for a command"
+        return str(self.detail.get("intent") or "not a command")
+
     def as_line(self) -> str:
         minutes, hundredths = divmod(round(self.t * 100), 6000)
         stamp = f"{minutes:02d}:{hundredths / 100:05.2f}"
         if self.who == "you":
-            meaning = self.detail.get("intent") or "not a command"
-            return f"{stamp}  you:   {self.text}  [{meaning}]"
+            return f"{stamp}  you:   {self.text}  [{self.meaning}]"
         if self.who == "coach":
             return f"{stamp}  coach: {self.text}"
         return f"{stamp}  -- {self.text}"
+
+
+def left_alone(command: Command | None, listening: Vocabulary | None,
+               wake_word: str | None) -> str | None:
+    """Why the engine will leave a heard command alone, for the log and --json: between
+    sessions with a wake word, a command said without it (a television's "start glutes")."""
+    if command is None or listening is None or not listening.ignores(command):
+        return None
+    return f'{command.intent} without the wake word "{wake_word}"'
