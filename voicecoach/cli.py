@@ -47,8 +47,10 @@ from .rehearsal import ScriptError, format_record, parse_script, rehearse
 from .service import ServiceError
 from .service_cli import add_service_command
 from .settings import Settings, SettingsError, default_settings_path, load_settings
+from .speaking.voices import UnknownVoice, VoicesUnavailable
 from .terminal_text import fit_output_to_terminal
 from .training.cli import add_parser as add_train_command
+from .voices_cli import add_voices_command
 
 
 class UsageError(Exception):
@@ -400,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--json", action="store_true", help="status as JSON")
     model.set_defaults(run=cmd_model)
     add_config_command(sub)
+    add_voices_command(sub)
     add_history_command(sub)
     add_service_command(sub)
     from .enroll_cli import add_parser as add_enroll_command
@@ -520,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (UsageError, UnknownRoutine, ScriptError, AudioError,
             ModelError, SettingsError, HistoryError, ServiceError, OutputError,
-            ClipFolderError) as exc:
+            ClipFolderError, UnknownVoice, VoicesUnavailable) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

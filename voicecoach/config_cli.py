@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import datetime
 from enum import Enum
 
@@ -40,7 +41,10 @@ def run_config(args: argparse.Namespace, out: Console) -> int:
         print(path)
         return 0
     if action == "set":
-        settings = save_setting(args.key, " ".join(args.value), path)
+        value = " ".join(args.value)
+        if args.key == "voice":
+            _check_voice(value)
+        settings = save_setting(args.key, value, path)
         out.print(Text(f"{args.key} = {shown(getattr(settings, args.key))}  (saved in {path})"))
         return 0
     if action == "unset":
@@ -59,6 +63,19 @@ def run_config(args: argparse.Namespace, out: Console) -> int:
     missing = "" if path.exists() else " (not created yet)"
     out.print(Text(f"settings file: {path}{missing}"))
     return 0
+
+
+def _check_voice(wanted: str) -> None:
+    """A voice no engine has is refused before it is saved (it would be ignored at every
+    session); with no engine to ask, it is saved and that is said."""
+    from .speaking.voices import VoicesUnavailable, check_voice, installed_voices
+
+    try:
+        voices = [row for rows in installed_voices().values() for row in rows]
+    except VoicesUnavailable as exc:
+        print(f"voicecoach: the voice is not checked: {exc}", file=sys.stderr)
+        return
+    check_voice(wanted, voices)
 
 
 def settings_table(settings: Settings) -> Table:

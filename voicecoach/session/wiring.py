@@ -24,6 +24,7 @@ from ..origins import Origin
 from ..rehearsal import rehearse
 from ..settings import Settings, default_settings_path
 from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceSettings
+from ..speaking.voices import UnknownVoice
 from .history_writer import WRITER_BUSY_TIMEOUT
 from .recorder import SessionRecorder
 
@@ -58,6 +59,8 @@ def make_voice(settings: SessionSettings, say: Callable[[str], None]) -> TextToS
         return None
     try:
         return TextToSpeech(settings.voice, note=say)
+    except UnknownVoice as exc:  # named where the user gave it: --voice or the settings file
+        raise UnknownVoice(exc.wanted, exc.known, settings.voice_origin) from None
     except SpeechUnavailable as exc:
         say(f"{exc}: the coach's lines are printed instead of spoken")
         return None

@@ -24,6 +24,7 @@ from typing import Any
 from ..audio.source import AudioError, Samples
 from ..audio.wav_file import read_all
 from .speech_cache import CacheUnavailable, SpeechCache, line_key
+from .voices import UnknownVoice, VoiceRow, find_voice, pyttsx3_rows
 
 SYNTHESIS_TIMEOUT_S = 20.0
 LINE_WAIT_S = 5.0  # espeak makes even the longest line in well under a second
@@ -88,12 +89,17 @@ class TextToSpeech:
         self._order = itertools.count()
         self._ready = threading.Event()
         self._failure: str | None = None
+        self._voices: list[VoiceRow] = []  # set by the worker before it is ready
         self._thread = threading.Thread(target=self._run, name="tts", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=SYNTHESIS_TIMEOUT_S)
         if self._failure:
             self.close()
             raise SpeechUnavailable(self._failure)
+        ready = self._ready.is_set()  # (an engine slow to start is not a wrong voice)
+        if ready and settings.voice and find_voice(settings.voice, self._voices) is None:
+            self.close()  # a typo must not leave the coach in some other voice
+            raise UnknownVoice(settings.voice, self._voices)
 
     # --- asking ---------------------------------------------------------------------------------
 
@@ -138,7 +144,7 @@ class TextToSpeech:
             import pyttsx3
 
             engine = pyttsx3.init()
-            self._voices = {v.id: v.name for v in engine.getProperty("voices") or []}
+            self._voices = pyttsx3_rows(engine.getProperty("voices") or [])
         except Exception as exc:  # any engine failure means "no speech here"
             self._failure = f"no text-to-speech engine ({exc}); install espeak-ng"
             self._ready.set()
@@ -191,12 +197,8 @@ class TextToSpeech:
         return path
 
     def _voice_id(self, wanted: str | None) -> str | None:
-        if not wanted:
-            return None
-        for voice_id, name in self._voices.items():
-            if wanted in (voice_id, name) or wanted.lower() in str(name).lower():
-                return str(voice_id)
-        return None
+        found = find_voice(wanted, self._voices) if wanted else None
+        return found.id if found is not None else None
 
     @staticmethod
     def _key(text: str, settings: VoiceSettings) -> str:
