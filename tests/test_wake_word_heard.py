@@ -113,3 +113,22 @@ def test_listen_hears_the_wake_word_grammar_when_one_is_set(tmp_path: Path) -> N
     decisions = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(d["text"], d["intent"]) for d in decisions if d["intent"]] == [
         ("coach start glutes", "start")], decisions
+
+
+def test_the_panel_between_sessions_offers_the_wake_word_and_shows_what_it_ignored() -> None:
+    import io
+
+    from voicecoach.core import SessionState, Snapshot
+    from voicecoach.session.terminal import PanelView
+
+    out = io.StringIO()
+    view = PanelView(out, wake_word="coach")
+    try:
+        view.entry(Entry(2.0, "you", "start quick",
+                         {"intent": None, "ignored": 'start without the wake word "coach"'}))
+        view.show(Snapshot(state=SessionState.IDLE), False)
+    finally:
+        view.close()
+    text = " ".join(out.getvalue().split())
+    assert "“coach start glutes”" in text
+    assert 'ignored: start without the wake word "coach"' in text

@@ -47,7 +47,8 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
     closers: list[Any] = []
     with protected_stdout() as terminal:
         plain = args.plain or args.json or not terminal.isatty()
-        view: Any = PlainView(terminal, as_json=args.json) if plain else PanelView(terminal)
+        view: Any = (PlainView(terminal, as_json=args.json) if plain
+                     else PanelView(terminal, wake_word=library.grammar.wake_word))
         closers.append(view)
         try:
             prefetch_routine(voice, library, routine.name if routine else None)

@@ -70,9 +70,10 @@ class PanelView:
     """A panel readable from across the room: routine, step, instruction, pressure, a bar of
     the time left, what was last heard, and whether the coach is listening or speaking."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, wake_word: str | None = None) -> None:
         self.console = Console(file=out)
         self.last_heard = "—"
+        self.wake_word = wake_word  # between sessions, commands count only after it
         from rich.live import Live
 
         # Refreshed by our own loop (no refresh thread of rich's to leave behind).
@@ -91,8 +92,12 @@ class PanelView:
     def _render(self, snapshot: Snapshot, speaking: bool) -> Panel:
         mode = "🔊 speaking" if speaking else "👂 listening"
         if snapshot.routine_title is None:
-            hint = ("Say “yes” or “no”." if snapshot.state is SessionState.ASKING
-                    else "Say “start” and a routine, e.g. “start glutes”.")
+            hint = "Say “start” and a routine, e.g. “start glutes”."
+            if self.wake_word:
+                hint = (f"Say “{self.wake_word} start” and a routine, "
+                        f"e.g. “{self.wake_word} start glutes”.")
+            if snapshot.state is SessionState.ASKING:
+                hint = "Say “yes” or “no”."
             body = Group(Text(hint, style="bold"), Text(f"heard: {self.last_heard}"))
             return Panel(body, title=f"voicecoach — {snapshot.state} — {mode}")
         left = snapshot.step_seconds_left
