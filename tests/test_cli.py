@@ -219,3 +219,30 @@ def test_version_is_the_installed_package_version():
 
     result = voicecoach("--version")
     assert result.returncode == 0 and result.stdout == f"voicecoach {version('voicecoach')}\n"
+
+
+def test_list_at_80_columns_cuts_no_name_area_or_phrase(library):
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "list"], capture_output=True,
+                            text=True, timeout=60, check=False,
+                            env={**os.environ, "COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and "…" not in result.stdout and "..." not in result.stdout
+    assert max(len(line) for line in lines) <= 80
+    cells = {cell.strip() for line in lines for cell in line.split("│")}
+    for routine in library.routines.values():
+        assert routine.name in cells, routine.name
+        for phrase in [*routine.aliases, *routine.areas]:  # each whole, on a line of its own
+            assert phrase in cells, phrase
+
+
+def test_list_on_a_wide_terminal_gives_each_routine_one_line(library):
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "list"], capture_output=True,
+                            text=True, timeout=60, check=False,
+                            env={**os.environ, "COLUMNS": "250"})
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == len(library.routines)
+    assert "hands" in result.stdout and "foam roller" in result.stdout  # the tool column too

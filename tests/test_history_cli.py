@@ -289,3 +289,31 @@ def test_json_and_csv_keep_skips_source_exact_seconds_and_notes(eventful: Path) 
     assert (row["steps completed"], row["steps skipped"], row["seconds"]) == ("1", "3", "42")
     assert row["audio from"] == "recording"
     assert row["notes"] == "14:00 fault: microphone: unplugged; 14:00 recovered: microphone back"
+
+
+def test_the_table_at_80_columns_cuts_no_routine_date_or_ending(path: Path) -> None:
+    import subprocess
+    import sys
+
+    with HistoryStore(path) as store:
+        first = store.begin_session("heat-and-ice", "Heat, then ice, for a sore hip", 3, 1.0, T0)
+        store.record_adjustment(first, "slower", 0.8, 0, T0 + timedelta(minutes=1))
+        store.record_pain(first, 1, "Figure four", "left", "medium", ["glutes"],
+                          T0 + timedelta(minutes=2))
+        store.record_note(first, "fault", "microphone: unplugged", T0 + timedelta(minutes=3))
+        store.finish_session(first, "interrupted", 1, 0.8, 0, T0 + timedelta(minutes=7),
+                             steps_skipped=1)
+        second = store.begin_session("glutes-roller", "Glutes on a foam roller", 4, 1.0,
+                                     T0 + timedelta(days=1), "keyboard")
+        store.finish_session(second, "completed", 4, 1.0, 0, T0 + timedelta(days=1, minutes=7))
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "history", "--history",
+                             str(path)], capture_output=True, text=True, timeout=60, check=False,
+                            env={**os.environ, "COLUMNS": "80"})
+    out = result.stdout
+    assert result.returncode == 0 and "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    words = set(out.replace("│", " ").split())
+    for word in ("2024-05-01", "2024-05-02", "interrupted", "completed", "keyboard",
+                 "microphone", "skipped", "Figure", "unplugged"):
+        assert word in words, word
+    assert re.search(r"\d\d:\d\d", out)  # the start time, whole

@@ -107,7 +107,7 @@ def run_history(args: argparse.Namespace, out: Console,
         out.file.write(json.dumps(history_json(records), indent=2, ensure_ascii=False) + "\n")
     elif records or between:
         if records:
-            out.print(history_table(records))
+            out.print(history_table(records, out.width))
         if between:  # README: device failures are kept in the history; so they are shown
             out.print(notes_table(between))
     else:

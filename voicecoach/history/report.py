@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from rich.table import Table
 
+from ..fitting_tables import first_that_fits
 from .records import Note, PainRecord, SessionRecord
 
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -92,23 +93,57 @@ def pressure_change(offset: int) -> str:
     return f"{abs(offset)} {levels} {'firmer' if offset > 0 else 'lighter'}"
 
 
-def history_table(records: Sequence[SessionRecord]) -> Table:
+def history_table(records: Sequence[SessionRecord], width: int | None = None) -> Table:
+    """A row per session, in `width` columns (None: as wide as it takes). Columns empty for
+    every session are left out; when the rest would cut words, "from" goes under "ended" and
+    changes, pain and notes share one column, each on its own line."""
+    return first_that_fits([lambda: _wide_table(records), lambda: _narrow_table(records)], width)
+
+
+def _started(record: SessionRecord) -> str:
+    return record.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _wide_table(records: Sequence[SessionRecord]) -> Table:
+    cells = {
+        "date": [_started(record) for record in records],
+        "routine": [record.routine_title for record in records],
+        "length": [length(record.duration_seconds) for record in records],
+        "steps": [steps_summary(record) for record in records],
+        "ended": [record.how_it_ended for record in records],
+        "from": [record.source for record in records],
+        "changes": [changes_summary(record) for record in records],
+        "pain": [pain_summary(record) for record in records],
+        "notes": [notes_summary(record.notes) for record in records],
+    }
+    return _table({name: column for name, column in cells.items() if any(column)})
+
+
+def _narrow_table(records: Sequence[SessionRecord]) -> Table:
+    def remarks(record: SessionRecord) -> str:
+        pain = pain_summary(record)
+        lines = [changes_summary(record), f"pain: {pain}" if pain else ""]
+        return "\n".join(line for line in [*lines, *map(note_line, record.notes)] if line)
+
+    cells = {
+        "date": [_started(record) for record in records],
+        "routine": [record.routine_title for record in records],
+        "length": [length(record.duration_seconds) for record in records],
+        "steps": [steps_summary(record) for record in records],
+        "ended, from": [f"{record.how_it_ended}\n{record.source}" for record in records],
+        "changes, pain, notes": [remarks(record) for record in records],
+    }
+    return _table({name: column for name, column in cells.items() if any(column)})
+
+
+def _table(columns: dict[str, list[str]]) -> Table:
     table = Table(title="Massage sessions", caption="times are local")
-    for column in ("date", "routine", "length", "steps", "ended", "from", "changes", "pain",
-                   "notes"):
-        table.add_column(column, justify="right" if column == "length" else "left")
-    for record in records:
-        table.add_row(
-            record.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            record.routine_title,
-            length(record.duration_seconds),
-            steps_summary(record),
-            record.how_it_ended,
-            record.source,
-            changes_summary(record),
-            pain_summary(record),
-            notes_summary(record.notes),
-        )
+    for name in columns:
+        # A length ("20.0 min") or an ending ("interrupted") is read whole, never wrapped.
+        table.add_column(name, justify="right" if name == "length" else "left",
+                         no_wrap=name in ("length", "ended"))
+    for row in zip(*columns.values(), strict=True):
+        table.add_row(*row)
     return table
 
 
