@@ -23,6 +23,7 @@ from yaml.reader import ReaderError
 
 from .core.grammar import CommandGrammar, GrammarError
 from .core.routine import Routine
+from .routine_messages import in_user_words
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 20_000
@@ -270,7 +271,7 @@ def _validation_problems(exc: ValidationError, root: yaml.Node, path: Path) -> l
     problems: dict[tuple[int, str], RoutineError] = {}
     for error in exc.errors():
         location = error["loc"]
-        line, message = _line_of(root, location), f"{_field_name(location)}: {error['msg']}"
+        line, message = _line_of(root, location), f"{_field_name(location)}: {in_user_words(error)}"
         problems.setdefault((line, message), RoutineError(path, line, message))
     return list(problems.values())
 
