@@ -11,10 +11,17 @@ from voicecoach.core import (
     Say,
     SessionFinished,
     SessionState,
+    StateChanged,
     StepSkipped,
     StopSpeaking,
 )
-from voicecoach.core.engine import PROFESSIONAL_ADVICE
+from voicecoach.core.engine import (
+    IDLE_HINT_SECONDS,
+    IDLE_PAIN_ADVICE,
+    PROFESSIONAL_ADVICE,
+    RUNNING_HELP,
+    START_HINT,
+)
 
 from .coach_driver import CoachDriver
 from .conftest import make_routine
@@ -33,6 +40,30 @@ def test_pause_stops_speech_at_once_and_freezes_remaining_time(started: CoachDri
     assert started.said(since=10.001) == []  # no cues while paused
 
 
+def test_pause_heard_as_a_cue_falls_due_comes_first_and_the_cue_after_resume(
+    started: CoachDriver,
+):
+    started.advance(29)
+    started.now = 30.0  # the cue "Switch to circular motions." is due at 30 s
+    started.hear("pause")
+    assert started.said(since=30.0) == ["Paused. Say resume when you're ready."]
+    started.advance(5)
+    started.hear("resume")
+    assert started.said(since=35.0) == [
+        "Resuming. Kneading, left side: 30 seconds left. Use medium pressure.",
+        "Switch to circular motions.",
+    ]
+
+
+def test_a_command_heard_as_a_cue_falls_due_is_answered_before_the_cue(started: CoachDriver):
+    started.advance(29)
+    started.now = 30.0
+    actions = started.hear("status")
+    says = [a for a in actions if isinstance(a, Say)]
+    assert says[0].text.startswith("Step 1 of 3.") and says[0].interrupt
+    assert says[1] == Say("Switch to circular motions.")  # queued after, not cut off by it
+
+
 def test_resume_says_where_we_are_and_continues(started: CoachDriver):
     started.advance(10)
     started.hear("pause")
@@ -44,7 +75,25 @@ def test_resume_says_where_we_are_and_continues(started: CoachDriver):
     assert started.when("Switch to your right side.") == pytest.approx(160)
 
 
-def test_pause_during_instruction_reads_it_again_on_resume(coach: CoachDriver):
+def test_pause_during_instruction_reads_only_that_instruction_again_on_resume(
+    coach: CoachDriver,
+):
+    from voicecoach.core import Command, Heard, SpeechFinished
+
+    engine = coach.engine
+    engine.handle(Heard(Command(Intent.START, {"routine": "glutes"})), 0.0)
+    engine.handle(SpeechFinished(), 8.0)  # the introduction heard in full
+    engine.handle(Heard(Command(Intent.PAUSE)), 10.0)  # in the middle of step 1's instruction
+    actions = engine.handle(Heard(Command(Intent.RESUME)), 15.0)
+    [say] = [a for a in actions if isinstance(a, Say)]
+    assert say.interrupt and say.text.startswith("Resuming. Step 1 of 3: Kneading.")
+    assert "Knead the buttock slowly." in say.text
+    assert "Lie on your side." not in say.text  # the routine's introduction is not read again
+
+
+def test_resume_after_a_pause_in_the_introduction_goes_on_without_reading_it_again(
+    coach: CoachDriver,
+):
     from voicecoach.core import Command, Heard
 
     engine = coach.engine
@@ -52,7 +101,11 @@ def test_pause_during_instruction_reads_it_again_on_resume(coach: CoachDriver):
     engine.handle(Heard(Command(Intent.PAUSE)), 1.0)
     actions = engine.handle(Heard(Command(Intent.RESUME)), 5.0)
     [say] = [a for a in actions if isinstance(a, Say)]
-    assert say.interrupt and "Lie on your side." in say.text
+    assert say.interrupt and say.text.startswith("Resuming. Step 1 of 3: Kneading.")
+    assert "Lie on your side." not in say.text
+    assert engine.state is SessionState.INSTRUCTING
+    assert SessionState.INTRODUCING not in [
+        a.state for a in actions if isinstance(a, StateChanged)]  # straight on, no flicker
 
 
 def test_repeat_says_the_current_instruction_again(started: CoachDriver):
@@ -363,6 +416,30 @@ def test_commands_while_idle_explain_how_to_start(coach: CoachDriver):
     coach.hear("ouch")
     assert "professional" in coach.said()[-1]
     assert coach.state is SessionState.IDLE
+
+
+def test_between_sessions_the_start_hint_is_said_at_most_once_a_minute(coach: CoachDriver):
+    coach.hear("pause")  # a room's talk heard as commands, again and again
+    coach.advance(10)
+    coach.hear("next")
+    coach.hear("help")
+    coach.advance(20)
+    coach.hear("start over")
+    assert coach.said() == [f"Nothing is running. {START_HINT}"]
+    coach.advance(IDLE_HINT_SECONDS - 30)
+    coach.hear("help")  # a minute after the last hint: said again
+    assert coach.said()[-1] == START_HINT and len(coach.said()) == 2
+
+
+def test_between_sessions_real_answers_are_not_held_back_by_the_hint(coach: CoachDriver):
+    coach.hear("next")
+    coach.hear("list routines")
+    assert coach.said()[-1].startswith("I know 2 routines")
+    coach.hear("that hurts")
+    assert coach.said()[-1] == IDLE_PAIN_ADVICE
+    coach.hear("start glutes")
+    coach.hear("help")  # running: help is always answered
+    assert coach.said()[-1] == RUNNING_HELP
 
 
 def test_pain_while_idle_is_not_recorded_as_a_session_report(coach: CoachDriver):

@@ -20,14 +20,17 @@ from voicecoach.core import (
     StepCompleted,
     Tick,
 )
+from voicecoach.core.engine import ASK_AGAIN, ASK_AGAIN_BRIEF, QUESTION_REPEAT_SECONDS
 from voicecoach.core.precautions import (
     BRIEF_DECLINED,
+    OKAY_TO_CONTINUE,
     PERSISTENT_PAIN_ADVICE,
     SAFETY_BRIEF,
     PainPattern,
     PastPain,
     persistent_pain,
 )
+from voicecoach.core.vocabulary import Listening, vocabulary_for
 
 from .coach_driver import CoachDriver
 
@@ -156,13 +159,55 @@ def test_stop_during_the_question_before_a_start_starts_nothing(coach: CoachDriv
     assert coach.state is SessionState.IDLE and coach.of_type(SafetyBriefAnswered) == []
 
 
-def test_other_words_during_the_question_repeat_it(coach: CoachDriver):
+def test_other_words_during_the_brief_ask_again_briefly_not_the_whole_brief(coach: CoachDriver):
     coach.send(Precautions(safety_brief=True))
     coach.hear("start glutes")
     coach.hear("next")
-    assert coach.said()[-1].startswith("Before we start")
+    coach.hear("slower")
+    assert coach.said()[-2:] == [ASK_AGAIN_BRIEF, ASK_AGAIN_BRIEF]
+    assert coach.said_text().count(SAFETY_BRIEF) == 1
     coach.hear("yes")
     assert coach.state is SessionState.HOLDING
+
+
+def test_safety_said_to_the_brief_reads_it_again_in_full(coach: CoachDriver):
+    coach.send(Precautions(safety_brief=True))
+    coach.hear("start glutes")
+    coach.hear("safety")
+    assert coach.said()[-1] == f"{SAFETY_BRIEF} {OKAY_TO_CONTINUE}"
+    assert coach.state is SessionState.ASKING
+    coach.hear("yes")
+    assert coach.state is SessionState.HOLDING
+
+
+def test_safety_is_heard_while_a_question_waits(library):  # type: ignore[no-untyped-def]
+    asked = library.grammar.narrowed(vocabulary_for(Listening.ASKED))
+    command = asked.parse("safety")
+    assert command is not None and command.intent is Intent.SAFETY
+    assert Intent.SAFETY in vocabulary_for(Listening.ASKED).intents
+
+
+def test_safety_said_to_the_pain_warning_reads_the_brief_and_asks_again(coach: CoachDriver):
+    coach.send(Precautions(persistent_pain=PainPattern(sessions=3, area=None)))
+    coach.hear("start glutes")
+    coach.hear("next")
+    assert coach.said()[-1] == ASK_AGAIN
+    coach.hear("safety")
+    assert coach.said()[-1].startswith(SAFETY_BRIEF) and "3 sessions" in coach.said()[-1]
+    coach.hear("yes")
+    assert coach.state is SessionState.HOLDING
+
+
+def test_a_long_silence_after_asking_again_reads_the_whole_brief_once_more(routines):
+    engine = SessionEngine(routines)
+    engine.handle(Precautions(safety_brief=True), 0.0)
+    engine.handle(Heard(Command(Intent.START, {"routine": "glutes"})), 0.0)
+    engine.handle(SpeechFinished(), 30.0)
+    engine.handle(Heard(Command(Intent.NEXT)), 35.0)
+    engine.handle(SpeechFinished(), 38.0)  # "Please say yes or no..." said; silence from here
+    assert engine.handle(Tick(), 38.0 + QUESTION_REPEAT_SECONDS - 1) == []
+    again = engine.handle(Tick(), 38.0 + QUESTION_REPEAT_SECONDS)
+    assert [a.text for a in again if isinstance(a, Say)] == [f"{SAFETY_BRIEF} {OKAY_TO_CONTINUE}"]
 
 
 def test_safety_while_running_freezes_the_session_and_yes_carries_on(started: CoachDriver):

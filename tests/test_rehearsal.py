@@ -68,3 +68,20 @@ def test_back_on_a_steps_first_side_returns_to_the_side_done_last(tmp_path: Path
     after_back = next(r["say"] for r in records if r["t"] == 15.0 and "say" in r)
     assert after_back.startswith("Step 1 of 11: Roll the glutes.")
     assert "Right side now." in after_back
+
+
+def test_pause_as_a_cue_falls_due_wins_and_the_cue_comes_after_resume(tmp_path: Path):
+    """glutes step 1 has a cue at 20 s; its hold starts at 0 when speech takes no time."""
+    script = tmp_path / "commands.txt"
+    script.write_text("00:20 pause\n00:25 resume\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "rehearse", "glutes", "--commands", str(script)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "you:   pause" in line)
+    cue = "Keep the strokes long and slow"
+    assert [line[:6] for line in lines[start:start + 6]] == ["00:20 "] * 3 + ["00:25 "] * 3
+    assert "coach: Paused." in lines[start + 2]
+    assert not any(cue in line for line in lines[:start + 3])
+    assert "coach: Resuming." in lines[start + 5] and cue in lines[start + 6]

@@ -5,7 +5,9 @@
                                                   │   └──── other side ◄─────────┤
                                                   └─ time up ── resting ◄────────┤
                                  finished ◄──speech done── closing ◄── last step ┘
-    any running state ──pause──► paused ──resume──► same state (spoken phases speak again)
+    any running state ──pause──► paused ──resume──► same state (an instruction or closing
+                                 that the pause cut off is read again; the introduction
+                                 is not: it goes on to step 1)
     any running state ──"start other" / second pain / "safety"──► asking ──yes / no──►
     any running state ──stop──► finished
     any running state ──device failed──► paused ──all devices back──► same state
@@ -63,6 +65,7 @@ PACE_BOUNDS = (0.5, 2.0)
 PRESSURE_OFFSET_BOUNDS = (-2, 2)
 MORE_TIME_SECONDS = 30
 QUESTION_REPEAT_SECONDS = 20.0
+IDLE_HINT_SECONDS = 60.0  # between sessions, "how to start" is said at most this often
 MAX_FIRINGS_PER_EVENT = 10_000
 WORDS_PER_SECOND = 2.5  # a calm coaching voice; used only when the speaker never reports back
 
@@ -79,6 +82,9 @@ IDLE_PAIN_ADVICE = (
     "settle, please see a professional."
 )
 START_HINT = "Say start and a routine name, for example start glutes, or say list routines."
+# Said to a yes/no question that was not answered yes or no ("next", "what?"): briefly.
+ASK_AGAIN = "Please say yes or no."
+ASK_AGAIN_BRIEF = "Please say yes or no. Say safety to hear the safety check again."
 RUNNING_HELP = (
     "You can say pause, repeat, next, go back, restart, slower, faster, lighter, firmer, "
     "more time, status, or stop. If anything hurts, say that hurts."
@@ -127,6 +133,7 @@ class SessionEngine:
         self._answering = False
         self._pending_start: Routine | None = None
         self._brief_in_question = False
+        self._hinted_at: float | None = None  # when the last hint between sessions was said
         self._clear_session(0.0)
         self._handlers: dict[Intent, Callable[[Command, float, list[Action]], None]] = {
             Intent.START: self._on_start,
@@ -219,7 +226,9 @@ class SessionEngine:
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []
         self._answering = False
-        self._catch_up(now, out)
+        # What the user says as something falls due goes first: they said it about what they
+        # had heard so far ("pause" as a cue is due: "Paused.", and the cue after "resume").
+        self._catch_up(now, out, before_now=isinstance(event, Heard))
         self._answering = isinstance(event, Heard)
         match event:
             case Heard(command) if self._question is not None:
@@ -313,12 +322,13 @@ class SessionEngine:
             self._timer.advance(moment - self._updated_at)
         self._updated_at = moment
 
-    def _catch_up(self, now: float, out: list[Action]) -> None:
+    def _catch_up(self, now: float, out: list[Action], *, before_now: bool = False) -> None:
         """Fire everything due up to `now`, each at its own moment, so a late event never
-        shifts the schedule (segments start exactly where the previous one ended)."""
+        shifts the schedule (segments start exactly where the previous one ended).
+        `before_now`: leave what falls due at `now` itself for after the event."""
         for _ in range(MAX_FIRINGS_PER_EVENT):
             due = self.next_deadline()
-            if due is None or due > now + EPSILON:
+            if due is None or due > now + EPSILON or (before_now and due > now - EPSILON):
                 break
             self._advance_to(max(self._updated_at, min(due, now)))  # never back in time
             self._fire(self._updated_at, out)
@@ -387,14 +397,17 @@ class SessionEngine:
         self._speak_phase(SessionState.INTRODUCING, parts, now, out)
 
     def _speak_phase(
-        self, phase: SessionState, parts: list[str], now: float, out: list[Action]
+        self, phase: SessionState, parts: list[str], now: float, out: list[Action],
+        lead: str = "",
     ) -> None:
+        """`lead`: words said first ("Resuming."), not part of what "repeat" reads again."""
         self._phase = phase
         self._timer = None
         self._spoken_text = " ".join(wording.sentence(part) for part in parts if part)
-        self._spoken_deadline = now + _speaking_seconds(self._spoken_text)
+        said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
+        self._spoken_deadline = now + _speaking_seconds(said)
         # Moving on by itself the coach queues its words; answering a command it cuts in.
-        self._say(out, self._spoken_text, interrupt=self._answering)
+        self._say(out, said, interrupt=self._answering)
 
     def _leave_spoken_phase(self, now: float, out: list[Action]) -> None:
         if self._phase is SessionState.INTRODUCING:
@@ -404,7 +417,8 @@ class SessionEngine:
         elif self._phase is SessionState.CLOSING:
             self._finish(EndReason.COMPLETED, now, out)
 
-    def _begin_step(self, index: int, now: float, out: list[Action], *, side: int = 0) -> None:
+    def _begin_step(self, index: int, now: float, out: list[Action], *, side: int = 0,
+                    lead: str = "") -> None:
         assert self._routine is not None
         self._step, self._side = index, side
         step = self._current_step
@@ -416,7 +430,7 @@ class SessionEngine:
         if step.both_sides:
             parts.append(f"{self._side_name.capitalize()} side {'first' if side == 0 else 'now'}")
         parts.append(self._pressure_words(self._announced_pressure))
-        self._speak_phase(SessionState.INSTRUCTING, parts, now, out)
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out, lead)
 
     def _switch_side(self, now: float, out: list[Action]) -> None:
         self._side = 1
@@ -584,7 +598,12 @@ class SessionEngine:
         """After a pause or a question: say `words` and pick up where we were."""
         if self._paused:
             self._say(out, f"{words} Still paused: say resume when you're ready.", interrupt=True)
+        elif self._phase is SessionState.INTRODUCING:
+            # The introduction is read once ("repeat" reads it again on purpose): carrying on
+            # from it is going on to the first step.
+            self._begin_step(0, now, out, lead=words)
         elif self._phase in SPOKEN_PHASES:
+            # Only a phase still being spoken is read again: an instruction the pause cut off.
             self._spoken_deadline = now + _speaking_seconds(self._spoken_text)
             self._say(out, f"{words} {self._spoken_text}", interrupt=True)
         else:
@@ -625,12 +644,22 @@ class SessionEngine:
 
     # --- commands -------------------------------------------------------------------------------
 
-    def _not_running(self, out: list[Action]) -> None:
-        self._say(out, f"Nothing is running. {START_HINT}", interrupt=True)
+    def _not_running(self, now: float, out: list[Action]) -> None:
+        self._idle_hint(now, out, f"Nothing is running. {START_HINT}")
+
+    def _idle_hint(self, now: float, out: list[Action], text: str = START_HINT) -> None:
+        """Between sessions, how to start: at most once a minute. A room's talk heard as
+        "next" or "help" again and again must not make the coach answer it again and again."""
+        if self._hinted_at is not None and now - self._hinted_at < IDLE_HINT_SECONDS:
+            return
+        self._hinted_at = now
+        self._say(out, text, interrupt=True)
 
     def _on_start(self, command: Command, now: float, out: list[Action]) -> None:
         target = self._routines.get(command.slots.get("routine", ""))
-        if target is None:
+        if target is None and self._routine is None:
+            self._idle_hint(now, out)
+        elif target is None:
             self._say(out, START_HINT, interrupt=True)
         elif self._routine is None and self._precautions.needed:
             self._ask_before_start(target, now, out)
@@ -649,7 +678,7 @@ class SessionEngine:
 
     def _on_next(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         if self._phase is SessionState.CLOSING:
             self._say(out, "This is the end of the routine.", interrupt=True)
             return  # nothing to move to: a pause stays a pause
@@ -669,7 +698,7 @@ class SessionEngine:
 
     def _on_back(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         if self._phase is SessionState.INTRODUCING:
             self._say(out, "We haven't started the first step yet.", interrupt=True)
             return  # nothing to go back to: a pause stays a pause
@@ -692,7 +721,7 @@ class SessionEngine:
 
     def _on_restart(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         self._paused = False
         if self._phase is SessionState.INTRODUCING:
             self._start_routine(self._routine, now, out)
@@ -703,7 +732,7 @@ class SessionEngine:
 
     def _on_pause(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         if self._paused:
             self._say(out, "We're paused. Say resume when you're ready.", interrupt=True)
             return
@@ -713,7 +742,7 @@ class SessionEngine:
 
     def _on_resume(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         if self._paused:
             self._paused = False
             self._carry_on(now, out, "Resuming.")
@@ -724,7 +753,7 @@ class SessionEngine:
 
     def _on_repeat(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         if self._phase in SPOKEN_PHASES:
             if not self._paused:
                 self._spoken_deadline = now + _speaking_seconds(self._spoken_text)
@@ -740,7 +769,7 @@ class SessionEngine:
 
     def _on_stop(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         done, total = len(self._completed), len(self._routine.steps)
         minutes = wording.about_minutes(now - self._started_at)
         skipped = self._steps_skipped()
@@ -752,7 +781,7 @@ class SessionEngine:
 
     def _on_pace(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         slower = command.intent is Intent.SLOWER
         factor = PACE_FACTOR if slower else 1 / PACE_FACTOR
         pace = _clamp(self._pace * factor, PACE_BOUNDS)
@@ -773,7 +802,7 @@ class SessionEngine:
 
     def _on_pressure(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         lighter = command.intent is Intent.LIGHTER
         if not lighter and self._pain_step == self._step:
             self._say(out, "Let's keep it light for the rest of this step, since it hurt.",
@@ -803,7 +832,7 @@ class SessionEngine:
 
     def _on_more_time(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         self._adjusted(command, out)
         if self._phase in TIMED_PHASES and self._timer:
             self._timer.extend_by_real_seconds(MORE_TIME_SECONDS)
@@ -817,7 +846,7 @@ class SessionEngine:
 
     def _on_status(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         routine = self._routine
         total = wording.about_minutes(self._routine_seconds_left())
         if self._phase is SessionState.INTRODUCING:
@@ -840,8 +869,8 @@ class SessionEngine:
 
     def _on_help(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            text = START_HINT
-        elif self._paused:
+            return self._idle_hint(now, out)
+        if self._paused:
             text = "Say resume to carry on, repeat to hear the step again, or stop to finish."
         else:
             text = RUNNING_HELP
@@ -889,7 +918,7 @@ class SessionEngine:
 
     def _on_side(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            return self._not_running(out)
+            return self._not_running(now, out)
         first = Side(command.slots.get("side", Side.LEFT))
         other = Side.RIGHT if first is Side.LEFT else Side.LEFT
         order = (first, other)
@@ -955,7 +984,18 @@ class SessionEngine:
             self._on_stop(Command(Intent.STOP), now, out)
         else:
             self._pending_start = target
-            self._say(out, self._question_text, interrupt=True)
+            if intent is Intent.REPEAT:
+                self._say(out, self._question_text, interrupt=True)
+            elif intent is Intent.SAFETY:
+                self._say(out, self._with_brief(brief), interrupt=True)
+            else:  # not an answer: ask again in a few words, not thirty seconds of brief
+                self._say(out, ASK_AGAIN_BRIEF if brief else ASK_AGAIN, interrupt=True)
+
+    def _with_brief(self, brief_in_question: bool) -> str:
+        """The answer to "safety" said to a question: the safety brief, and the question."""
+        if brief_in_question:
+            return self._question_text
+        return f"{SAFETY_BRIEF} {self._question_text}"
 
     def _answer(self, command: Command, now: float, out: list[Action]) -> None:
         question = self._question
@@ -963,6 +1003,8 @@ class SessionEngine:
             self._on_pain(command, now, out)
         elif question in (Question.BEFORE_START, Question.SAFETY_CHECK):
             self._answer_safety(command.intent, now, out)
+        elif command.intent is Intent.SAFETY:
+            self._say(out, self._with_brief(False), interrupt=True)
         elif command.intent is Intent.STOP or (
             command.intent is Intent.YES and question is Question.STOP_AFTER_PAIN
         ):

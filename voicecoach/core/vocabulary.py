@@ -42,8 +42,11 @@ INTENTS: dict[Listening, frozenset[Intent]] = {
     Listening.RUNNING: _SESSION | {Intent.PAUSE},
     Listening.SIDE: _SESSION | {Intent.PAUSE, Intent.SIDE},
     Listening.PAUSED: _SESSION | {Intent.RESUME},
-    # Anything else said to a question only makes the coach ask again; "repeat" asks on purpose.
-    Listening.ASKED: frozenset({Intent.YES, Intent.NO, Intent.STOP, Intent.PAIN, Intent.REPEAT}),
+    # Anything else said to a question only makes the coach ask again, briefly; "repeat" asks
+    # the whole question on purpose, and "safety" reads the safety brief again.
+    Listening.ASKED: frozenset({
+        Intent.YES, Intent.NO, Intent.STOP, Intent.PAIN, Intent.REPEAT, Intent.SAFETY,
+    }),
 }
 
 # With a wake word set, between sessions only what follows it counts ("coach, start glutes").
