@@ -198,9 +198,15 @@ def test_unit_has_exactly_the_expected_sections_and_keys() -> None:
         "Unit": {"Description", "Documentation", "After", "Wants", "StartLimitIntervalSec",
                  "StartLimitBurst"},
         "Service": {"Type", "ExecStart", "WorkingDirectory", "Environment", "Restart",
-                    "RestartSec", "TimeoutStopSec"},
+                    "RestartSec", "TimeoutStopSec", "SuccessExitStatus"},
         "Install": {"WantedBy"},
     }
+
+
+def test_serve_stopped_by_sigterm_is_a_clean_stop_for_systemd() -> None:
+    # serve exits 143 on SIGTERM (128 + 15, as `run` and the file sessions do).
+    service = dict(sections(unit_text(EXECUTABLE, [], {}))["Service"])
+    assert service["SuccessExitStatus"] == "143"
 
 
 def test_unit_says_who_wrote_it_and_how_to_remove_it() -> None:

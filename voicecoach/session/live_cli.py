@@ -17,12 +17,14 @@ from ..library import Library
 from ..origins import origin_of
 from ..speaking.playback import Playback, Rendered
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
-from .stopping import stop_on_signals
+from .stopping import StopRequest, exit_code, stop_on_signals
 from .supervision import SpeakerSupervisor, SupervisedSource
 from .terminal import PanelView, PlainView, protected_stdout
 from .transcript import Entry
 from .wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
 
+KEYBOARD_HINT = ("type a command and press Enter, e.g. start glutes; type quit or press Ctrl-D "
+                 "to leave")
 GREETING = "Hello. Say start and a routine name, for example start glutes. Say help at any time."
 
 
@@ -45,10 +47,12 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
 
     inbox: queue.Queue[object] = queue.Queue()
     closers: list[Any] = []
+    stopped = StopRequest()
     with protected_stdout() as terminal:
         plain = args.plain or args.json or not terminal.isatty()
         view: Any = (PlainView(terminal, as_json=args.json) if plain
-                     else PanelView(terminal, wake_word=library.grammar.wake_word))
+                     else PanelView(terminal, wake_word=library.grammar.wake_word,
+                                    hearing="keyboard" if keyboard else "microphone"))
         closers.append(view)
         try:
             prefetch_routine(voice, library, routine.name if routine else None)
@@ -62,7 +66,11 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
                 closers.insert(0, speaker)
             microphone: MicrophoneInput | None = None
             if keyboard:
-                closers.insert(0, KeyboardInput(library.grammar, inbox.put, view.entry, clock))
+                typing = view.typing if isinstance(view, PanelView) else None
+                if typing is None:  # the panel says it itself
+                    _note(KEYBOARD_HINT)
+                closers.insert(0, KeyboardInput(library.grammar, inbox.put, view.entry, clock,
+                                                typing=typing))
             else:
                 assert listener is not None
                 source = _supervised_microphone(args, inbox, view, clock, speaking, speaker,
@@ -85,14 +93,20 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
             else:
                 speaking.say(_greeting(library.grammar.wake_word), interrupt=False)
-            with stop_on_signals(lambda _signal: inbox.put(QUIT)):
+            def stop(signal_name: str) -> None:
+                stopped(signal_name)
+                inbox.put(QUIT)
+
+            with stop_on_signals(stop):
                 session.run(start)
         finally:
             for closer in closers:
                 closer.close()
             if voice is not None:
                 voice.close()
-    return 0
+    if stopped.by is not None:  # the history says interrupted; the shell gets 130 or 143
+        _note(f"stopped by {'Ctrl-C' if stopped.by == 'SIGINT' else stopped.by}")
+    return exit_code(stopped.by)
 
 
 def _checks(speaker: SpeakerSupervisor | None, speaking: Speaking) -> Callable[[], None]:
@@ -137,10 +151,18 @@ def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object],
             origin=origin_of(args, "device"),
         )
 
+    def lost(reason: str) -> None:
+        view.microphone(False)  # the panel says "no microphone", not "listening"
+        inbox.put(DeviceFailed(Device.MICROPHONE, reason))
+
+    def back() -> None:
+        view.microphone(True)
+        inbox.put(DeviceRecovered(Device.MICROPHONE))
+
     return SupervisedSource(
         open_microphone,
-        on_lost=lambda reason: inbox.put(DeviceFailed(Device.MICROPHONE, reason)),
-        on_back=lambda: inbox.put(DeviceRecovered(Device.MICROPHONE)),
+        on_lost=lost,
+        on_back=back,
         opened=open_microphone() if open_now else None,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -62,23 +63,46 @@ class PlainView:
     def show(self, snapshot: Snapshot, speaking: bool) -> None:
         pass
 
+    def microphone(self, present: bool) -> None:
+        pass  # the log has the device notes
+
     def close(self) -> None:
         pass
 
 
+# Where commands come from, as the panel's title says it.
+INPUTS = {"microphone": "👂 microphone", "keyboard": "⌨ keyboard", "none": "🔇 no microphone"}
+
+
 class PanelView:
     """A panel readable from across the room: routine, step, instruction, pressure, a bar of
-    the time left, what was last heard, and whether the coach is listening or speaking."""
+    the time left, what was last heard, where commands come from (the microphone, the keyboard,
+    or none while the microphone is away), whether the coach is speaking, and how to leave.
+    At the keyboard it shows the line being typed (`typing`)."""
 
-    def __init__(self, out: TextIO, wake_word: str | None = None) -> None:
+    def __init__(self, out: TextIO, wake_word: str | None = None,
+                 hearing: str = "microphone") -> None:
         self.console = Console(file=out)
         self.last_heard = "—"
         self.wake_word = wake_word  # between sessions, commands count only after it
+        self.hearing = hearing  # a key of INPUTS
+        self.typed = ""
+        self._last: tuple[Snapshot, bool] | None = None
+        self._lock = threading.Lock()  # the keyboard's thread redraws too
         from rich.live import Live
 
         # Refreshed by our own loop (no refresh thread of rich's to leave behind).
         self._live_view = Live(console=self.console, auto_refresh=False, transient=False)
         self._live_view.start()
+
+    def typing(self, line: str) -> None:
+        """The line typed so far, drawn at once (not at the loop's next turn)."""
+        self.typed = line
+        if self._last is not None:
+            self.show(*self._last)
+
+    def microphone(self, present: bool) -> None:
+        self.hearing = "microphone" if present else "none"
 
     def entry(self, entry: Entry) -> None:
         if entry.who == "you":
@@ -87,18 +111,31 @@ class PanelView:
             self._live_view.console.print(entry.as_line())
 
     def show(self, snapshot: Snapshot, speaking: bool) -> None:
-        self._live_view.update(self._render(snapshot, speaking), refresh=True)
+        with self._lock:
+            self._last = (snapshot, speaking)
+            self._live_view.update(self._render(snapshot, speaking), refresh=True)
+
+    def _heard(self) -> Text:
+        return Text(f"{'typed' if self.hearing == 'keyboard' else 'heard'}: {self.last_heard}")
+
+    def _footer(self) -> list[Text]:
+        if self.hearing == "keyboard":
+            return [Text(f"> {self.typed}▌"),
+                    Text("Enter sends it · type quit or press Ctrl-D to leave", style="dim")]
+        return [Text("Ctrl-C to leave", style="dim")]
 
     def _render(self, snapshot: Snapshot, speaking: bool) -> Panel:
-        mode = "🔊 speaking" if speaking else "👂 listening"
+        mode = INPUTS[self.hearing] + (" — 🔊 speaking" if speaking else "")
+        verb = "Type" if self.hearing == "keyboard" else "Say"
         if snapshot.routine_title is None:
-            hint = "Say “start” and a routine, e.g. “start glutes”."
+            hint = f"{verb} “start” and a routine, e.g. “start glutes”."
             if self.wake_word:
-                hint = (f"Say “{self.wake_word} start” and a routine, "
+                hint = (f"{verb} “{self.wake_word} start” and a routine, "
                         f"e.g. “{self.wake_word} start glutes”.")
             if snapshot.state is SessionState.ASKING:
-                hint = "Say “yes” or “no”."
-            body = Group(Text(hint, style="bold"), Text(f"heard: {self.last_heard}"))
+                hint = f"{verb} “yes” or “no”."
+            body = Group(Text(hint, style="bold"), self._heard(),
+                         *self._footer())
             return Panel(body, title=f"voicecoach — {snapshot.state} — {mode}")
         left = snapshot.step_seconds_left
         total = snapshot.step_seconds_total or 1.0
@@ -112,7 +149,8 @@ class PanelView:
             Text(f"pressure: {snapshot.pressure}   pace: x{snapshot.pace:.2f}   {timing}",
                  style="cyan"),
             bar,
-            Text(f"heard: {self.last_heard}"),
+            self._heard(),
+            *self._footer(),
         )
         return Panel(body, title=f"{snapshot.routine_title} — {snapshot.state} — {mode}")
 
