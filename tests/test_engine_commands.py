@@ -221,10 +221,11 @@ def test_back_on_the_first_step_starts_it_over(started: CoachDriver):
 def test_stop_ends_at_once_with_a_summary(started: CoachDriver):
     started.advance(130)
     actions = started.hear("stop")
-    say = next(a for a in actions if isinstance(a, Say))
-    assert say.interrupt
-    assert "You finished 1 of 3 steps" in say.text
-    assert PROFESSIONAL_ADVICE in say.text
+    stopping, summary = (a for a in actions if isinstance(a, Say))
+    assert stopping.interrupt and stopping.text == "Stopping."  # made before the session
+    assert not summary.interrupt
+    assert "You finished 1 of 3 steps" in summary.text
+    assert PROFESSIONAL_ADVICE in summary.text
     [finished] = started.of_type(SessionFinished)
     assert finished.summary.reason == "stopped"
     assert started.state is SessionState.FINISHED

@@ -157,7 +157,7 @@ def test_an_unknown_key_suggests_the_close_match_and_lists_valid_keys(tmp_path: 
         load_settings(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: speach_rate: no such setting (did you mean speech_rate?)")
-    assert "valid keys: voice, speech_rate, volume, backend" in message
+    assert "valid keys: voice_engine, voice, speech_rate, volume, backend" in message
     assert "Fix: rename it to speech_rate in the file, or voicecoach config unset speach_rate."\
         in message
 

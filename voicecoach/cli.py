@@ -447,7 +447,12 @@ def recogniser_options(command: argparse.ArgumentParser) -> None:
 
 def voice_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--mute", action="store_true", help="print the coach's lines instead")
-    command.add_argument("--voice", metavar="NAME", help="a text-to-speech voice")
+    command.add_argument("--voice-engine", choices=["piper", "pyttsx3"],
+                         help="the coach's speech engine (default: the `voice_engine` setting, "
+                         "piper: a natural neural voice, falling back to pyttsx3 when it cannot "
+                         "load; pyttsx3: espeak-ng)")
+    command.add_argument("--voice", metavar="NAME",
+                         help="a voice of that engine (see `voicecoach voices`)")
     command.add_argument("--speech-rate", type=SPEECH_RATE.option(), metavar="WPM",
                          help="the coach's speaking rate in words a minute (default: the "
                          "`speech_rate` setting, 150)")
@@ -468,6 +473,7 @@ def microphone_options(command: argparse.ArgumentParser) -> None:
 SETTING_FOR_OPTION = {
     "backend": "backend",
     "model": "model_path",
+    "voice_engine": "voice_engine",
     "voice": "voice",
     "speech_rate": "speech_rate",
     "volume": "volume",
@@ -480,7 +486,8 @@ USES_SETTINGS = frozenset({"run", "serve", "demo", "listen"})
 
 # What each of those options takes, as messages about a wrong value say it.
 METAVAR_FOR_OPTION = {
-    "backend": "auto|vosk|pocketsphinx", "model": "PATH", "voice": "NAME", "speech_rate": "WPM",
+    "backend": "auto|vosk|pocketsphinx", "model": "PATH", "voice_engine": "piper|pyttsx3",
+    "voice": "NAME", "speech_rate": "WPM",
     "volume": VOLUME.span, "device": "NAME-OR-INDEX", "output_device": "NAME-OR-INDEX",
 }
 

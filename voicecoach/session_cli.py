@@ -32,7 +32,7 @@ from .session.wiring import (
     make_voice,
     prefetch_routine,
 )
-from .speaking.tts import VoiceSettings
+from .speaking.tts import VoiceEngine, VoiceSettings
 
 if TYPE_CHECKING:
     from .hearing.echo_guard import EchoGuard
@@ -54,6 +54,7 @@ def settings_from(args: argparse.Namespace) -> SessionSettings:
         mute=args.mute,
         voice=VoiceSettings(voice=args.voice, words_per_minute=args.speech_rate,
                             volume=args.volume),
+        voice_engine=VoiceEngine(args.voice_engine),
         pace=args.settings.pace,
         verify=not getattr(args, "no_verify", False),
         profile=not getattr(args, "no_profile", False),

@@ -35,6 +35,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from .hearing.backends import Backend
 from .limits import PACE, SETTING_BOUNDS, SPEECH_RATE, VOLUME
+from .speaking.synthesis import VoiceEngine
 
 ENV_VARIABLE = "VOICECOACH_CONFIG"
 HEADER = 'voicecoach settings — edit by hand or with "voicecoach config set KEY VALUE"'
@@ -69,9 +70,14 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
+    voice_engine: VoiceEngine = Field(
+        default=VoiceEngine.PIPER,
+        description="the coach's speech engine: piper (a natural neural voice; falls back to "
+        "pyttsx3 when it cannot load) or pyttsx3 (espeak-ng: robotic, lighter)")
     voice: str | None = Field(
         default=None, examples=["english"],
-        description="text-to-speech voice name or id (unset: the speech engine's default)")
+        description="text-to-speech voice of the voice_engine, see `voicecoach voices` (unset: "
+        "Piper's en_US-joe-medium, or pyttsx3's default)")
     # Bounds from limits.py: the command line's --speech-rate and --volume use the same ones.
     speech_rate: int = Field(
         default=150, ge=SPEECH_RATE.low, le=SPEECH_RATE.high,

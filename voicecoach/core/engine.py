@@ -81,6 +81,12 @@ IDLE_PAIN_ADVICE = (
     "Rest, and leave that area alone for now. If the pain is sharp, shooting or does not "
     "settle, please see a professional."
 )
+SECOND_PAIN_QUESTION = (
+    "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
+    "here, and see a professional if the pain persists. Shall we stop? Say yes or no."
+)
+STOPPING = "Stopping."
+PAUSED = "Paused. Say resume when you're ready."
 START_HINT = "Say start and a routine name, for example start glutes, or say list routines."
 # Said to a yes/no question that was not answered yes or no ("next", "what?"): briefly.
 ASK_AGAIN = "Please say yes or no."
@@ -738,7 +744,7 @@ class SessionEngine:
             return
         self._paused = True
         out.append(StopSpeaking())
-        self._say(out, "Paused. Say resume when you're ready.")
+        self._say(out, PAUSED)
 
     def _on_resume(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
@@ -776,7 +782,10 @@ class SessionEngine:
         what = f"You finished {done} of {total} steps"
         if skipped:
             what += f" and skipped {skipped},"
-        self._say(out, f"Stopping. {what} in {minutes}. {PROFESSIONAL_ADVICE}", interrupt=True)
+        # "Stopping." first, on its own: it is made before the session starts, so the answer
+        # is heard at once while the summary, which has numbers in it, is being synthesised.
+        self._say(out, STOPPING, interrupt=True)
+        self._say(out, f"{what} in {minutes}. {PROFESSIONAL_ADVICE}")
         self._finish(EndReason.STOPPED, now, out)
 
     def _on_pace(self, command: Command, now: float, out: list[Action]) -> None:
@@ -910,8 +919,7 @@ class SessionEngine:
             return
         self._ask(
             Question.STOP_AFTER_PAIN,
-            "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
-            "here, and see a professional if the pain persists. Shall we stop? Say yes or no.",
+            SECOND_PAIN_QUESTION,
             now,
             out,
         )

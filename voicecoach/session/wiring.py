@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from ..core.engine import (
     IDLE_PAIN_ADVICE,
     PAIN_ADVICE,
+    PAUSED,
     RUNNING_HELP,
+    SECOND_PAIN_QUESTION,
     START_HINT,
+    STOPPING,
     SessionEngine,
 )
 from ..core.precautions import SAFETY_BRIEF
@@ -23,9 +28,11 @@ from ..library import Library
 from ..origins import Origin
 from ..rehearsal import rehearse
 from ..settings import Settings, default_settings_path
-from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceSettings
-from ..speaking.voices import UnknownVoice
+from ..speaking.engines import open_voice
+from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceEngine, VoiceSettings
+from ..speaking.voices import UnknownVoice, engine_having
 from .history_writer import WRITER_BUSY_TIMEOUT
+from .preparing import prepare_lines
 from .recorder import SessionRecorder
 
 
@@ -35,6 +42,7 @@ class SessionSettings:
     model: Path | None = None
     mute: bool = False
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    voice_engine: VoiceEngine = VoiceEngine.PIPER  # falls back to pyttsx3 when it cannot load
     pace: float = 1.0  # the starting pace of holds
     verify: bool = True  # the command verifier checks what the recogniser proposes
     profile: bool = True  # hear with the user's voice profile, when there is one
@@ -53,24 +61,41 @@ def make_listener(library: Library, settings: SessionSettings,
     return build_listener(library.grammar, settings.hearing, say=say)
 
 
-def make_voice(settings: SessionSettings, say: Callable[[str], None]) -> TextToSpeech | None:
-    """pyttsx3, or None (print only) when muted or when no speech engine works, said once."""
+ENGINE_WORDS = {VoiceEngine.PIPER: "Piper", VoiceEngine.PYTTSX3: "pyttsx3 (espeak-ng)"}
+
+
+def make_voice(settings: SessionSettings, say: Callable[[str], None],
+               cache_dir: Path | None = None) -> TextToSpeech | None:
+    """Piper (or pyttsx3 when it cannot load, said once), or None (print only) when muted or
+    when no speech engine works, said once. Which voice speaks is said in one line."""
     if settings.mute:
         return None
     try:
-        return TextToSpeech(settings.voice, note=say)
+        voice = open_voice(settings.voice, settings.voice_engine, say, cache_dir)
     except UnknownVoice as exc:  # named where the user gave it: --voice or the settings file
-        raise UnknownVoice(exc.wanted, exc.known, settings.voice_origin) from None
+        elsewhere = exc.elsewhere or engine_having(exc.wanted, but_not=exc.engine)
+        raise UnknownVoice(exc.wanted, exc.known, settings.voice_origin, engine=exc.engine,
+                           elsewhere=elsewhere) from None
     except SpeechUnavailable as exc:
         say(f"{exc}: the coach's lines are printed instead of spoken")
         return None
+    say(f"voice: {ENGINE_WORDS[voice.engine]}, {voice.voice_name}")
+    return voice
 
 
-# Answers to the commands a user gives most, ready before they are needed.
-COMMON_LINES = (
-    "Paused. Say resume when you're ready.",
+# The answers to "pause", "stop" and "that hurts": made before a session starts, so that no
+# synthesis (a second or more with Piper on a Pi) ever stands between the user and them.
+URGENT_LINES = (
+    PAUSED,
+    "We're paused. Say resume when you're ready.",
+    STOPPING,
     PAIN_ADVICE,
     IDLE_PAIN_ADVICE,
+    SECOND_PAIN_QUESTION,
+)
+# Answers to the other commands a user gives most, ready before they are needed.
+COMMON_LINES = (
+    *URGENT_LINES,
     START_HINT,
     RUNNING_HELP,
     "We're not paused.",
@@ -78,11 +103,14 @@ COMMON_LINES = (
 )
 
 
-def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str | None) -> None:
-    """Synthesise ahead of time the common answers and every line a plain run of the routine
-    would say, so that the coach answers within a fraction of a second."""
+def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str | None,
+                     progress_to: TextIO | None = None) -> None:
+    """The urgent answers made now (progress shown on `progress_to`, stderr by default); the
+    common answers and every line a plain run of the routine would say made in the background,
+    so that the coach answers within a fraction of a second."""
     if voice is None:
         return
+    prepare_lines(voice, URGENT_LINES, progress_to or sys.stderr)
     lines = list(COMMON_LINES)
     if routine is not None and routine in library.routines:
         lines += [r["say"] for r in rehearse(library, routine).records if "say" in r]

@@ -1,83 +1,56 @@
-"""pyttsx3, owned by one thread, writing each line to a WAV file that we play ourselves.
+"""The coach's voice: one speech engine (Piper or pyttsx3) owned by one thread, writing each
+line to a WAV file that we play ourselves.
 
-pyttsx3 on Linux plays through `aplay` and cannot be interrupted, and `runAndWait` misbehaves
-when called from several threads: so one worker thread owns the engine, synthesises to files,
-and everything else asks it through a queue. Lines are cached on disk by (text, voice, rate,
-volume), and upcoming lines can be synthesised ahead of time at low priority, so an answer to a
-command starts within a fraction of a second even on a Raspberry Pi.
+Neither engine may be used from several threads (pyttsx3's `runAndWait` misbehaves; Piper's
+ONNX session is loaded where it runs), so one worker thread makes the engine, synthesises to
+files, and everything else asks it through a queue. Lines are cached on disk by (engine, the
+voice exactly, rate, volume, text), and upcoming lines can be synthesised ahead of time at low
+priority, so an answer to a command starts within a fraction of a second even on a Raspberry Pi.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import queue
 import threading
 import time
-import wave
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..audio.source import AudioError, Samples
+from ..audio.source import Samples
 from ..audio.wav_file import read_all
 from .speech_cache import CacheUnavailable, SpeechCache, line_key
-from .voices import UnknownVoice, VoiceRow, find_voice, pyttsx3_rows
+from .synthesis import SpeechUnavailable, Synthesizer, VoiceEngine, VoiceSettings
+from .voices import UnknownVoice
+
+__all__ = ["SpeechUnavailable", "TextToSpeech", "VoiceEngine", "VoiceSettings"]
 
 SYNTHESIS_TIMEOUT_S = 20.0
-LINE_WAIT_S = 5.0  # espeak makes even the longest line in well under a second
-ATTEMPTS = 3
+LOAD_TIMEOUT_S = 30.0  # Piper's voice loads in about a second here, a few on a Pi 3
 URGENT, AHEAD = 0, 1  # queue priorities: a line needed now, a line synthesised ahead of time
+DEFAULT_SETTINGS = VoiceSettings()
 
 
-class SpeechUnavailable(AudioError):
-    """No text-to-speech engine: the session goes on in print."""
+def _open_synthesizer(engine: VoiceEngine, voice: str | None) -> Synthesizer:
+    if engine is VoiceEngine.PIPER:
+        from .piper_engine import PiperSynthesizer
 
+        return PiperSynthesizer(voice)
+    from .pyttsx3_engine import Pyttsx3Synthesizer
 
-@dataclass(frozen=True)
-class VoiceSettings:
-    voice: str | None = None  # a pyttsx3 voice id or name fragment (None: the engine default)
-    words_per_minute: int = 150  # calm and clear for someone lying on the floor
-    volume: float = 1.0  # 0..1
-
-    def changed(self, change: str) -> VoiceSettings:
-        """"slower", "faster", "louder" or "quieter", one notch, within sane bounds."""
-        rate, volume = self.words_per_minute, self.volume
-        # Spoken changes stay within 90-240 words a minute, but never go the wrong way from a
-        # rate the settings put outside it (80-300): "faster" at 300 must not slow down.
-        if change == "slower":
-            rate = min(rate, max(90, rate - 20))
-        elif change == "faster":
-            rate = max(rate, min(240, rate + 20))
-        elif change == "louder":
-            volume = min(1.0, round(volume + 0.2, 2))
-        elif change == "quieter":
-            volume = max(0.2, round(volume - 0.2, 2))
-        return replace(self, words_per_minute=rate, volume=volume)
-
-
-def _wait_for_whole_wav(path: Path) -> bool:
-    """pyttsx3's espeak driver returns from runAndWait before a long line is written (measured:
-    a 560-character line appeared after it returned), so wait until the WAV is whole."""
-    deadline = time.monotonic() + LINE_WAIT_S
-    while time.monotonic() < deadline:
-        try:
-            with wave.open(str(path), "rb") as wav:
-                expected = 44 + wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
-            if wav.getnframes() > 0 and path.stat().st_size >= expected:
-                return True
-        except (FileNotFoundError, EOFError, wave.Error):
-            pass
-        time.sleep(0.01)  # this is the speech thread's own time; nothing else waits here
-    return False
+    return Pyttsx3Synthesizer(voice)
 
 
 class TextToSpeech:
-    def __init__(self, settings: VoiceSettings = VoiceSettings(),
+    def __init__(self, settings: VoiceSettings = DEFAULT_SETTINGS,
                  cache_dir: Path | None = None,
-                 note: Callable[[str], None] = lambda message: None) -> None:
+                 note: Callable[[str], None] = lambda message: None,
+                 engine: VoiceEngine = VoiceEngine.PYTTSX3) -> None:
+        """Starts the engine on its thread. `SpeechUnavailable` when it cannot work,
+        `UnknownVoice` for a voice it does not have (a typo must not leave the coach in some
+        other voice). The voice is settled here: later settings change rate and volume only."""
         self.settings = settings
         try:
             self._cache = SpeechCache(cache_dir, note)
@@ -85,21 +58,24 @@ class TextToSpeech:
             raise SpeechUnavailable(str(exc)) from exc
         self.cache_dir = self._cache.folder
         self.synthesized = 0  # lines made by the engine (not found in the cache)
+        self.engine = engine
+        self.voice_name = ""
+        self._voice_key = ""
         self._requests: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._ready = threading.Event()
-        self._failure: str | None = None
-        self._voices: list[VoiceRow] = []  # set by the worker before it is ready
-        self._thread = threading.Thread(target=self._run, name="tts", daemon=True)
+        self._failure: Exception | None = None
+        self._thread = threading.Thread(target=self._run, args=(engine, settings.voice),
+                                        name="tts", daemon=True)
         self._thread.start()
-        self._ready.wait(timeout=SYNTHESIS_TIMEOUT_S)
-        if self._failure:
+        if not self._ready.wait(timeout=LOAD_TIMEOUT_S):
+            self._failure = SpeechUnavailable(f"the {engine} voice did not load within "
+                                              f"{LOAD_TIMEOUT_S:.0f} s")
+        if self._failure is not None:
             self.close()
-            raise SpeechUnavailable(self._failure)
-        ready = self._ready.is_set()  # (an engine slow to start is not a wrong voice)
-        if ready and settings.voice and find_voice(settings.voice, self._voices) is None:
-            self.close()  # a typo must not leave the coach in some other voice
-            raise UnknownVoice(settings.voice, self._voices)
+            if isinstance(self._failure, UnknownVoice):
+                raise self._failure
+            raise SpeechUnavailable(str(self._failure))
 
     # --- asking ---------------------------------------------------------------------------------
 
@@ -126,6 +102,29 @@ class TextToSpeech:
             if not self._cache.has(self._key(text, self.settings)):
                 self._requests.put((AHEAD, next(self._order), (text, self.settings, None)))
 
+    def prepare(self, texts: Sequence[str],
+                progress: Callable[[int, int], None] = lambda done, total: None,
+                timeout: float = SYNTHESIS_TIMEOUT_S * 10) -> int:
+        """Make these lines now and wait for them (ahead of anything prefetched, behind an
+        urgent line), telling `progress(done, total)` as each is ready. Returns how many
+        had to be made (0: all were in the cache)."""
+        missing = [text for text in dict.fromkeys(texts)
+                   if not self._cache.has(self._key(text, self.settings))]
+        futures: list[Future[Path]] = []
+        for text in missing:
+            future: Future[Path] = Future()
+            # URGENT, yet in order: prefetched lines queued before wait behind these.
+            self._requests.put((URGENT, next(self._order), (text, self.settings, future)))
+            futures.append(future)
+        deadline = time.monotonic() + timeout
+        for done, future in enumerate(futures, start=1):
+            try:
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except TimeoutError as exc:
+                raise SpeechUnavailable("the speech engine stopped answering") from exc
+            progress(done, len(futures))
+        return len(futures)
+
     def drain(self, timeout: float = SYNTHESIS_TIMEOUT_S * 10) -> None:
         """Wait until everything asked for so far, prefetches included, has been made."""
         done: Future[Path] = Future()
@@ -137,70 +136,56 @@ class TextToSpeech:
         self._thread.join(timeout=SYNTHESIS_TIMEOUT_S)
         self._cache.close()
 
-    # --- the worker thread, the only one to touch pyttsx3 ---------------------------------------
+    # --- the worker thread, the only one to touch the engine ------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, engine: VoiceEngine, voice: str | None) -> None:
         try:
-            import pyttsx3
-
-            engine = pyttsx3.init()
-            self._voices = pyttsx3_rows(engine.getProperty("voices") or [])
-        except Exception as exc:  # any engine failure means "no speech here"
-            self._failure = f"no text-to-speech engine ({exc}); install espeak-ng"
+            synthesizer = _open_synthesizer(engine, voice)
+        except (SpeechUnavailable, UnknownVoice) as exc:
+            self._failure = exc
             self._ready.set()
             return
+        except Exception as exc:  # an engine failing its own way means "no speech here"
+            self._failure = SpeechUnavailable(f"the {engine} voice cannot start ({exc})")
+            self._ready.set()
+            return
+        self.voice_name, self._voice_key = synthesizer.voice_name, synthesizer.voice_key
         self._ready.set()
+        try:
+            self._serve(synthesizer)
+        finally:
+            synthesizer.close()
+
+    def _serve(self, synthesizer: Synthesizer) -> None:
         while True:
             _, _, request = self._requests.get()
             if request is None:
-                break
+                return
             text, settings, future = request
             if text is None:  # drain(): everything queued before it is done
                 future.set_result(Path())
                 continue
             try:
-                path = self._synthesize(engine, text, settings)
+                path = self._synthesize(synthesizer, text, settings)
             except Exception as exc:  # told to whoever waits for this line
                 if future is not None:
                     future.set_exception(SpeechUnavailable(f"speech synthesis failed: {exc}"))
                 continue
             if future is not None:
                 future.set_result(path)
-        with contextlib.suppress(Exception):  # shutting down anyway
-            engine.stop()
 
-    def _synthesize(self, engine: Any, text: str, settings: VoiceSettings) -> Path:
+    def _synthesize(self, synthesizer: Synthesizer, text: str, settings: VoiceSettings) -> Path:
         key = self._key(text, settings)
         if self._cache.has(key):
             return self._cache.path(key)
-        voice = self._voice_id(settings.voice)
-        # pyttsx3 2.99's espeak driver drops every other property change (measured: rates
-        # 150, 130, 250, 110 came out as 150, 130, 130, 110); set each twice and all apply.
-        for _ in range(2):
-            engine.setProperty("rate", settings.words_per_minute)
-            engine.setProperty("volume", settings.volume)
-            if voice:
-                engine.setProperty("voice", voice)
         with self._cache.scratch() as folder:
             partial = Path(folder) / "line.wav"
-            for _attempt in range(ATTEMPTS):
-                engine.save_to_file(text, str(partial))
-                engine.runAndWait()
-                if _wait_for_whole_wav(partial):
-                    break
-                # Now and then pyttsx3's driver loses a line altogether (seen once in ~200
-                # lines under load); asking again has always brought it.
-            else:
-                raise SpeechUnavailable(f"the engine wrote no audio for {text[:40]!r}")
+            synthesizer.write(text, settings, partial)
             path = self._cache.keep(partial, key)
         self.synthesized += 1
         return path
 
-    def _voice_id(self, wanted: str | None) -> str | None:
-        found = find_voice(wanted, self._voices) if wanted else None
-        return found.id if found is not None else None
-
-    @staticmethod
-    def _key(text: str, settings: VoiceSettings) -> str:
-        return line_key("pyttsx3", settings.voice, settings.words_per_minute, settings.volume,
-                        text)
+    def _key(self, text: str, settings: VoiceSettings) -> str:
+        # The voice as resolved by the engine (an id, or a model's digest), not as typed.
+        return line_key(self.engine, self._voice_key, settings.words_per_minute,
+                        settings.volume, text)

