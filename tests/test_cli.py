@@ -11,6 +11,8 @@ import pytest
 
 from voicecoach.cli import main
 
+from .routine_texts import THREE_MISTAKES
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -127,23 +129,6 @@ def test_broken_user_routine_is_a_one_line_error(capsys, tmp_path: Path):
     assert "Traceback" not in err
 
 
-THREE_MISTAKES = """\
-name: mine
-title: Mine
-aliases: [mine]
-areas: [glutes]
-tool: hammer
-introduction: Lie down.
-steps:
-  - title: Knead
-    instruction: Knead slowly.
-    hold_seconds: 2
-    technique: kneading
-  - title: Wiggle
-    instruction: Wiggle.
-    hold_seconds: 30
-    technique: wiggle
-"""
 
 
 def voicecoach(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -153,7 +138,7 @@ def voicecoach(*argv: str) -> subprocess.CompletedProcess[str]:
 
 def test_check_prints_one_line_for_each_mistake_in_a_file(tmp_path: Path):
     path = tmp_path / "mine.yaml"
-    path.write_text(THREE_MISTAKES)
+    path.write_text(THREE_MISTAKES.replace("sample", "mine"))
     result = voicecoach("check", str(path))
     lines = result.stdout.splitlines()
     assert result.returncode == 1
@@ -167,7 +152,7 @@ def test_one_bad_file_in_a_routines_folder_is_named_and_the_rest_work(tmp_path: 
     source = Path(__file__).parent.parent / "routines"
     for name in ("glutes.yaml", "quick-hip.yaml"):
         (tmp_path / name).write_text((source / name).read_text())
-    (tmp_path / "mine.yaml").write_text(THREE_MISTAKES)
+    (tmp_path / "mine.yaml").write_text(THREE_MISTAKES.replace("sample", "mine"))
     (tmp_path / "broken.yaml").write_text("title: [\n")
     listed = voicecoach("list", "--json", "--routines", str(tmp_path))
     assert listed.returncode == 0, listed.stderr

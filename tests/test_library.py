@@ -16,19 +16,7 @@ from voicecoach.library import (
     load_routine,
 )
 
-GOOD = """\
-name: sample
-title: Sample
-aliases: [sample]
-areas: [glutes]
-tool: hands
-introduction: Lie down.
-steps:
-  - title: Knead
-    instruction: Knead slowly.
-    hold_seconds: 30
-    technique: kneading
-"""
+from .routine_texts import GOOD, THREE_MISTAKES
 
 
 def write(tmp_path: Path, text: str, name: str = "sample.yaml") -> Path:
@@ -175,23 +163,6 @@ def test_check_collects_every_problem_in_a_folder(tmp_path: Path):
     assert [r.name for r in routines] == ["sample"]
 
 
-THREE_MISTAKES = """\
-name: sample
-title: Sample
-aliases: [sample]
-areas: [glutes]
-tool: hammer
-introduction: Lie down.
-steps:
-  - title: Knead
-    instruction: Knead slowly.
-    hold_seconds: 2
-    technique: kneading
-  - title: Wiggle
-    instruction: Wiggle.
-    hold_seconds: 30
-    technique: wiggle
-"""
 
 
 def test_check_reports_every_mistake_in_one_file_at_its_own_line(tmp_path: Path):

@@ -10,19 +10,7 @@ import pytest
 
 from voicecoach.library import RoutineError, load_routine
 
-GOOD = """\
-name: sample
-title: Sample
-aliases: [sample]
-areas: [glutes]
-tool: hands
-introduction: Lie down.
-steps:
-  - title: Knead
-    instruction: Knead slowly.
-    hold_seconds: 30
-    technique: kneading
-"""
+from .routine_texts import GOOD
 
 
 def problems(tmp_path: Path, text: str, name: str = "sample") -> list[str]:
