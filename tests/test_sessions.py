@@ -260,14 +260,8 @@ def test_sigterm_ends_a_live_run_within_a_second(tmp_path: Path):
 
 
 def test_commands_piped_in_together_are_all_heard(library):  # type: ignore[no-untyped-def]
-    read_end, write_end = os.pipe()
-    os.write(write_end, b"start glutes\npause\nresume\n")  # one read delivers all three
-    os.close(write_end)
-    inbox: queue.Queue[object] = queue.Queue()
-    keyboard = KeyboardInput(library.grammar, inbox.put, lambda entry: None, time.monotonic,
-                             stdin=os.fdopen(read_end))
-    heard = []
-    while (item := inbox.get(timeout=5)) is not QUIT:
-        heard.append(item.command.intent.value)  # type: ignore[attr-defined]
-    keyboard.close()
-    assert heard == ["start", "pause", "resume"]
+    from .test_keyboard_session import heard_until_quit
+
+    # One read delivers all three.
+    assert heard_until_quit(library, b"start glutes\npause\nresume\n") == [
+        "start", "pause", "resume"]
