@@ -47,6 +47,7 @@ from .rehearsal import ScriptError, format_record, parse_script, rehearse
 from .service import ServiceError
 from .service_cli import add_service_command
 from .settings import Settings, SettingsError, default_settings_path, load_settings
+from .speaking.voice_install import VoiceInstallError
 from .speaking.voices import UnknownVoice, VoicesUnavailable
 from .terminal_text import fit_output_to_terminal
 from .training.cli import add_parser as add_train_command
@@ -530,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (UsageError, UnknownRoutine, ScriptError, AudioError,
             ModelError, SettingsError, HistoryError, ServiceError, OutputError,
-            ClipFolderError, UnknownVoice, VoicesUnavailable) as exc:
+            ClipFolderError, UnknownVoice, VoicesUnavailable, VoiceInstallError) as exc:
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

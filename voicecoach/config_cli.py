@@ -8,12 +8,20 @@ import json
 import sys
 from datetime import datetime
 from enum import Enum
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .settings import FIELDS, Settings, default_settings_path, load_settings, save_setting
+from .settings import (
+    FIELDS,
+    Settings,
+    SettingsError,
+    default_settings_path,
+    load_settings,
+    save_setting,
+)
 
 
 def add_config_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +51,9 @@ def run_config(args: argparse.Namespace, out: Console) -> int:
     if action == "set":
         value = " ".join(args.value)
         if args.key == "voice":
-            _check_voice(value)
+            _check_voice(value, _voice_engine(load_settings(path)))
+        elif args.key == "voice_engine":
+            _check_engine_keeps_voice(value, load_settings(path), path)
         settings = save_setting(args.key, value, path)
         out.print(Text(f"{args.key} = {shown(getattr(settings, args.key))}  (saved in {path})"))
         return 0
@@ -65,17 +75,37 @@ def run_config(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-def _check_voice(wanted: str) -> None:
-    """A voice no engine has is refused before it is saved (it would be ignored at every
-    session); with no engine to ask, it is saved and that is said."""
-    from .speaking.voices import VoicesUnavailable, check_voice, installed_voices
+def _voice_engine(settings: Settings) -> str:
+    return str(settings.voice_engine)
+
+
+def _check_voice(wanted: str, engine: str) -> None:
+    """A voice the settings' engine does not have is refused before it is saved (a session
+    would stop at it, or speak with another engine); with no engine to ask, it is saved and
+    that is said."""
+    from .speaking.voices import VoicesUnavailable, check_voice_for
 
     try:
-        voices = [row for rows in installed_voices().values() for row in rows]
+        check_voice_for(wanted, engine)
     except VoicesUnavailable as exc:
         print(f"voicecoach: the voice is not checked: {exc}", file=sys.stderr)
+
+
+def _check_engine_keeps_voice(engine: str, settings: Settings, path: Path) -> None:
+    """Switching to an engine that does not have the voice set is refused, with the order of
+    commands that works."""
+    from .speaking.voices import ENGINES, UnknownVoice
+
+    if settings.voice is None or engine not in ENGINES or engine == _voice_engine(settings):
         return
-    check_voice(wanted, voices)
+    try:
+        _check_voice(settings.voice, engine)
+    except UnknownVoice:
+        raise SettingsError(
+            path, f"{settings.voice} is not a {engine} voice, so it does not fit "
+            f"voice_engine = {engine}", key="voice",
+            fix=f"voicecoach config unset voice, then config set voice_engine {engine} (and "
+            f"then a {engine} voice from `voicecoach voices`, if not its default)") from None
 
 
 def settings_table(settings: Settings) -> Table:
