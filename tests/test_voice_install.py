@@ -172,3 +172,17 @@ def test_remove_deletes_an_installed_voice_but_not_the_bundled_one(capsys, tmp_p
     assert code == 1 and "no installed voice called en_US-myjoe-medium" in err
     code, _, err = cli(capsys, "voice", "remove", "en_US-joe-medium")
     assert code == 1 and "not a voice you installed" in err and JOE_MODEL.exists()
+
+
+def test_voices_says_when_piper_itself_is_missing_and_still_lists_pyttsx3(tmp_path: Path):
+    """A `piper` package that cannot be imported first on the path stands for its absence."""
+    (tmp_path / "piper").mkdir()
+    (tmp_path / "piper" / "__init__.py").write_text("raise ImportError('piper removed')\n")
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "voices", "--json"],
+                            capture_output=True, text=True, timeout=120, env=environment,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Piper itself is not installed" in result.stderr and "pip install piper-tts" in (
+        result.stderr)
+    assert any(row["engine"] == "pyttsx3" for row in json.loads(result.stdout))

