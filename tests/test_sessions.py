@@ -31,6 +31,7 @@ from voicecoach.session.wiring import SessionSettings, make_engine, make_voice
 from voicecoach.settings import load_settings
 from voicecoach.speaking.output import SpeakerOutput
 from voicecoach.speaking.playback import Playback
+from voicecoach.speaking.tts import VoiceEngine
 
 from .audio_helpers import needs_espeak
 
@@ -198,7 +199,8 @@ def test_no_speech_engine_means_printing_said_once(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(pyttsx3, "init", broken)
     notes: list[str] = []
-    assert make_voice(SessionSettings(), say=notes.append) is None
+    pyttsx3_only = SessionSettings(voice_engine=VoiceEngine.PYTTSX3)
+    assert make_voice(pyttsx3_only, say=notes.append) is None
     assert len(notes) == 1 and "printed instead" in notes[0]
 
 

@@ -12,7 +12,10 @@ from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
 
 BLOCK = SAMPLE_RATE // 20
-USER_VOICE = Voice("en-us+f2", 140)  # the coach speaks through pyttsx3's default voice
+# espeak-ng, always: the coach speaks with Piper's joe (a man's neural voice), so the two are
+# easy to tell apart in demo-conversation.wav, and the user stays the same if the coach falls
+# back to pyttsx3.
+USER_VOICE = Voice("en-us+f2", 140)
 
 
 @dataclass(frozen=True)

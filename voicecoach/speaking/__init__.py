@@ -1,1 +1,2 @@
-"""Speaking: text to speech (pyttsx3) into a disk cache, and playback we can cut off at once."""
+"""Speaking: text to speech (Piper, or pyttsx3 as the fallback) into a disk cache, and playback
+we can cut off at once."""

@@ -24,7 +24,7 @@ from .synthesis import SpeechUnavailable, VoiceEngine, VoiceSettings
 SYNTHESIS_THREADS = 1
 # Joe's own pace at length_scale 1.0, measured on the glutes routine's lines (silence at the
 # ends included, as a listener hears it): the words_per_minute setting is scaled from it.
-NATURAL_WPM = 234.0
+NATURAL_WPM = 198.0
 CHECK_LINE = "Okay."  # spoken once at load: a voice file that loads but cannot speak fails now
 PIPER_CPUS = ("x86_64", "amd64", "aarch64", "arm64")  # piper-tts has wheels for these
 
