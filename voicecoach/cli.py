@@ -239,7 +239,8 @@ def cmd_bench(args: argparse.Namespace, out: Console) -> int:
         bench = Bench(_library(args), Path(args.model).expanduser() if args.model else None,
                       Path(args.speech) if args.speech else None,
                       Path(args.noise) if args.noise else None, args.quick, console,
-                      idle_seconds=args.idle_seconds, only_idle=args.idle_only)
+                      idle_seconds=args.idle_seconds, only_idle=args.idle_only,
+                      only_voices=args.voices_only)
         report = bench.run(Backend(args.backend))
         console.print(table(report))
     if figures_file is not None:
@@ -384,8 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="background noise WAVs (default: generated white and pink noise)")
     bench.add_argument("--idle-seconds", type=IDLE_SECONDS.option(), metavar="S",
                        help="length of each idle room (default 120, 20 with --quick)")
-    bench.add_argument("--idle-only", action="store_true",
-                       help="measure only idle listening: CPU on one core, VAD gate, Pi 4")
+    only = bench.add_mutually_exclusive_group()
+    only.add_argument("--idle-only", action="store_true",
+                      help="measure only idle listening: CPU on one core, VAD gate, Pi 4")
+    only.add_argument("--voices-only", action="store_true",
+                      help="measure only the coach's voices (Piper and pyttsx3): speed, "
+                           "memory, a session's start, self-hearing and barge-in, Pi 4")
     routines_option(bench)
     bench.set_defaults(run=cmd_bench)
 

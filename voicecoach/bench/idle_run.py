@@ -62,6 +62,7 @@ class Clips:
 class IdleBench:
     def __init__(self, library: Library, plan: IdlePlan, progress: Progress) -> None:
         self.library, self.plan, self.progress = library, plan, progress
+        self.estimate: pi4.Estimate | None = None  # the Pi 4 ratio, once run() has made it
 
     def run(self, backends: Sequence[Backend], model: Path | None, proxy: bool, clips: Clips,
             main: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +70,7 @@ class IdleBench:
         side of the gate's accuracy."""
         scenes = self._scenes(clips)
         speed = pi4.measure_speed() if self.plan.calibrate else None
-        estimate = pi4.estimate(speed)
+        estimate = self.estimate = pi4.estimate(speed)
         results: dict[str, Any] = {}
         for backend in backends:
             configurations = self._configurations(backend, model)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..hearing.echo_guard import EchoGuard
 
 Tick = Callable[[], None]
-COACH_VOICE_NOTE = "pyttsx3's default voice"
+COACH_ENGINE = "piper"  # the coach's voice by default (settings.voice_engine)
 # The synthetic users: espeak-ng voices the verifier's training never uses (HELD_OUT_VOICES),
 # at fixed speeds and pitches inside the training's ranges (120-200 wpm, pitch 20-80).
 COMMAND_VOICES = (
@@ -269,13 +269,16 @@ def footprint(column: str, backend: str, model: Path | None) -> dict[str, float]
 
 
 def speech_response(texts: Sequence[str], prefetch: bool) -> float | None:
-    """Median time from deciding to speak a line to having its first audio block ready."""
+    """Median time from deciding to speak a line to having its first audio block ready, in
+    the coach's voice (COACH_ENGINE, or what it falls back to)."""
+    from ..speaking.engines import VoiceEngine, open_voice
     from ..speaking.playback import Playback
-    from ..speaking.tts import SpeechUnavailable, TextToSpeech
+    from ..speaking.tts import SpeechUnavailable, VoiceSettings
 
     with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as folder:
         try:
-            voice = TextToSpeech(cache_dir=Path(folder))
+            voice = open_voice(VoiceSettings(), VoiceEngine(COACH_ENGINE), lambda line: None,
+                               cache_dir=Path(folder))
         except SpeechUnavailable:
             return None
         try:

@@ -142,6 +142,11 @@ class Estimate:
     def for_backend(self, backend: str) -> tuple[float, float]:
         return self.simd if backend.startswith("vosk") else self.scalar
 
+    def for_voice(self, engine: str) -> tuple[float, float]:
+        """Piper is ONNX Runtime's matrix products (wide vectors here, NEON on the Pi), like
+        Vosk; espeak-ng behind pyttsx3 is scalar C, like PocketSphinx."""
+        return self.simd if engine == "piper" else self.scalar
+
     def as_json(self) -> dict[str, Any]:
         return {"ratio_pocketsphinx": list(self.scalar), "ratio_vosk": list(self.simd),
                 "simd_width_factor": SIMD_WIDTH_FACTOR, "source": self.source,

@@ -1,6 +1,6 @@
 """`voicecoach bench`: every figure for each available backend, in one run, in three columns
 (plain, today, verified: see columns.py), plus false commands in talking rooms, enrollment,
-and idle listening."""
+idle listening, and the coach's voices (voice_bench.py)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from ..audio.source import Samples
 from ..audio.synthetic import Voice
 from ..core.intents import Intent
-from ..core.vocabulary import Listening, vocabulary_for
+from ..core.vocabulary import Listening
 from ..evaluation import OTHER_SPEECH_STATES, Clip, recorded_clips, synthetic_clips
 from ..hearing.backends import Backend, choose_backend
 from ..hearing.enrollment_clips import read_labels, wav_files
 from ..hearing.listener import CommandListener
 from ..library import Library
 from ..rehearsal import rehearse
-from . import measure, rooms
+from . import measure, pi4, rooms
 from .columns import BY_STATE, CONFIGURATIONS, SENTENCE_STATES, column_listener, scored
 from .enrollment import ENROLL_SIZES, measure_enrollment
 from .figures import Figures, machine, pooled
@@ -31,6 +31,7 @@ from .idle_scenes import TALK_VOICES, Scene
 from .measure import COMMAND_VOICES
 from .ordinary_sentences import ORDINARY_SENTENCES
 from .tables import table
+from .voice_bench import ENGINES, HEARD_WITH, VoiceBench, coach_audio, over_the_coach
 
 __all__ = ["Bench", "Plan", "coach_lines", "command_phrases", "table"]
 
@@ -95,15 +96,17 @@ class Material:
     played: list[Samples]  # the coach's lines, as the loudspeaker plays them
     texts: list[str]  # the coach's lines, as text
     room_scenes: list[Scene]  # the talking rooms
+    coach_voice: str | None = None  # the engine and voice `played` was spoken with
 
 
 class Bench:
     def __init__(self, library: Library, model: Path | None, speech: Path | None,
                  noise: Path | None, quick: bool, console: Console, *,
-                 idle_seconds: float | None = None, only_idle: bool = False) -> None:
+                 idle_seconds: float | None = None, only_idle: bool = False,
+                 only_voices: bool = False) -> None:
         """`idle_seconds`: how long each idle room lasts (default 120 s, 20 s with `quick`);
         `only_idle`: measure idle listening only (then the VAD gate's accuracy is measured
-        with the gate off too)."""
+        with the gate off too); `only_voices`: measure the coach's voices only."""
         # Folders that cannot be used are refused now, not minutes into the run (and noise
         # that is not there is never quietly replaced by generated noise).
         if speech is not None:
@@ -113,7 +116,7 @@ class Bench:
         self.library, self.model, self.speech, self.noise = library, model, speech, noise
         self.plan = Plan.for_run(quick)
         self.idle_plan = IdlePlan.for_run(quick, idle_seconds)
-        self.only_idle = only_idle
+        self.only_idle, self.only_voices = only_idle, only_voices
         self.console = console
 
     def backends(self, wanted: Backend) -> list[Backend]:
@@ -127,8 +130,13 @@ class Bench:
 
     def run(self, wanted: Backend) -> dict[str, Any]:
         verifier = verifier_in_use(self.library)
-        material = self._material()
         backends = self.backends(wanted)
+        if self.only_voices:
+            speed = pi4.measure_speed() if not self.plan.quick else None
+            return {"machine": machine(), "plan": {**self._described(), "verifier": verifier},
+                    "voices": self._voices(coach_lines(self.library), backends,
+                                           pi4.estimate(speed))}
+        material = self._material()
         results: dict[str, Any] = {}
         rooms_heard: dict[str, Any] = {}
         enrollment: dict[str, Any] = {}
@@ -145,14 +153,29 @@ class Bench:
                       material.recorded, self.noise)
         # The Korean model stands in for Vosk's cost when no English model is installed.
         proxy = wanted is Backend.AUTO and Backend.VOSK not in backends
-        idle = IdleBench(self.library, self.idle_plan, self._progress).run(
-            backends, self.model, proxy, clips, results)
+        idle_bench = IdleBench(self.library, self.idle_plan, self._progress)
+        idle = idle_bench.run(backends, self.model, proxy, clips, results)
+        voices = {} if self.only_idle else self._voices(material.texts, backends,
+                                                        idle_bench.estimate)
         if verifier_in_use(self.library) != verifier:
             self.console.print("[red]the command verifier's file changed during the run: "
                                "the verified figures mix two models; run the bench again[/red]")
-        return {"machine": machine(), "plan": {**self._described(), "verifier": verifier},
+        return {"machine": machine(),
+                "plan": {**self._described(), "verifier": verifier,
+                         "coach_voice": material.coach_voice},
                 "backends": results,
-                "rooms": rooms_heard, "enrollment": enrollment, "idle": idle}
+                "rooms": rooms_heard, "enrollment": enrollment, "idle": idle, "voices": voices}
+
+    def _voices(self, texts: list[str], backends: list[Backend],
+                estimate: pi4.Estimate | None) -> dict[str, Any]:
+        """Each engine's costs, its Pi 4 estimate, and the coach's hearing over it."""
+        def note(line: str) -> None:
+            self.console.print(f"[yellow]{line}[/yellow]")
+
+        bench = VoiceBench(self.library.grammar, self.plan.coach_lines,
+                           self.plan.barge_in_lines, self.plan.quick, self._progress, note)
+        return bench.run(texts, backends, lambda backend: self._listener(backend, HEARD_WITH),
+                         estimate or pi4.estimate(None))
 
     def _described(self) -> dict[str, Any]:
         plan = self.plan
@@ -170,6 +193,9 @@ class Bench:
                            "at 1 m as keyed, rates 30/40/50 Hz in turn",
             "room_seconds": plan.room_seconds,
             "barge_in_words": list(measure.BARGE_IN_WORDS),
+            "voices": f"{', '.join(ENGINES)}: each measured in a child process pinned to one "
+                      f"core (voice_costs.py), its {plan.coach_lines} coach lines heard back "
+                      f"and {plan.barge_in_lines} talked over by the {HEARD_WITH} hearing",
         }
 
     def _material(self) -> Material:
@@ -191,33 +217,20 @@ class Bench:
                for level in measure.MASSAGE_GUN_DB_SPL}
         texts: list[str] = []
         scenes: list[Scene] = []
+        played: list[Samples] = []
+        coach_voice = None
         if not self.only_idle:
             texts = coach_lines(self.library)
             said = rooms.utterances(ORDINARY_SENTENCES[: plan.sentences],
                                     plan.voices[: plan.sentence_voices],
                                     TALK_VOICES[: self.idle_plan.talk_voices], others)
             scenes = rooms.rooms(plan.room_seconds, said)
+            # The coach's lines in the voice the coach really speaks with (a fallback is said).
+            played, coach_voice = coach_audio(
+                measure.COACH_ENGINE, texts, plan.coach_lines,
+                lambda line: self.console.print(f"[yellow]{line}[/yellow]"))
         return Material(clean, sentences, commands, others, noisy,
-                        gun, self._coach_audio(texts) if texts else [], texts, scenes)
-
-    def _coach_audio(self, texts: list[str]) -> list[Samples]:
-        from ..speaking.tts import SpeechUnavailable, TextToSpeech
-
-        wanted = texts[:: max(1, len(texts) // self.plan.coach_lines)][: self.plan.coach_lines]
-        try:
-            voice = TextToSpeech()
-        except SpeechUnavailable:
-            return []
-        lines = []
-        try:
-            for text in wanted:
-                try:
-                    lines.append(voice.audio_for(text))
-                except SpeechUnavailable as exc:
-                    self.console.print(f"[yellow]skipped a coach line: {exc}[/yellow]")
-        finally:
-            voice.close()
-        return lines
+                        gun, played, texts, scenes, coach_voice)
 
     def _listener(self, backend: Backend, column: str) -> CommandListener:
         notes: list[str] = []
@@ -287,18 +300,9 @@ class Bench:
 
     def _over_the_coach(self, listener: CommandListener, column: str, played: list[Samples],
                         figures: Figures, tick: Callable[[], None]) -> None:
-        # The coach talks while a step runs: that is the state a listener by state is in.
-        vocabulary = vocabulary_for(Listening.RUNNING) if column in BY_STATE else None
-        guard = None if column == "plain" else _guard()
-        figures.self_hearing_lines = len(played)
-        figures.self_hearing_triggers = measure.self_hearing(listener, guard, played, tick,
-                                                             vocabulary)
-        count = self.plan.barge_in_lines
-        lines = played[:count] if self.plan.quick else played[-count:]
-        by_db = measure.barge_in(listener, guard, lines, self.library.grammar, tick, vocabulary)
-        figures.barge_in_by_db = by_db
-        shares = [share for share in by_db.values() if share is not None]
-        figures.barge_in_obeyed = sum(shares) / len(shares) if shares else None
+        heard = over_the_coach(listener, column, played, self.library.grammar,
+                               self.plan.barge_in_lines, self.plan.quick, tick)
+        figures.__dict__.update(heard)
 
     def _rooms(self, backend: Backend, scenes: list[Scene]) -> dict[str, Any]:
         heard: dict[str, Any] = {}
@@ -355,9 +359,3 @@ def verifier_in_use(library: Library) -> dict[str, str | None]:
         return {"file": None, "sha256": None, "note": str(exc)}
     digest = hashlib.sha256(found.path.read_bytes()).hexdigest()[:16]
     return {"file": str(found.path), "sha256": digest, "note": found.describe()}
-
-
-def _guard() -> Any:
-    from ..hearing.echo_guard import EchoGuard
-
-    return EchoGuard()

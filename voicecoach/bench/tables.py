@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .columns import CONFIGURATIONS
 from .idle_table import gate_table, idle_tables
+from .voice_table import voices_table
 
 Value = Callable[[dict[str, Any]], Any]  # a column's figures -> one cell's number
 
@@ -53,16 +54,18 @@ TAIL_ROWS: list[tuple[str, Value, str, str]] = [
 
 
 def table(report: dict[str, Any]) -> RenderableType:
-    """Every figure: the main table per backend, the rooms, enrollment, idle listening and the
-    VAD gate's price."""
+    """Every figure: the main table per backend, the rooms, enrollment, idle listening, the
+    VAD gate's price and the coach's voices (each part only when it was measured)."""
     plan = report.get("plan", {})
     parts: list[RenderableType] = [main_table(name, figures, plan)
-                                   for name, figures in report["backends"].items()]
+                                   for name, figures in report.get("backends", {}).items()]
     parts += [rooms_table(name, rooms) for name, rooms in report.get("rooms", {}).items()]
     parts += [enrollment_table(name, enrolled)
               for name, enrolled in report.get("enrollment", {}).items()]
     if report.get("idle"):
         parts += [idle_tables(report["idle"]), gate_table(report["idle"])]
+    if report.get("voices"):
+        parts.append(voices_table(report["voices"]))
     return Group(*parts)
 
 
