@@ -113,8 +113,8 @@ COACHING = (  # lines of every length, as a routine has them
 
 @pytest.mark.parametrize("wanted", [120, 180])
 def test_piper_speaks_about_the_words_per_minute_asked(tmp_path: Path, wanted: int):
-    """Its length scale comes from joe's own pace over a routine's lines (198 words a minute at
-    1.0): a routine said at 120 words a minute is near 120, give or take a fifth."""
+    """Its length scale comes from joe's own pace over a routine's lines (the stretchable and
+    the fixed part of a word): lines said at 120 words a minute are near 120, within a fifth."""
     voice = TextToSpeech(VoiceSettings(words_per_minute=wanted), tmp_path,
                          engine=VoiceEngine.PIPER)
     try:

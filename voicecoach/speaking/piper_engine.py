@@ -18,13 +18,19 @@ import numpy as np
 
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import write_wav
+from .phrasing import pieces
 from .piper_voices import BUNDLED, PiperVoiceFile, find_piper_voice
 from .synthesis import SpeechUnavailable, VoiceEngine, VoiceSettings
 
 SYNTHESIS_THREADS = 1
-# Joe's own pace at length_scale 1.0, measured on the glutes routine's lines (silence at the
-# ends included, as a listener hears it): the words_per_minute setting is scaled from it.
-NATURAL_WPM = 198.0
+# Seconds a word takes with joe, measured on the glutes routine's lines (silence at the ends
+# included, as a listener hears it): 199 words a minute at length_scale 1.0, 133 at 1.65. The
+# pauses between words and sentences do not stretch with length_scale, so the time of a word
+# is a stretchable part times length_scale plus a fixed part, and the words_per_minute
+# setting is met by solving that for length_scale (a plain ratio said 143 for 120).
+SECONDS_PER_WORD_STRETCHED = 0.229
+SECONDS_PER_WORD_FIXED = 0.072
+LENGTH_SCALES = (0.5, 3.0)  # beyond these Piper mumbles or drawls
 CHECK_LINE = "Okay."  # spoken once at load: a voice file that loads but cannot speak fails now
 PIPER_CPUS = ("x86_64", "amd64", "aarch64", "arm64")  # piper-tts has wheels for these
 
@@ -112,12 +118,15 @@ class PiperSynthesizer:
 
     def length_scale(self, words_per_minute: int) -> float:
         """Longer sounds for fewer words a minute, from the voice's own pace."""
-        return self._default_length * NATURAL_WPM / words_per_minute
+        stretched = (60.0 / words_per_minute - SECONDS_PER_WORD_FIXED) / SECONDS_PER_WORD_STRETCHED
+        low, high = LENGTH_SCALES
+        return self._default_length * min(high, max(low, stretched))
 
     def write(self, text: str, settings: VoiceSettings, path: Path) -> None:
-        samples = piper_samples(self._piper, text,
-                                length_scale=self.length_scale(settings.words_per_minute),
-                                volume=settings.volume)
+        length_scale = self.length_scale(settings.words_per_minute)
+        said = [piper_samples(self._piper, piece, length_scale=length_scale,
+                              volume=settings.volume) for piece in pieces(text)]
+        samples = np.concatenate(said) if said else np.zeros(0, dtype=np.int16)
         if len(samples) == 0:
             raise SpeechUnavailable(f"Piper spoke no audio for {text[:40]!r}")
         write_wav(path, samples)
