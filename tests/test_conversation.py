@@ -8,8 +8,7 @@ import subprocess
 import sys
 import time
 
-from voicecoach.core.engine import ASK_AGAIN_BRIEF
-from voicecoach.core.precautions import SAFETY_BRIEF
+from voicecoach.core.phrasebook import ASK_AGAIN_BRIEF, SAFETY_BRIEF
 
 
 def _typed_session(*arguments: str, lines: tuple[str, ...], answered: bool) -> list[str]:

@@ -15,8 +15,8 @@ from voicecoach.core import (
     StepSkipped,
     StopSpeaking,
 )
-from voicecoach.core.engine import (
-    IDLE_HINT_SECONDS,
+from voicecoach.core.engine import IDLE_HINT_SECONDS
+from voicecoach.core.phrasebook import (
     IDLE_PAIN_ADVICE,
     PROFESSIONAL_ADVICE,
     RUNNING_HELP,

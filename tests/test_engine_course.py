@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.core import PainReported, SessionFinished, SessionState, StopSpeaking
-from voicecoach.core.engine import PROFESSIONAL_ADVICE
+from voicecoach.core.phrasebook import PROFESSIONAL_ADVICE
 
 from .coach_driver import CoachDriver
 from .conftest import make_routine

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import pytest
 
 from voicecoach.core import Intent
-from voicecoach.core.engine import PAIN_ADVICE
+from voicecoach.core.phrasebook import PAIN_ADVICE
 from voicecoach.history.store import HistoryStore, default_history_path
 from voicecoach.session.history_writer import HistoryWriter
 from voicecoach.session.recorder import SessionRecorder

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicecoach.core.precautions import SAFETY_BRIEF
+from voicecoach.core.phrasebook import SAFETY_BRIEF
 from voicecoach.speaking.phrasing import MAX_WORDS, pieces
 
 

@@ -20,16 +20,16 @@ from voicecoach.core import (
     StepCompleted,
     Tick,
 )
-from voicecoach.core.engine import ASK_AGAIN, ASK_AGAIN_BRIEF, QUESTION_REPEAT_SECONDS
-from voicecoach.core.precautions import (
+from voicecoach.core.engine import QUESTION_REPEAT_SECONDS
+from voicecoach.core.phrasebook import (
+    ASK_AGAIN,
+    ASK_AGAIN_BRIEF,
     BRIEF_DECLINED,
     OKAY_TO_CONTINUE,
     PERSISTENT_PAIN_ADVICE,
     SAFETY_BRIEF,
-    PainPattern,
-    PastPain,
-    persistent_pain,
 )
+from voicecoach.core.precautions import PainPattern, PastPain, persistent_pain
 from voicecoach.core.vocabulary import Listening, vocabulary_for
 
 from .coach_driver import CoachDriver

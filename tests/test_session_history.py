@@ -24,8 +24,11 @@ from voicecoach.core import (
     SessionState,
     SpeechFinished,
 )
-from voicecoach.core.engine import PAIN_WARNING_DECLINED
-from voicecoach.core.precautions import PERSISTENT_PAIN_ADVICE, SAFETY_BRIEF
+from voicecoach.core.phrasebook import (
+    PAIN_WARNING_DECLINED,
+    PERSISTENT_PAIN_ADVICE,
+    SAFETY_BRIEF,
+)
 from voicecoach.history.store import HistoryError, HistoryStore, default_history_path
 from voicecoach.session.recorder import SessionRecorder
 from voicecoach.settings import Settings, load_settings

@@ -20,7 +20,7 @@ import pytest
 from voicecoach.audio.source import AudioError
 from voicecoach.audio.synthetic import Voice, synthesize, with_room, write_wav
 from voicecoach.core import Command, Intent, SessionState
-from voicecoach.core.precautions import SAFETY_BRIEF
+from voicecoach.core.phrasebook import SAFETY_BRIEF
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 from voicecoach.history.store import HistoryStore, default_history_path

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from voicecoach.core import CommandGrammar, Routine, SessionEngine, SessionState
-from voicecoach.core.faults import WHAT_WENT_WRONG
 from voicecoach.core.messages import Device, DeviceFailed, DeviceRecovered, FaultNoted
+from voicecoach.core.phrasebook import WHAT_WENT_WRONG
 
 from .coach_driver import CoachDriver
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 
+from . import phrasebook as phrases
 from . import wording
 from .faults import FaultBook, failure_words, recovery_words
 from .intents import Command, Intent, Side, VoiceChange
@@ -53,7 +54,7 @@ from .messages import (
     StopSpeaking,
     Tick,
 )
-from .precautions import BRIEF_DECLINED, OKAY_TO_CONTINUE, SAFETY_BRIEF, Precautions
+from .precautions import Precautions
 from .routine import Pressure, Routine, Step, Technique
 from .timer import EPSILON, Countdown
 from .vocabulary import Listening, Vocabulary, vocabulary_for
@@ -69,43 +70,10 @@ IDLE_HINT_SECONDS = 60.0  # between sessions, "how to start" is said at most thi
 MAX_FIRINGS_PER_EVENT = 10_000
 WORDS_PER_SECOND = 2.5  # a calm coaching voice; used only when the speaker never reports back
 
-PROFESSIONAL_ADVICE = (
-    "If your pain persists or gets worse, please consult a professional, "
-    "such as a physiotherapist or your doctor."
-)
-PAIN_ADVICE = (
-    "Ease off to light pressure now. If the pain is sharp or shooting, stop completely. "
-    "I'll keep the pressure light for the rest of this step."
-)
-IDLE_PAIN_ADVICE = (
-    "Rest, and leave that area alone for now. If the pain is sharp, shooting or does not "
-    "settle, please see a professional."
-)
-SECOND_PAIN_QUESTION = (
-    "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
-    "here, and see a professional if the pain persists. Shall we stop? Say yes or no."
-)
-STOPPING = "Stopping."
-PAUSED = "Paused. Say resume when you're ready."
-START_HINT = "Say start and a routine name, for example start glutes, or say list routines."
-# Said to a yes/no question that was not answered yes or no ("next", "what?"): briefly.
-ASK_AGAIN = "Please say yes or no."
-ASK_AGAIN_BRIEF = "Please say yes or no. Say safety to hear the safety check again."
-RUNNING_HELP = (
-    "You can say pause, repeat, next, go back, restart, slower, faster, lighter, firmer, "
-    "more time, status, or stop. If anything hurts, say that hurts."
-)
-
 UNPRESSED_TECHNIQUES = (Technique.HEAT, Technique.ICE, Technique.BREATHING)
-STRETCH_WORDS = {Pressure.LIGHT: "gentle", Pressure.MEDIUM: "moderate", Pressure.FIRM: "strong"}
 
 SPOKEN_PHASES = (SessionState.INTRODUCING, SessionState.INSTRUCTING, SessionState.CLOSING)
 TIMED_PHASES = (SessionState.HOLDING, SessionState.RESTING)
-
-
-PAIN_WARNING_DECLINED = (
-    "Okay, no massage today. Rest, and please see a physiotherapist or your doctor."
-)
 
 
 class Question(StrEnum):
@@ -378,7 +346,7 @@ class SessionEngine:
             self._cues_done += 1
         if self._countdown_pending() and timer.real_seconds_left <= TEN_SECONDS_LEFT + EPSILON:
             self._ten_said = True
-            self._say(out, "Ten seconds left.")
+            self._say(out, phrases.TEN_SECONDS_LEFT.say())
         if timer.finished:
             self._end_hold(now, out)
 
@@ -399,7 +367,7 @@ class SessionEngine:
         out.append(SessionStarted(routine.name, routine.title, len(routine.steps), self._pace))
         parts = [routine.title, routine.introduction, *routine.safety]
         if any(step.both_sides for step in routine.steps):
-            parts.append("We'll work both sides, left first. Say right to start on the right.")
+            parts.append(phrases.BOTH_SIDES_INTRO.say())
         self._speak_phase(SessionState.INTRODUCING, parts, now, out)
 
     def _speak_phase(
@@ -430,11 +398,13 @@ class SessionEngine:
         step = self._current_step
         self._announced_pressure = self._pressure_at(0.0)
         parts = [
-            f"Step {index + 1} of {len(self._routine.steps)}: {step.title}",
+            phrases.STEP_HEADING.say(number=index + 1, total=len(self._routine.steps),
+                                 title=step.title),
             step.instruction,
         ]
         if step.both_sides:
-            parts.append(f"{self._side_name.capitalize()} side {'first' if side == 0 else 'now'}")
+            on_side = phrases.FIRST_SIDE if side == 0 else phrases.SECOND_SIDE
+            parts.append(on_side.say(side=self._side_name.capitalize()))
         parts.append(self._pressure_words(self._announced_pressure))
         self._speak_phase(SessionState.INSTRUCTING, parts, now, out, lead)
 
@@ -442,7 +412,7 @@ class SessionEngine:
         self._side = 1
         self._announced_pressure = self._pressure_at(0.0)
         parts = [
-            f"Switch to your {self._side_name} side",
+            phrases.SWITCH_SIDE.say(side=self._side_name),
             self._pressure_words(self._announced_pressure),
         ]
         self._speak_phase(SessionState.INSTRUCTING, parts, now, out)
@@ -489,19 +459,17 @@ class SessionEngine:
         self._phase = SessionState.RESTING
         self._timer = Countdown(length=float(self._current_step.rest_seconds))
         upcoming = self._routine.steps[self._step + 1]
-        self._say(
-            out,
-            f"Rest for {wording.duration(self._timer.length)}. Next: {upcoming.title}.",
-        )
+        self._say(out, phrases.REST.say(duration=wording.duration(self._timer.length),
+                                    title=upcoming.title))
 
     def _begin_closing(self, now: float, out: list[Action]) -> None:
         assert self._routine is not None
         minutes = wording.about_minutes(now - self._started_at)
         parts = [
-            f"That's the end of {self._routine.title}",
+            phrases.END_OF.say(title=self._routine.title),
             self._routine.closing or "",
-            f"Well done: you worked for {minutes}",
-            PROFESSIONAL_ADVICE,
+            phrases.WELL_DONE.say(minutes=minutes),
+            phrases.PROFESSIONAL_ADVICE.say(),
         ]
         self._speak_phase(SessionState.CLOSING, parts, now, out)
 
@@ -545,7 +513,7 @@ class SessionEngine:
         if deeper and planned_words:
             self._say(out, planned_words)
         else:
-            self._say(out, f"Now {self._pressure_words(level).lower()}.")
+            self._say(out, phrases.NOW_PRESSURE.say(pressure=self._pressure_words(level).lower()))
 
     def _pressure_words(self, level: Pressure) -> str:
         """How to ask for a level: stretches have intensity, heat and ice have none."""
@@ -553,8 +521,8 @@ class SessionEngine:
         if technique in UNPRESSED_TECHNIQUES:
             return ""
         if technique is Technique.STRETCH:
-            return f"Stretch only to a {STRETCH_WORDS[level]} pull"
-        return f"Use {level} pressure"
+            return phrases.STRETCH_TO.say(pull=phrases.STRETCH_PULLS[level])
+        return phrases.USE_PRESSURE.say(level=level)
 
     def _routine_seconds_left(self) -> float:
         assert self._routine is not None
@@ -603,7 +571,7 @@ class SessionEngine:
     def _carry_on(self, now: float, out: list[Action], words: str) -> None:
         """After a pause or a question: say `words` and pick up where we were."""
         if self._paused:
-            self._say(out, f"{words} Still paused: say resume when you're ready.", interrupt=True)
+            self._say(out, phrases.STILL_PAUSED.say(words=words), interrupt=True)
         elif self._phase is SessionState.INTRODUCING:
             # The introduction is read once ("repeat" reads it again on purpose): carrying on
             # from it is going on to the first step.
@@ -617,13 +585,17 @@ class SessionEngine:
 
     def _where_we_are(self) -> str:
         if self._phase is SessionState.RESTING and self._timer:
-            return f"Resting: {wording.duration(self._timer.real_seconds_left)} left."
+            return phrases.RESTING_LEFT.say(left=wording.duration(self._timer.real_seconds_left))
         if self._phase is SessionState.HOLDING and self._timer:
             step = self._current_step
-            side = f", {self._side_name} side" if step.both_sides else ""
             left = wording.duration(self._timer.real_seconds_left)
+            if step.both_sides:
+                where = phrases.HOLD_LEFT_ON_SIDE.say(title=step.title, side=self._side_name,
+                                                  left=left)
+            else:
+                where = phrases.HOLD_LEFT.say(title=step.title, left=left)
             pressure = self._pressure_words(self._pressure_now())
-            return wording.sentence(f"{step.title}{side}: {left} left. {pressure}")
+            return wording.sentence(f"{where} {pressure}")
         return ""
 
     # --- devices --------------------------------------------------------------------------------
@@ -644,16 +616,16 @@ class SessionEngine:
         words = recovery_words(device, still_down=list(self._faults.down))
         if self._faults.all_clear and self._faults.paused_session and self._routine is not None:
             self._faults.paused_session = self._paused = False
-            self._carry_on(now, out, f"{words} Carrying on.")
+            self._carry_on(now, out, phrases.BACK_CARRYING_ON.say(back=words))
         else:
             self._say(out, words)
 
     # --- commands -------------------------------------------------------------------------------
 
     def _not_running(self, now: float, out: list[Action]) -> None:
-        self._idle_hint(now, out, f"Nothing is running. {START_HINT}")
+        self._idle_hint(now, out, phrases.NOTHING_RUNNING.say())
 
-    def _idle_hint(self, now: float, out: list[Action], text: str = START_HINT) -> None:
+    def _idle_hint(self, now: float, out: list[Action], text: str = phrases.START_HINT) -> None:
         """Between sessions, how to start: at most once a minute. A room's talk heard as
         "next" or "help" again and again must not make the coach answer it again and again."""
         if self._hinted_at is not None and now - self._hinted_at < IDLE_HINT_SECONDS:
@@ -666,18 +638,18 @@ class SessionEngine:
         if target is None and self._routine is None:
             self._idle_hint(now, out)
         elif target is None:
-            self._say(out, START_HINT, interrupt=True)
+            self._say(out, phrases.START_HINT.say(), interrupt=True)
         elif self._routine is None and self._precautions.needed:
             self._ask_before_start(target, now, out)
         elif self._routine is None:
             self._start_routine(target, now, out)
         elif target.name == self._routine.name:
-            self._say(out, f"We're already doing {target.title}.", interrupt=True)
+            self._say(out, phrases.ALREADY_DOING.say(title=target.title), interrupt=True)
         else:
             self._switch_target = target
             self._ask(
                 Question.SWITCH_ROUTINE,
-                f"Stop {self._routine.title} and start {target.title} instead? Say yes or no.",
+                phrases.SWITCH_QUESTION.say(current=self._routine.title, target=target.title),
                 now,
                 out,
             )
@@ -686,7 +658,7 @@ class SessionEngine:
         if self._routine is None:
             return self._not_running(now, out)
         if self._phase is SessionState.CLOSING:
-            self._say(out, "This is the end of the routine.", interrupt=True)
+            self._say(out, phrases.END_OF_ROUTINE.say(), interrupt=True)
             return  # nothing to move to: a pause stays a pause
         self._paused = False
         if self._phase is SessionState.INTRODUCING:
@@ -706,7 +678,7 @@ class SessionEngine:
         if self._routine is None:
             return self._not_running(now, out)
         if self._phase is SessionState.INTRODUCING:
-            self._say(out, "We haven't started the first step yet.", interrupt=True)
+            self._say(out, phrases.NOT_STARTED_YET.say(), interrupt=True)
             return  # nothing to go back to: a pause stays a pause
         self._paused = False
         # Each side counts, as for "next": back from a step's first side is the previous
@@ -716,7 +688,7 @@ class SessionEngine:
         elif self._side == 1:
             self._begin_step(self._step, now, out)  # this step's first side
         elif self._step == 0:
-            self._say(out, "This is the first step.", interrupt=True)
+            self._say(out, phrases.FIRST_STEP.say(), interrupt=True)
             self._begin_step(0, now, out)
         else:
             self._begin_last_side(self._step - 1, now, out)
@@ -740,22 +712,22 @@ class SessionEngine:
         if self._routine is None:
             return self._not_running(now, out)
         if self._paused:
-            self._say(out, "We're paused. Say resume when you're ready.", interrupt=True)
+            self._say(out, phrases.ALREADY_PAUSED.say(), interrupt=True)
             return
         self._paused = True
         out.append(StopSpeaking())
-        self._say(out, PAUSED)
+        self._say(out, phrases.PAUSED.say())
 
     def _on_resume(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._not_running(now, out)
         if self._paused:
             self._paused = False
-            self._carry_on(now, out, "Resuming.")
+            self._carry_on(now, out, phrases.RESUMING.say())
         elif self._phase is SessionState.INTRODUCING:
             self._begin_step(0, now, out)  # "go" during the introduction: skip to the work
         else:
-            self._say(out, "We're not paused.", interrupt=True)
+            self._say(out, phrases.NOT_PAUSED.say(), interrupt=True)
 
     def _on_repeat(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
@@ -766,7 +738,8 @@ class SessionEngine:
             self._say(out, self._spoken_text, interrupt=True)
         elif self._phase is SessionState.RESTING:
             upcoming = self._routine.steps[self._step + 1]
-            self._say(out, f"{self._where_we_are()} Next: {upcoming.title}.", interrupt=True)
+            self._say(out, phrases.NEXT_UP.say(where=self._where_we_are(), title=upcoming.title),
+                      interrupt=True)
         else:
             step = self._current_step
             pressure = self._pressure_words(self._pressure_now())
@@ -779,13 +752,13 @@ class SessionEngine:
         done, total = len(self._completed), len(self._routine.steps)
         minutes = wording.about_minutes(now - self._started_at)
         skipped = self._steps_skipped()
-        what = f"You finished {done} of {total} steps"
         if skipped:
-            what += f" and skipped {skipped},"
-        # "Stopping." first, on its own: it is made before the session starts, so the answer
-        # is heard at once while the summary, which has numbers in it, is being synthesised.
-        self._say(out, STOPPING, interrupt=True)
-        self._say(out, f"{what} in {minutes}. {PROFESSIONAL_ADVICE}")
+            what = phrases.STOP_SUMMARY_SKIPPED.say(done=done, total=total, skipped=skipped,
+                                                minutes=minutes)
+        else:
+            what = phrases.STOP_SUMMARY.say(done=done, total=total, minutes=minutes)
+        self._say(out, phrases.STOPPING.say(), interrupt=True)  # heard at once: made ahead
+        self._say(out, f"{what} {phrases.PROFESSIONAL_ADVICE.say()}")
         self._finish(EndReason.STOPPED, now, out)
 
     def _on_pace(self, command: Command, now: float, out: list[Action]) -> None:
@@ -795,30 +768,29 @@ class SessionEngine:
         factor = PACE_FACTOR if slower else 1 / PACE_FACTOR
         pace = _clamp(self._pace * factor, PACE_BOUNDS)
         if abs(pace - self._pace) < EPSILON:
-            limit = "slowest" if slower else "fastest"
-            self._say(out, f"This is already the {limit} pace.", interrupt=True)
+            limit = phrases.ALREADY_SLOWEST if slower else phrases.ALREADY_FASTEST
+            self._say(out, limit.say(), interrupt=True)
             return
         self._pace = pace
         self._adjusted(command, out)
-        word = "Slower" if slower else "Faster"
         if self._phase is SessionState.HOLDING and self._timer:
             self._timer.rate = 1.0 / pace
             left = wording.duration(self._timer.real_seconds_left)
-            self._say(out, f"{word}: {left} left on this step.", interrupt=True)
+            words = phrases.SLOWER_LEFT if slower else phrases.FASTER_LEFT
+            self._say(out, words.say(left=left), interrupt=True)
         else:
-            more_or_less = "more" if slower else "less"
-            self._say(out, f"{word}: I'll give each hold {more_or_less} time.", interrupt=True)
+            each = phrases.SLOWER_EACH_HOLD if slower else phrases.FASTER_EACH_HOLD
+            self._say(out, each.say(), interrupt=True)
 
     def _on_pressure(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._not_running(now, out)
         lighter = command.intent is Intent.LIGHTER
         if not lighter and self._pain_step == self._step:
-            self._say(out, "Let's keep it light for the rest of this step, since it hurt.",
-                      interrupt=True)
+            self._say(out, phrases.KEEP_LIGHT_AFTER_PAIN.say(), interrupt=True)
             return
         if self._current_step.technique in UNPRESSED_TECHNIQUES:
-            self._say(out, "This step has no pressure to change.", interrupt=True)
+            self._say(out, phrases.NO_PRESSURE_TO_CHANGE.say(), interrupt=True)
             return
         before = self._pressure_now()
         offset = int(_clamp(self._pressure_offset + (-1 if lighter else 1), PRESSURE_OFFSET_BOUNDS))
@@ -826,14 +798,13 @@ class SessionEngine:
         after = self._pressure_now()
         if after == before:
             self._pressure_offset = previous_offset
-            limit = "lightest" if lighter else "firmest"
-            self._say(out, f"That's already the {limit} pressure.", interrupt=True)
+            limit = phrases.ALREADY_LIGHTEST if lighter else phrases.ALREADY_FIRMEST
+            self._say(out, limit.say(), interrupt=True)
             return
         self._announced_pressure = after
         self._adjusted(command, out)
-        word = "Lighter" if lighter else "Firmer"
-        self._say(out, wording.sentence(f"{word}: {self._pressure_words(after).lower()}"),
-                  interrupt=True)
+        words = phrases.LIGHTER if lighter else phrases.FIRMER
+        self._say(out, words.say(pressure=self._pressure_words(after).lower()), interrupt=True)
 
     def _adjusted(self, command: Command, out: list[Action]) -> None:
         self._adjustments.append(command.intent.value)
@@ -848,10 +819,11 @@ class SessionEngine:
             if self._timer.real_seconds_left > TEN_SECONDS_LEFT:
                 self._ten_said = False
             left = wording.duration(self._timer.real_seconds_left)
-            self._say(out, f"{MORE_TIME_SECONDS} more seconds: {left} left.", interrupt=True)
+            self._say(out, phrases.MORE_TIME_LEFT.say(seconds=MORE_TIME_SECONDS, left=left),
+                      interrupt=True)
         else:
             self._extra_hold_seconds += MORE_TIME_SECONDS
-            self._say(out, f"I'll add {MORE_TIME_SECONDS} seconds to this step.", interrupt=True)
+            self._say(out, phrases.MORE_TIME_ADDED.say(seconds=MORE_TIME_SECONDS), interrupt=True)
 
     def _on_status(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
@@ -859,44 +831,38 @@ class SessionEngine:
         routine = self._routine
         total = wording.about_minutes(self._routine_seconds_left())
         if self._phase is SessionState.INTRODUCING:
-            text = f"Starting {routine.title}: {len(routine.steps)} steps, {total} in all."
+            text = phrases.STATUS_STARTING.say(title=routine.title, count=len(routine.steps),
+                                           total=total)
         elif self._phase is SessionState.CLOSING:
-            text = "We're finishing up."
+            text = phrases.STATUS_FINISHING.say()
         elif self._phase is SessionState.RESTING:
             upcoming = routine.steps[self._step + 1]
-            text = (
-                f"{self._where_we_are()} Next is step {self._step + 2} of {len(routine.steps)}: "
-                f"{upcoming.title}. {total.capitalize()} to go."
-            )
+            text = phrases.STATUS_RESTING.say(where=self._where_we_are(), number=self._step + 2,
+                                          count=len(routine.steps), title=upcoming.title,
+                                          total=total.capitalize())
         else:
             where = self._where_we_are() or f"{self._current_step.title}."
-            text = f"Step {self._step + 1} of {len(routine.steps)}. {where} "
-            text += f"{total.capitalize()} to go."
+            text = phrases.STATUS_STEP.say(number=self._step + 1, count=len(routine.steps),
+                                       where=where, total=total.capitalize())
         if self._paused:
-            text += " We're paused."
+            text = phrases.STATUS_PAUSED.say(status=text)
         self._say(out, text, interrupt=True)
 
     def _on_help(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._idle_hint(now, out)
-        if self._paused:
-            text = "Say resume to carry on, repeat to hear the step again, or stop to finish."
-        else:
-            text = RUNNING_HELP
+        help_text = phrases.PAUSED_HELP if self._paused else phrases.RUNNING_HELP
+        text = help_text.say()
         self._say(out, text, interrupt=True)
 
     def _on_list(self, command: Command, now: float, out: list[Action]) -> None:
         names = [routine.aliases[0] for routine in self._routines.values()]
-        self._say(
-            out,
-            f"I know {len(names)} routines: {wording.spoken_list(names)}. "
-            "Say start and a routine name.",
-            interrupt=True,
-        )
+        self._say(out, phrases.ROUTINE_LIST.say(count=len(names), names=wording.spoken_list(names)),
+                  interrupt=True)
 
     def _on_pain(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
-            self._say(out, IDLE_PAIN_ADVICE, interrupt=True)
+            self._say(out, phrases.IDLE_PAIN_ADVICE.say(), interrupt=True)
             return
         self._pain_reports += 1
         step = self._current_step
@@ -915,14 +881,9 @@ class SessionEngine:
         self._pain_step = self._step
         self._announced_pressure = Pressure.LIGHT
         if self._pain_reports == 1 or self._question is not None:
-            self._say(out, PAIN_ADVICE, interrupt=True)
+            self._say(out, phrases.PAIN_ADVICE.say(), interrupt=True)
             return
-        self._ask(
-            Question.STOP_AFTER_PAIN,
-            SECOND_PAIN_QUESTION,
-            now,
-            out,
-        )
+        self._ask(Question.STOP_AFTER_PAIN, phrases.SECOND_PAIN_QUESTION.say(), now, out)
 
     def _on_side(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
@@ -934,31 +895,31 @@ class SessionEngine:
             return
         self._side_order = order
         if self._side == 0:
-            self._say(out, f"Okay: {first} side first.", interrupt=True)
+            self._say(out, phrases.SIDE_FIRST.say(side=first), interrupt=True)
         else:
-            self._say(out, f"Okay: from the next step, {first} side first.", interrupt=True)
+            self._say(out, phrases.SIDE_FIRST_FROM_NEXT_STEP.say(side=first), interrupt=True)
 
     def _on_voice(self, command: Command, now: float, out: list[Action]) -> None:
         change = command.slots.get("voice_change", "")
         if change not in set(VoiceChange):
             return
         out.append(ChangeVoice(change))
-        self._say(out, f"Okay, speaking {change}.", interrupt=True)
+        self._say(out, phrases.VOICE_CHANGED.say(change=change), interrupt=True)
 
     def _on_unasked_answer(self, command: Command, now: float, out: list[Action]) -> None:
         """A yes or no nobody asked for is most likely a stray recognition: change nothing."""
 
     def _on_safety(self, command: Command, now: float, out: list[Action]) -> None:
-        self._ask(Question.SAFETY_CHECK, f"{SAFETY_BRIEF} {OKAY_TO_CONTINUE}", now, out)
+        brief = f"{phrases.SAFETY_BRIEF.say()} {phrases.OKAY_TO_CONTINUE.say()}"
+        self._ask(Question.SAFETY_CHECK, brief, now, out)
 
     def _ask_before_start(self, target: Routine, now: float, out: list[Action]) -> None:
         brief, pattern = self._precautions.safety_brief, self._precautions.persistent_pain
         parts = [pattern.spoken] if pattern else []
         if brief:
-            parts += [SAFETY_BRIEF, OKAY_TO_CONTINUE]
+            parts += [phrases.SAFETY_BRIEF.say(), phrases.OKAY_TO_CONTINUE.say()]
         else:
-            parts.append(f"Would you still like a gentle session of {target.title} today? "
-                         "Say yes or no.")
+            parts.append(phrases.GENTLE_SESSION_QUESTION.say(title=target.title))
         self._pending_start, self._brief_in_question = target, brief
         self._ask(Question.BEFORE_START, " ".join(parts), now, out)
 
@@ -975,19 +936,20 @@ class SessionEngine:
             if target is not None:
                 self._start_routine(target, now, out)
             elif self._routine is not None:
-                self._carry_on(now, out, "Good, carrying on.")
+                self._carry_on(now, out, phrases.GOOD_CARRYING_ON.say())
             else:
-                self._say(out, f"Good. {START_HINT}", interrupt=True)
+                self._say(out, phrases.GOOD_START_HINT.say(), interrupt=True)
         elif intent is Intent.NO:
             self._question = None
             if brief:
                 out.append(SafetyBriefAnswered(accepted=False))
-            self._say(out, BRIEF_DECLINED if brief else PAIN_WARNING_DECLINED, interrupt=True)
+            declined = phrases.BRIEF_DECLINED if brief else phrases.PAIN_WARNING_DECLINED
+            self._say(out, declined.say(), interrupt=True)
             if self._routine is not None:
                 self._finish(EndReason.STOPPED, now, out)
         elif intent is Intent.STOP and self._routine is None:
             self._question = None
-            self._say(out, "Okay, we won't start.", interrupt=True)
+            self._say(out, phrases.WONT_START.say(), interrupt=True)
         elif intent is Intent.STOP:
             self._on_stop(Command(Intent.STOP), now, out)
         else:
@@ -997,13 +959,14 @@ class SessionEngine:
             elif intent is Intent.SAFETY:
                 self._say(out, self._with_brief(brief), interrupt=True)
             else:  # not an answer: ask again in a few words, not thirty seconds of brief
-                self._say(out, ASK_AGAIN_BRIEF if brief else ASK_AGAIN, interrupt=True)
+                again = phrases.ASK_AGAIN_BRIEF if brief else phrases.ASK_AGAIN
+                self._say(out, again.say(), interrupt=True)
 
     def _with_brief(self, brief_in_question: bool) -> str:
         """The answer to "safety" said to a question: the safety brief, and the question."""
         if brief_in_question:
             return self._question_text
-        return f"{SAFETY_BRIEF} {self._question_text}"
+        return f"{phrases.SAFETY_BRIEF.say()} {self._question_text}"
 
     def _answer(self, command: Command, now: float, out: list[Action]) -> None:
         question = self._question
@@ -1020,17 +983,14 @@ class SessionEngine:
         elif command.intent is Intent.YES and self._switch_target is not None:
             target = self._switch_target
             title = self._routine.title if self._routine else ""
-            self._say(out, f"Stopping {title}.", interrupt=True)
+            self._say(out, phrases.STOPPING_ROUTINE.say(title=title), interrupt=True)
             self._finish(EndReason.STOPPED, now, out)
             self._start_routine(target, now, out)
         elif command.intent is Intent.NO:
             self._question = None
             self._switch_target = None
-            words = (
-                "Okay, we'll carry on gently: light pressure, and stop if it gets worse."
-                if question is Question.STOP_AFTER_PAIN
-                else "Okay, carrying on."
-            )
-            self._carry_on(now, out, words)
+            gently = question is Question.STOP_AFTER_PAIN
+            words = phrases.CARRY_ON_GENTLY if gently else phrases.CARRYING_ON
+            self._carry_on(now, out, words.say())
         else:
             self._say(out, self._question_text, interrupt=True)

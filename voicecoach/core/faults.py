@@ -1,4 +1,5 @@
-"""Devices that fail and come back: which are down, and what the coach says about it.
+"""Devices that fail and come back: which are down, and what the coach says about it (the
+words are in `phrasebook.py`).
 
 A session cannot go on while the user cannot be heard (microphone, recogniser) or cannot hear
 the coach (loudspeaker, speech engine): the engine pauses it, says why when it can, and carries
@@ -9,14 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import phrasebook as phrases
 from .messages import Device
-
-WHAT_WENT_WRONG = {
-    Device.MICROPHONE: "I can't hear you: the microphone isn't working.",
-    Device.RECOGNISER: "I can't understand you: the speech recogniser isn't working.",
-    Device.LOUDSPEAKER: "The loudspeaker isn't working, so my words are on the screen.",
-    Device.SPEECH_ENGINE: "My voice isn't working, so my words are on the screen.",
-}
 
 
 @dataclass
@@ -40,13 +35,14 @@ class FaultBook:
 
 
 def failure_words(device: Device, *, paused: bool) -> str:
+    problem = phrases.WHAT_WENT_WRONG[device].say()
     if paused:
-        return f"{WHAT_WENT_WRONG[device]} I've paused the session; I'll carry on when it's back."
-    return f"{WHAT_WENT_WRONG[device]} I'll keep trying."
+        return phrases.FAULT_PAUSED.say(problem=problem)
+    return phrases.FAULT_RETRYING.say(problem=problem)
 
 
 def recovery_words(device: Device, *, still_down: list[Device]) -> str:
-    back = f"The {device} is back."
+    back = phrases.DEVICE_BACK.say(device=device)
     if still_down:
-        return f"{back} Still waiting for the {' and the '.join(still_down)}."
+        return phrases.STILL_WAITING.say(back=back, devices=" and the ".join(still_down))
     return back

@@ -1,9 +1,6 @@
 """What the coach must say before a session: the safety brief, and a warning when pain keeps
-coming back. Pure: the caller passes the past pain reports and the current time.
-
-The red flags are the ones the guide behind voicecoach names: hip pain after a fall, fever with a
-hot swollen joint, numbness or weakness spreading down the leg, and night pain that will not ease
-are not for self-massage.
+coming back. Pure: the caller passes the past pain reports and the current time. The words
+themselves (the brief's red flags among them) are in `phrasebook.py`.
 """
 
 from __future__ import annotations
@@ -11,22 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SAFETY_BRIEF = (
-    "Before we start, a short safety check. Self-massage is not for every hip pain. "
-    "Don't massage, and see a doctor, if you have had a fall or might have a fracture, "
-    "if you have a fever with a hot, swollen joint, if numbness or weakness spreads down your "
-    "leg, or if pain at night won't ease. Always start gently and build pressure slowly, "
-    "and say that hurts at any time."
-)
-OKAY_TO_CONTINUE = "Are you okay to continue? Say yes or no."
-BRIEF_DECLINED = (
-    "Okay, we won't massage today. Please see a physiotherapist or your doctor first, "
-    "and take care."
-)
-PERSISTENT_PAIN_ADVICE = (
-    "Pain that keeps coming back needs a professional's eye: please see a physiotherapist or "
-    "your doctor."
-)
+from . import phrasebook as phrases
 
 # "Pain reported in three or more sessions within fourteen days, or on an area more than once
 # a day": a rolling day, so that the rule does not depend on the time zone or midnight.
@@ -54,10 +36,10 @@ class PainPattern:
     @property
     def spoken(self) -> str:
         if self.area is not None:
-            found = f"You've reported pain in your {self.area} more than once in a day."
+            found = phrases.PAIN_IN_AREA.say(area=self.area)
         else:
-            found = f"You've reported pain in {self.sessions} sessions in the past two weeks."
-        return f"{found} {PERSISTENT_PAIN_ADVICE}"
+            found = phrases.PAIN_IN_SESSIONS.say(sessions=self.sessions)
+        return f"{found} {phrases.PERSISTENT_PAIN_ADVICE.say()}"
 
 
 def persistent_pain(reports: Sequence[PastPain], now: float) -> PainPattern | None:

@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ..core.engine import (
+from ..core.engine import SessionEngine
+from ..core.phrasebook import (
     IDLE_PAIN_ADVICE,
     PAIN_ADVICE,
     PAUSED,
     RUNNING_HELP,
+    SAFETY_BRIEF,
     SECOND_PAIN_QUESTION,
     START_HINT,
     STOPPING,
-    SessionEngine,
 )
-from ..core.precautions import SAFETY_BRIEF
 from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
 from ..hearing.pipeline import HearingOptions, build_listener
