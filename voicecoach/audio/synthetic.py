@@ -69,6 +69,16 @@ def mix_at_snr(speech: Samples, noise: Samples, snr_db: float) -> Samples:
     return np.clip(signal + bed, -32768, 32767).astype(np.int16)
 
 
+def pink_noise(count: int, rng: np.random.Generator, rms: float = 3000.0) -> Samples:
+    """`count` samples of noise with 1/f power, as much per octave low as high (closer to a
+    room's rumble than white noise is), at `rms` int16 units."""
+    spectrum = np.fft.rfft(rng.normal(0.0, 1.0, count))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))  # 1/f power
+    pink = np.fft.irfft(spectrum, count)
+    pink *= rms / (np.std(pink) or 1.0)
+    return pink.astype(np.int16)
+
+
 def write_wav(path: Path, samples: Samples, rate: int = SAMPLE_RATE) -> None:
     import wave
 

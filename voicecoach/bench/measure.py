@@ -16,7 +16,7 @@ import numpy as np
 
 from ..audio.massage_gun import SPEECH_DBFS, massage_gun
 from ..audio.source import SAMPLE_RATE, Samples
-from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
+from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, pink_noise, synthesize
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.vocabulary import Listening, Vocabulary
@@ -94,11 +94,7 @@ def noise_beds(folder: Path | None, seconds: float = 30.0, seed: int = 0) -> lis
     rng = np.random.default_rng(seed)
     count = round(seconds * SAMPLE_RATE)
     white = rng.normal(0.0, 3000.0, count)
-    spectrum = np.fft.rfft(rng.normal(0.0, 1.0, count))
-    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))  # 1/f power: pink
-    pink = np.fft.irfft(spectrum, count)
-    pink *= 3000.0 / (np.std(pink) or 1.0)
-    return [white.astype(np.int16), pink.astype(np.int16)]
+    return [white.astype(np.int16), pink_noise(count, rng)]
 
 
 def with_noise(clip: Clip, bed: Samples, snr_db: float, offset: int) -> Clip:
