@@ -84,7 +84,7 @@ def test_model_status_finds_a_model_named_by_the_environment(capsys, monkeypatch
         (model / part).write_text("x")
     monkeypatch.setenv(vosk_models.ENV_VARIABLE, str(model))
     # Files that only look like a model: its vocabulary is the English one's, by this fake.
-    monkeypatch.setattr("voicecoach.hearing_cli.command_vocabulary",
+    monkeypatch.setattr("voicecoach.cli.hearing.command_vocabulary",
                         lambda path: VoskGrammar(["start glutes"], []))
     code, out, _ = run(capsys, "model", "status", "--json")
     status = json.loads(out)
@@ -104,7 +104,7 @@ def test_model_install_refuses_a_wrong_file(capsys, tmp_path: Path):
 def test_model_download_offline_explains_the_manual_route(capsys, monkeypatch, tmp_path):
     offline = vosk_models.ModelSpec("vosk-model-small-en-us-0.15", "http://127.0.0.1:9/m.zip",
                                     10, "0" * 64, "test")
-    monkeypatch.setattr("voicecoach.hearing_cli.ENGLISH_MODEL", offline)
+    monkeypatch.setattr("voicecoach.cli.hearing.ENGLISH_MODEL", offline)
     code, _, err = run(capsys, "model", "download", "--into", str(tmp_path / "m"))
     assert code == 1 and "offline" in err and "voicecoach model install" in err
 

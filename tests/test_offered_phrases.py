@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import voicecoach
-from voicecoach.cli import build_parser
+from voicecoach.cli.main import build_parser
 from voicecoach.core import CommandGrammar, Intent, Say, SpeechFinished
 from voicecoach.core.messages import Event, Precautions
 from voicecoach.core.vocabulary import Listening, Vocabulary, vocabulary_for
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(voicecoach.__file__).resolve().parent
 WAKE = "coach"
 # Where the coach's spoken and printed prompts are written.
-PROMPT_MODULES = ["core/engine.py", "core/precautions.py", "core/faults.py",
-                  "session/live_cli.py", "session/terminal.py", "session/wiring.py"]
+PROMPT_MODULES = ["core/phrasebook.py", "core/engine.py", "core/precautions.py", "core/faults.py",
+                  "cli/live.py", "session/terminal.py", "session/wiring.py"]
 
 # What each row of the README's table promises, by the start of its "and the coach" cell: one
 # intent per group of phrases (groups are separated by " · ", phrases within one by " / ").
@@ -191,7 +191,7 @@ def prompt_literals() -> Iterator[tuple[str, str]]:
                 text = "".join(part.value if isinstance(part, ast.Constant) else WAKE
                                for part in node.values)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                text = node.value
+                text = node.value.replace("{wake_word}", WAKE)  # a phrasebook template's slot
             else:
                 continue
             if re.search(r"\bsay\s", text, re.IGNORECASE):
@@ -247,7 +247,7 @@ def test_every_phrase_the_coach_offers_works_in_the_state_it_offers_it(
 
 
 def test_the_greetings_offer_what_is_heard_between_sessions(grammar: CommandGrammar) -> None:
-    from voicecoach.session.live_cli import GREETING, _greeting
+    from voicecoach.cli.live import GREETING, _greeting
 
     plain = CommandGrammar.for_routines({"glutes": ["glutes"]}).narrowed(
         vocabulary_for(Listening.IDLE))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.cli.bounds import option_type
 from voicecoach.limits import SETTING_BOUNDS, SPEECH_RATE, VOLUME, Bound
 from voicecoach.settings import SettingsError, save_setting
 
@@ -61,7 +62,7 @@ def test_the_limits_themselves_are_accepted_by_option_and_setting(tmp_path: Path
     monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "settings.toml"))
     for key, bound in SETTING_BOUNDS.items():
         for limit in (bound.low, bound.high):
-            assert bound.option()(f"{limit:g}") == limit
+            assert option_type(bound)(f"{limit:g}") == limit
             assert getattr(save_setting(key, f"{limit:g}"), key) == limit
 
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from rich.console import Console
 
-from voicecoach.config_cli import add_config_command
+from voicecoach.cli.config import add_config_command
 from voicecoach.hearing.backends import Backend
 from voicecoach.settings import (
     HEADER,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from voicecoach.terminal_text import ERRORS
+from voicecoach.cli.terminal_text import ERRORS
 
 
 def voicecoach(encoding: str, *argv: str) -> subprocess.CompletedProcess[bytes]:

@@ -14,7 +14,7 @@ from voicecoach.audio.source import AudioError
 from voicecoach.cli import main
 from voicecoach.hearing import vosk_models
 from voicecoach.origins import Origin
-from voicecoach.session_cli import _play
+from voicecoach.cli.session import _play
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

@@ -8,9 +8,7 @@ a user means.
 
 from __future__ import annotations
 
-import argparse
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .core.engine import PACE_BOUNDS
@@ -38,22 +36,6 @@ class Bound:
         if value > self.high:
             return f"must be at most {self.high:g}{self.unit}{got}"
         return None
-
-    def option(self) -> Callable[[str], float]:
-        """An argparse `type=` that refuses what the matching setting would refuse."""
-
-        def parse(text: str) -> float:
-            try:
-                value: float = int(text) if self.whole else float(text)
-            except ValueError:
-                kind = "a whole number" if self.whole else "a number"
-                raise argparse.ArgumentTypeError(f"must be {kind} (got {text})") from None
-            problem = self.problem(value, text)
-            if problem:
-                raise argparse.ArgumentTypeError(problem)
-            return value
-
-        return parse
 
 
 # The user's settings (settings.py), and the options that stand in for them.

@@ -37,15 +37,3 @@ class Origin:
         return (f"fix it with `voicecoach config set {self.setting} {self.metavar}`, or "
                 f"`voicecoach config unset {self.setting}`")
 
-
-def typed(flag: str, metavar: str) -> Origin:
-    """A value typed on the command line (or none at all: the flag is what would give one)."""
-    return Origin(flag, metavar)
-
-
-def origin_of(args: object, option: str) -> Origin | None:
-    """Where the command line's `option` (argparse's name for it) came from; None when the
-    command line was not filled in by `cli` (a caller of its own: the flag is meant)."""
-    origins = getattr(args, "origins", None) or {}
-    origin = origins.get(option)
-    return origin if isinstance(origin, Origin) else None

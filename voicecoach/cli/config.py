@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .settings import (
+from ..settings import (
     FIELDS,
     Settings,
     SettingsError,
@@ -83,7 +83,7 @@ def _check_voice(wanted: str, engine: str) -> None:
     """A voice the settings' engine does not have is refused before it is saved (a session
     would stop at it, or speak with another engine); with no engine to ask, it is saved and
     that is said."""
-    from .speaking.voices import VoicesUnavailable, check_voice_for
+    from ..speaking.voices import VoicesUnavailable, check_voice_for
 
     try:
         check_voice_for(wanted, engine)
@@ -94,7 +94,7 @@ def _check_voice(wanted: str, engine: str) -> None:
 def _check_engine_keeps_voice(engine: str, settings: Settings, path: Path) -> None:
     """Switching to an engine that does not have the voice set is refused, with the order of
     commands that works."""
-    from .speaking.voices import ENGINES, UnknownVoice
+    from ..speaking.voices import ENGINES, UnknownVoice
 
     if settings.voice is None or engine not in ENGINES or engine == _voice_engine(settings):
         return

@@ -10,11 +10,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .audio.source import AudioError, Samples, device_from_text
-from .hearing.enrollment import PHRASES, REPEATS, Take, enroll_from
-from .hearing.enrollment_clips import ClipFolderError, clip_problem, load_clip, read_labels
-from .hearing.mllr import AdaptationError, transcript_words
-from .hearing.voice_profile import (
+from ..audio.source import AudioError, Samples, device_from_text
+from ..hearing.enrollment import PHRASES, REPEATS, Take, enroll_from
+from ..hearing.enrollment_clips import ClipFolderError, clip_problem, load_clip, read_labels
+from ..hearing.mllr import AdaptationError, transcript_words
+from ..hearing.voice_profile import (
     ProfileError,
     VoiceProfile,
     build_profile,
@@ -23,7 +23,8 @@ from .hearing.voice_profile import (
     profile_folder,
     read_profile,
 )
-from .limits import ENROLL_REPEATS, MICROPHONE_CHANNELS, MICROPHONE_RATE
+from ..limits import ENROLL_REPEATS, MICROPHONE_CHANNELS, MICROPHONE_RATE
+from .bounds import option_type
 
 MIN_EXAMPLES = 3  # fewer than this and the transform learns the clips, not the voice
 
@@ -41,16 +42,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     enroll.add_argument("--profile", metavar="DIR",
                         help="the profile folder (default: $VOICECOACH_PROFILE or your user "
                         "data folder)")
-    enroll.add_argument("--repeats", type=ENROLL_REPEATS.option(), default=REPEATS, metavar="N",
+    enroll.add_argument("--repeats", type=option_type(ENROLL_REPEATS), default=REPEATS, metavar="N",
                         help=f"takes of each phrase from the microphone (default {REPEATS})")
     # `enroll_device`, not `device`: the main command fills `device` only for its own list of
     # commands; enroll reads the setting itself.
     enroll.add_argument("--device", dest="enroll_device", metavar="NAME-OR-INDEX",
                         help="input device (see `voicecoach devices`; default: the "
                         "`input_device` setting)")
-    enroll.add_argument("--rate", type=MICROPHONE_RATE.option(), metavar="HZ",
+    enroll.add_argument("--rate", type=option_type(MICROPHONE_RATE), metavar="HZ",
                         help="open the microphone at this rate (default: the device's own)")
-    enroll.add_argument("--channels", type=MICROPHONE_CHANNELS.option(), metavar="N",
+    enroll.add_argument("--channels", type=option_type(MICROPHONE_CHANNELS), metavar="N",
                         help="open the microphone with this many channels")
     enroll.add_argument("--routines", nargs="+", metavar="PATH",
                         help="routine files or folders whose commands the verifier knows")
@@ -116,8 +117,8 @@ def _from_folder(folder: Path) -> list[tuple[str, Samples]]:
 
 
 def _from_microphone(args: argparse.Namespace) -> list[tuple[str, Samples]]:
-    from .audio.microphone import MicrophoneSource
-    from .settings import load_settings
+    from ..audio.microphone import MicrophoneSource
+    from ..settings import load_settings
 
     device = args.enroll_device
     if device is None:
@@ -142,7 +143,7 @@ def _build(examples: Sequence[tuple[str, Samples]], folder: Path,
     if len(examples) < MIN_EXAMPLES:
         raise ClipFolderError(f"only {len(examples)} usable clips: at least {MIN_EXAMPLES} are "
                               "needed to learn a voice; record more")
-    from .library import load_library
+    from ..library import load_library
 
     paths = [Path(p) for p in args.routines] if args.routines else None
     grammar = load_library(paths, warn=lambda line: print(f"voicecoach: {line}",

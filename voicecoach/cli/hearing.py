@@ -15,15 +15,15 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 from rich.text import Text
 
-from .audio.source import AudioSource, device_from_text
-from .core.grammar import CommandGrammar
-from .core.vocabulary import Listening, vocabulary_for
-from .hearing.backends import Backend, build_recognizer
-from .hearing.listener import CommandListener, Decision
-from .hearing.listening import decisions_from
-from .hearing.pipeline import HearingOptions, build_listener
-from .hearing.vosk_backend import VoskGrammar
-from .hearing.vosk_models import (
+from ..audio.source import AudioSource, device_from_text
+from ..core.grammar import CommandGrammar
+from ..core.vocabulary import Listening, vocabulary_for
+from ..hearing.backends import Backend, build_recognizer
+from ..hearing.listener import CommandListener, Decision
+from ..hearing.listening import decisions_from
+from ..hearing.pipeline import HearingOptions, build_listener
+from ..hearing.vosk_backend import VoskGrammar
+from ..hearing.vosk_models import (
     ENGLISH_MODEL,
     ENV_VARIABLE,
     ModelError,
@@ -88,8 +88,8 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
     if args.state:
         listener.listen_for(vocabulary_for(Listening(args.state), grammar.wake_word is not None))
     if args.input:
-        from .audio.wav_file import WavFileSource
-        from .session.stopping import StopRequest, exit_code, stop_on_signals
+        from ..audio.wav_file import WavFileSource
+        from ..session.stopping import StopRequest, exit_code, stop_on_signals
 
         # Ctrl-C or SIGTERM: what was heard so far is decided and printed, then the end.
         stop = StopRequest()
@@ -104,7 +104,7 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
         if stop.made:
             _say(f"stopped by {stop.by}")
         return exit_code(stop.by)
-    from .audio.microphone import MicrophoneSource
+    from ..audio.microphone import MicrophoneSource
 
     microphone = MicrophoneSource(device_from_text(args.device), rate=args.rate,
                                   channels=args.channels, on_problem=_say,
@@ -129,7 +129,7 @@ NO_MICROPHONE = f"none of these devices has an input, so there is no microphone;
 
 
 def devices(args: argparse.Namespace, out: Console) -> int:
-    from .audio.microphone import list_devices
+    from ..audio.microphone import list_devices
 
     rows = list_devices()
     if args.json:
@@ -159,8 +159,8 @@ COMMON_COMMAND_WORDS = ("start", "stop", "next", "pause", "help")
 def command_vocabulary(path: Path) -> VoskGrammar:
     """Which of the built-in library's command sentences the model at `path` can hear: a model
     of another language knows none of their words (its folder name may say nothing)."""
-    from .hearing.vosk_backend import load_model, restrict_grammar
-    from .library import load_library
+    from ..hearing.vosk_backend import load_model, restrict_grammar
+    from ..library import load_library
 
     return restrict_grammar(load_model(path), load_library().grammar.sentences)
 
@@ -234,7 +234,7 @@ def model(args: argparse.Namespace, out: Console) -> int:
                 out.print(f"get the Vosk model: voicecoach model download  "
                           f"({ENGLISH_MODEL.size / 1e6:.0f} MB from {ENGLISH_MODEL.url})")
         return 0 if status["problem"] is None else 1
-    from .hearing.model_download import download, install
+    from ..hearing.model_download import download, install
 
     if args.action == "install":
         if not args.archive:
@@ -262,7 +262,7 @@ def model(args: argparse.Namespace, out: Console) -> int:
 def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) -> int:
     """Command accuracy, rejection and latency of one backend, on synthetic and recorded
     speech, as the hearing issue's closing note reports them."""
-    from .evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
+    from ..evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
 
     # The recordings first: a folder that cannot be used is refused before minutes of work.
     recorded = recorded_clips(Path(args.speech), grammar, on_note=_say) if args.speech else None

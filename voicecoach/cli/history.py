@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .history import (
+from ..history import (
     HistoryError,
     HistoryStore,
     Note,

@@ -12,34 +12,34 @@ from typing import Any
 from ..audio.source import device_from_text
 from ..core.intents import Command, Intent
 from ..core.messages import Device, DeviceFailed, DeviceRecovered
+from ..core.phrasebook import GREETING, GREETING_WITH_WAKE_WORD
 from ..history.records import SessionSource
 from ..library import Library
-from ..origins import origin_of
+from ..session.live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
+from ..session.stopping import StopRequest, exit_code, stop_on_signals
+from ..session.supervision import SpeakerSupervisor, SupervisedSource
+from ..session.terminal import PanelView, PlainView, protected_stdout
+from ..session.transcript import Entry
+from ..session.wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
 from ..speaking.playback import Playback, Rendered
-from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
-from .stopping import StopRequest, exit_code, stop_on_signals
-from .supervision import SpeakerSupervisor, SupervisedSource
-from .terminal import PanelView, PlainView, protected_stdout
-from .transcript import Entry
-from .wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
+from .notes import note
+from .origins import origin_of
+from .session_settings import settings_from
 
 KEYBOARD_HINT = ("type a command and press Enter, e.g. start glutes; type quit or press Ctrl-D "
                  "to leave")
-GREETING = "Hello. Say start and a routine name, for example start glutes. Say help at any time."
 
 
 def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False) -> int:
     """`run` (one user at the keyboard or microphone) or `serve` (always on: the microphone may
     be missing at the start, the wake word is honoured, and it ends only on a signal)."""
-    from ..session_cli import _note, settings_from
-
     settings = settings_from(args)
     if serve:
         library = library.with_wake_word(args.settings.wake_word)
     routine = library.require(args.routine) if getattr(args, "routine", None) else None
     keyboard = getattr(args, "keyboard", False)
-    voice = make_voice(settings, say=_note)
-    listener = None if keyboard else make_listener(library, settings, say=_note)
+    voice = make_voice(settings, say=note)
+    listener = None if keyboard else make_listener(library, settings, say=note)
     started = time.monotonic()
 
     def clock() -> float:
@@ -68,7 +68,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             if keyboard:
                 typing = view.typing if isinstance(view, PanelView) else None
                 if typing is None:  # the panel says it itself
-                    _note(KEYBOARD_HINT)
+                    note(KEYBOARD_HINT)
                 closers.insert(0, KeyboardInput(library.grammar, inbox.put, view.entry, clock,
                                                 typing=typing))
             else:
@@ -77,15 +77,15 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
                                                 open_now=not serve)
                 microphone = MicrophoneInput(
                     source, listener, guard, inbox.put, view.entry, clock,
-                    rebuild_listener=lambda: make_listener(library, settings, say=_note))
+                    rebuild_listener=lambda: make_listener(library, settings, say=note))
                 closers.insert(0, microphone)
             recorder = make_recorder(
-                args.settings, _note, history=not args.no_history,
+                args.settings, note, history=not args.no_history,
                 source=SessionSource.KEYBOARD if keyboard else SessionSource.MICROPHONE)
             closers.append(recorder)  # after the threads, so its last write is the session's end
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,
-                                  supervise=_checks(speaker, speaking), warn=_note)
+                                  supervise=_checks(speaker, speaking), warn=note)
             if microphone is not None:
                 session.listening = microphone.listen_for
             start = None
@@ -105,7 +105,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             if voice is not None:
                 voice.close()
     if stopped.by is not None:  # the history says interrupted; the shell gets 130 or 143
-        _note(f"stopped by {'Ctrl-C' if stopped.by == 'SIGINT' else stopped.by}")
+        note(f"stopped by {'Ctrl-C' if stopped.by == 'SIGINT' else stopped.by}")
     return exit_code(stopped.by)
 
 
@@ -120,9 +120,8 @@ def _checks(speaker: SpeakerSupervisor | None, speaking: Speaking) -> Callable[[
 
 def _greeting(wake_word: str | None) -> str:
     if wake_word:
-        return (f"Hello. Say {wake_word}, start, and a routine name, for example "
-                f"{wake_word}, start glutes.")
-    return GREETING
+        return GREETING_WITH_WAKE_WORD.say(wake_word=wake_word)
+    return GREETING.say()
 
 
 def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object], view: Any,

@@ -14,16 +14,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .audio.source import AudioError
-from .config_cli import add_config_command
-from .core.routine import Routine
-from .core.vocabulary import Listening
-from .fitting_tables import first_that_fits
-from .hearing.enrollment_clips import ClipFolderError
-from .hearing.vosk_models import ModelError
-from .history.store import HistoryError
-from .history_cli import add_history_command
-from .library import (
+from ..audio.source import AudioError
+from ..core.routine import Routine
+from ..core.vocabulary import Listening
+from ..fitting_tables import first_that_fits
+from ..hearing.enrollment_clips import ClipFolderError
+from ..hearing.vosk_models import ModelError
+from ..history.store import HistoryError
+from ..library import (
     Library,
     RoutineError,
     UnknownRoutine,
@@ -32,7 +30,7 @@ from .library import (
     first_problem_per_file,
     load_library,
 )
-from .limits import (
+from ..limits import (
     IDLE_SECONDS,
     LISTEN_SECONDS,
     MICROPHONE_CHANNELS,
@@ -41,17 +39,21 @@ from .limits import (
     SPEECH_RATE,
     VOLUME,
 )
-from .origins import Origin, typed
-from .output_files import OutputError, check_output_file, write_text_atomically
-from .rehearsal import ScriptError, format_record, parse_script, rehearse
-from .service import ServiceError
-from .service_cli import add_service_command
-from .settings import Settings, SettingsError, default_settings_path, load_settings
-from .speaking.voice_install import VoiceInstallError
-from .speaking.voices import UnknownVoice, VoicesUnavailable
+from ..origins import Origin
+from ..output_files import OutputError, check_output_file, write_text_atomically
+from ..rehearsal import ScriptError, format_record, parse_script, rehearse
+from ..service import ServiceError
+from ..settings import Settings, SettingsError, default_settings_path, load_settings
+from ..speaking.voice_install import VoiceInstallError
+from ..speaking.voices import UnknownVoice, VoicesUnavailable
+from .bounds import option_type
+from .config import add_config_command
+from .history import add_history_command
+from .origins import typed
+from .service import add_service_command
 from .terminal_text import fit_output_to_terminal
-from .training.cli import add_parser as add_train_command
-from .voices_cli import add_voices_command
+from .train import add_parser as add_train_command
+from .voices import add_voices_command
 
 
 class UsageError(Exception):
@@ -197,40 +199,40 @@ def cmd_rehearse(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_listen(args: argparse.Namespace, out: Console) -> int:
-    from .hearing_cli import listen
+    from .hearing import listen
 
     # Hears as `serve` does: with the wake word set, "coach, start glutes" is one command.
     return listen(args, _library(args).with_wake_word(args.settings.wake_word).grammar)
 
 
 def cmd_accuracy(args: argparse.Namespace, out: Console) -> int:
-    from .hearing_cli import accuracy
+    from .hearing import accuracy
 
     return accuracy(args, _library(args).grammar, out)
 
 
 def cmd_demo(args: argparse.Namespace, out: Console) -> int:
-    from .session_cli import demo
+    from .session import demo
 
     return demo(args, _library(args))
 
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
-    from .session_cli import run
+    from .session import run
 
     return run(args, _library(args))
 
 
 def cmd_serve(args: argparse.Namespace, out: Console) -> int:
-    from .session_cli import serve
+    from .session import serve
 
     return serve(args, _library(args))
 
 
 def cmd_bench(args: argparse.Namespace, out: Console) -> int:
-    from .bench.runner import Bench, table
-    from .hearing.backends import Backend
-    from .session.terminal import protected_stdout
+    from ..bench.runner import Bench, table
+    from ..hearing.backends import Backend
+    from ..session.terminal import protected_stdout
 
     # Checked before the benchmark's minutes of work, not after them.
     figures_file = check_output_file(Path(args.json).expanduser(), "--json") if args.json else None
@@ -256,13 +258,13 @@ def cmd_bench(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_devices(args: argparse.Namespace, out: Console) -> int:
-    from .hearing_cli import devices
+    from .hearing import devices
 
     return devices(args, out)
 
 
 def cmd_model(args: argparse.Namespace, out: Console) -> int:
-    from .hearing_cli import model
+    from .hearing import model
 
     return model(args, out)
 
@@ -320,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse_cmd.add_argument("--commands", metavar="FILE",
                               help="lines of 'MM:SS utterance', as if heard at those times")
     rehearse_cmd.add_argument("--json", action="store_true", help="one JSON object a line")
-    rehearse_cmd.add_argument("--words-per-minute", type=REHEARSAL_WORDS_PER_MINUTE.option(),
+    rehearse_cmd.add_argument("--words-per-minute", type=option_type(REHEARSAL_WORDS_PER_MINUTE),
                               default=None, metavar="N",
                               help="let the coach's speech take time (default: instant)")
     routines_option(rehearse_cmd)
@@ -331,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="WAV files to listen to instead of the microphone")
     recogniser_options(listen)
     microphone_options(listen)
-    listen.add_argument("--seconds", type=LISTEN_SECONDS.option(), metavar="N",
+    listen.add_argument("--seconds", type=option_type(LISTEN_SECONDS), metavar="N",
                         help="stop after N seconds of audio (default: until Ctrl-C)")
     listen.add_argument("--no-early", action="store_true",
                         help="act only on final results, never on partial ones")
@@ -383,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="recorded speech: a folder with labels.csv (path,transcript)")
     bench.add_argument("--noise", metavar="DIR",
                        help="background noise WAVs (default: generated white and pink noise)")
-    bench.add_argument("--idle-seconds", type=IDLE_SECONDS.option(), metavar="S",
+    bench.add_argument("--idle-seconds", type=option_type(IDLE_SECONDS), metavar="S",
                        help="length of each idle room (default 120, 20 with --quick)")
     only = bench.add_mutually_exclusive_group()
     only.add_argument("--idle-only", action="store_true",
@@ -411,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_voices_command(sub)
     add_history_command(sub)
     add_service_command(sub)
-    from .enroll_cli import add_parser as add_enroll_command
+    from .enroll import add_parser as add_enroll_command
 
     add_enroll_command(sub)
     add_train_command(sub)
@@ -459,19 +461,19 @@ def voice_options(command: argparse.ArgumentParser) -> None:
                          "load; pyttsx3: espeak-ng)")
     command.add_argument("--voice", metavar="NAME",
                          help="a voice of that engine (see `voicecoach voices`)")
-    command.add_argument("--speech-rate", type=SPEECH_RATE.option(), metavar="WPM",
+    command.add_argument("--speech-rate", type=option_type(SPEECH_RATE), metavar="WPM",
                          help="the coach's speaking rate in words a minute (default: the "
                          "`speech_rate` setting, 150)")
-    command.add_argument("--volume", type=VOLUME.option(), metavar=VOLUME.span,
+    command.add_argument("--volume", type=option_type(VOLUME), metavar=VOLUME.span,
                          help="speaking volume (default: the `volume` setting, 1.0)")
 
 
 def microphone_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--device", metavar="NAME-OR-INDEX",
                          help="input device (see `voicecoach devices`)")
-    command.add_argument("--rate", type=MICROPHONE_RATE.option(), metavar="HZ",
+    command.add_argument("--rate", type=option_type(MICROPHONE_RATE), metavar="HZ",
                          help="open the microphone at this rate (default: the device's own)")
-    command.add_argument("--channels", type=MICROPHONE_CHANNELS.option(), metavar="N",
+    command.add_argument("--channels", type=option_type(MICROPHONE_CHANNELS), metavar="N",
                          help="open the microphone with this many channels")
 
 

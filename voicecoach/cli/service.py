@@ -10,8 +10,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .hearing.vosk_models import problems_with
-from .service import (
+from ..hearing.vosk_models import problems_with
+from ..service import (
     FOLLOW_LOG,
     UNIT_NAME,
     Finding,

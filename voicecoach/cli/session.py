@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,19 +11,16 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from .audio.recording import WavRecording, check_recording_path
-from .audio.source import Samples
-from .core.intents import Command, Intent
-from .hearing.backends import Backend
-from .history.records import SessionSource
-from .library import Library
-from .origins import origin_of
-from .session.demo import DEMO_SCRIPT, ScriptedUser
-from .session.stopping import exit_code, stop_on_signals
-from .session.stream import EchoPath, StreamSession
-from .session.terminal import PlainView, protected_stdout
-from .session.wiring import (
-    SessionSettings,
+from ..audio.recording import WavRecording, check_recording_path
+from ..audio.source import Samples
+from ..core.intents import Command, Intent
+from ..history.records import SessionSource
+from ..library import Library
+from ..session.demo import DEMO_SCRIPT, ScriptedUser
+from ..session.stopping import exit_code, stop_on_signals
+from ..session.stream import EchoPath, StreamSession
+from ..session.terminal import PlainView, protected_stdout
+from ..session.wiring import (
     make_demo_recorder,
     make_engine,
     make_listener,
@@ -32,49 +28,29 @@ from .session.wiring import (
     make_voice,
     prefetch_routine,
 )
-from .speaking.tts import VoiceEngine, VoiceSettings
+from .notes import note
+from .session_settings import settings_from
 
 if TYPE_CHECKING:
-    from .hearing.echo_guard import EchoGuard
+    from ..hearing.echo_guard import EchoGuard
 
 DEMO_ROUTINE = "glutes"
 # The demo's room: the loudspeaker heard 12 dB down, 40 ms late, by the microphone.
 DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB = 0.04, -12.0
 
 
-def _note(message: str) -> None:
-    print(f"voicecoach: {message}", file=sys.stderr, flush=True)
-
-
-def settings_from(args: argparse.Namespace) -> SessionSettings:
-    """The command line's options, which `cli` has already filled in from the user's settings."""
-    return SessionSettings(
-        backend=Backend(args.backend),
-        model=Path(args.model).expanduser() if args.model else None,
-        mute=args.mute,
-        voice=VoiceSettings(voice=args.voice, words_per_minute=args.speech_rate,
-                            volume=args.volume),
-        voice_engine=VoiceEngine(args.voice_engine),
-        pace=args.settings.pace,
-        verify=not getattr(args, "no_verify", False),
-        profile=not getattr(args, "no_profile", False),
-        model_origin=origin_of(args, "model"),
-        voice_origin=origin_of(args, "voice"),
-    )
-
-
 def demo(args: argparse.Namespace, library: Library) -> int:
     save = _checked_save(args)  # before any work: a typo must not cost the whole session
     # The demo's scripted user is not the real user: their voice profile stays out of it.
     settings = replace(settings_from(args), profile=False)
-    listener = make_listener(library, settings, say=_note)
-    voice = make_voice(settings, say=_note)
+    listener = make_listener(library, settings, say=note)
+    voice = make_voice(settings, say=note)
     # Kept only to be played afterwards: the demo's script is a few minutes long.
     kept: list[Samples] | None = None if args.no_play else []
     with protected_stdout() as terminal, _recording(save) as recording:
         prefetch_routine(voice, library, DEMO_ROUTINE)
         view = PlainView(terminal, as_json=args.json)
-        recorder = make_demo_recorder(args.settings, _note)
+        recorder = make_demo_recorder(args.settings, note)
         session = StreamSession(
             make_engine(library, settings), listener, voice,
             guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
@@ -138,14 +114,14 @@ def _finish(session: StreamSession, terminal: TextIO, recording: WavRecording | 
     if recording is not None:
         recording.close()
         if recording.problem is not None:
-            _note(recording.problem)
+            note(recording.problem)
         whole = "the whole conversation" if session.stopped_by is None else (
             "the conversation until then")
         print(f"-- {whole} ({recording.seconds:.0f} s) is in {recording.path}", file=terminal)
 
 
 def _play(conversation: np.ndarray, terminal: TextIO) -> None:
-    from .speaking.output import play_blocking
+    from ..speaking.output import play_blocking
 
     # --mute does not help here: it is the recorded conversation that cannot be played.
     played = play_blocking(conversation, instead="use --no-play")
@@ -154,7 +130,7 @@ def _play(conversation: np.ndarray, terminal: TextIO) -> None:
 
 
 def _guard() -> EchoGuard:
-    from .hearing.echo_guard import EchoGuard
+    from ..hearing.echo_guard import EchoGuard
 
     return EchoGuard()
 
@@ -164,10 +140,10 @@ def _refuse_live_save(args: argparse.Namespace) -> int | None:
     if not args.save or args.input:
         return None
     if getattr(args, "keyboard", False):
-        _note("--save cannot record a --keyboard session (there is no sound to save); drop "
+        note("--save cannot record a --keyboard session (there is no sound to save); drop "
               "--save")
     else:
-        _note("--save records sessions on a recording only (--input FILE.wav), not the live "
+        note("--save records sessions on a recording only (--input FILE.wav), not the live "
               "microphone; drop --save or add --input")
     return 2  # a usage error, as argparse's own
 
@@ -177,7 +153,7 @@ def run(args: argparse.Namespace, library: Library) -> int:
         return run_with_input(args, library)
     if (refused := _refuse_live_save(args)) is not None:
         return refused
-    from .session.live_cli import run_live
+    from .live import run_live
 
     return run_live(args, library)
 
@@ -189,7 +165,7 @@ def serve(args: argparse.Namespace, library: Library) -> int:
         return run_with_input(args, library.with_wake_word(args.settings.wake_word))
     if (refused := _refuse_live_save(args)) is not None:
         return refused
-    from .session.live_cli import run_live
+    from .live import run_live
 
     return run_live(args, library, serve=True)
 
@@ -197,17 +173,17 @@ def serve(args: argparse.Namespace, library: Library) -> int:
 def run_with_input(args: argparse.Namespace, library: Library) -> int:
     save = _checked_save(args)  # before any work: a typo must not cost the whole session
     settings = settings_from(args)
-    listener = make_listener(library, settings, say=_note)
-    voice = make_voice(settings, say=_note)
-    from .audio.wav_file import WavFileSource
+    listener = make_listener(library, settings, say=note)
+    voice = make_voice(settings, say=note)
+    from ..audio.wav_file import WavFileSource
 
-    source = WavFileSource(Path(args.input), chunk_seconds=0.05, on_note=_note)
+    source = WavFileSource(Path(args.input), chunk_seconds=0.05, on_note=note)
     with protected_stdout() as terminal, source, _recording(save) as recording:
         wanted = getattr(args, "routine", None)
         routine = library.require(wanted) if wanted else None
         prefetch_routine(voice, library, routine.name if routine else None)
         view = PlainView(terminal, as_json=args.json)
-        recorder = make_recorder(args.settings, _note, history=not args.no_history,
+        recorder = make_recorder(args.settings, note, history=not args.no_history,
                                  source=SessionSource.RECORDING)
         session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
                                 on_entry=view.entry, recorder=recorder,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..limits import TRAINING_SEED, TRAINING_WORKERS
+from .bounds import option_type
 
 SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier.npz"
 
@@ -23,9 +24,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                          "default: your user data folder)")
     command.add_argument("--quick", action="store_true",
                          help="a tiny run (three commands, seconds): to try the pipeline")
-    command.add_argument("--seed", type=TRAINING_SEED.option(), default=0,
+    command.add_argument("--seed", type=option_type(TRAINING_SEED), default=0,
                          help="seed of every random choice")
-    command.add_argument("--workers", type=TRAINING_WORKERS.option(),
+    command.add_argument("--workers", type=option_type(TRAINING_WORKERS),
                          default=min(2, os.cpu_count() or 1), metavar="N",
                          help="processes synthesising in parallel (default 2)")
     command.add_argument("--noise", metavar="DIR",
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from ..hearing.command_classifier import user_model_path
     from ..library import load_library
     from ..output_files import check_output_file
-    from .pipeline import TrainOptions, train
+    from ..training.pipeline import TrainOptions, train
 
     if args.workers < 1:
         print("voicecoach: --workers must be at least 1", file=sys.stderr)

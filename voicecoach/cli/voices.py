@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .settings import Settings, load_settings
-from .speaking.piper_voices import JOE
-from .speaking.voices import (
+from ..settings import Settings, load_settings
+from ..speaking.piper_voices import JOE
+from ..speaking.voices import (
     VoiceRow,
     VoicesUnavailable,
     find_engine_voice,
@@ -127,7 +127,7 @@ def _note(message: str) -> None:
 
 
 def run_voice(args: argparse.Namespace, out: Console) -> int:
-    from .speaking.voice_install import install_voice, remove_voice
+    from ..speaking.voice_install import install_voice, remove_voice
 
     settings = load_settings()
     engine = str(settings.voice_engine)

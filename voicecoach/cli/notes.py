@@ -1,0 +1,10 @@
+"""The one way the command line tells the user something beside its output: a line on stderr."""
+
+from __future__ import annotations
+
+import sys
+
+
+def note(message: str) -> None:
+    """`voicecoach: message` on stderr, at once (a session's progress must not wait in a buffer)."""
+    print(f"voicecoach: {message}", file=sys.stderr, flush=True)
