@@ -27,7 +27,7 @@ test: $(STAMP)
 
 # Ten minutes of real time on the virtual microphone: memory, threads, every command obeyed.
 soak: $(STAMP)
-	$(BIN)/python scripts/soak.py --minutes 10 --json reliability-results/soak.json
+	$(BIN)/python scripts/soak --minutes 10 --json reliability-results/soak.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check voicecoach tests scripts

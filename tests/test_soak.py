@@ -1,5 +1,5 @@
 """A minute of `voicecoach serve` in real time on the virtual microphone: the short form of the
-ten-minute soak (scripts/soak.py). Slow by nature, so marked `soak`: `pytest -m soak`."""
+ten-minute soak (scripts/soak/). Slow by nature, so marked `soak`: `pytest -m soak`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from voicecoach.audio.synthetic import espeak_available
 
 REPO = Path(__file__).resolve().parent.parent
-SOAK = REPO / "scripts" / "soak.py"
+SOAK = REPO / "scripts" / "soak"  # a package, run as a folder
 VIRTUAL_MIC = Path(__file__).parent / "data" / "asound-virtual-mic.conf"
 
 pytestmark = [
