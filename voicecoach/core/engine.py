@@ -16,7 +16,9 @@
 
 Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
 clock starts only once its instruction has been heard; if the speaker never reports back, an
-estimate of the speaking time stands in. Holds run on a `Countdown` whose rate is 1/pace.
+estimate of the speaking time stands in. A hold's or a rest's timing (its countdown at 1/pace,
+ramp points, cues, "ten seconds left") is a `StepSchedule` (schedule.py) that the engine asks
+what is due; the words are in phrasebook.py.
 """
 
 from __future__ import annotations
@@ -55,12 +57,11 @@ from .messages import (
     Tick,
 )
 from .precautions import Precautions
-from .routine import Pressure, Routine, Step, Technique
+from .routine import Cue, Pressure, PressureChange, Routine, Step, Technique
+from .schedule import Moment, StepSchedule
 from .timer import EPSILON, Countdown
 from .vocabulary import Listening, Vocabulary, vocabulary_for
 
-TEN_SECONDS_LEFT = 10.0
-COUNTDOWN_MIN_HOLD = 20.0  # real seconds; a shorter hold needs no "ten seconds left"
 PACE_FACTOR = 1.25
 PACE_BOUNDS = (0.5, 2.0)
 PRESSURE_OFFSET_BOUNDS = (-2, 2)
@@ -141,7 +142,7 @@ class SessionEngine:
         self._step = 0
         self._side = 0
         self._side_order = (Side.LEFT, Side.RIGHT)
-        self._timer: Countdown | None = None
+        self._schedule: StepSchedule | None = None  # the hold's or the rest's timing
         self._paused = False
         self._question: Question | None = None
         self._question_text = ""
@@ -154,9 +155,6 @@ class SessionEngine:
         self._pressure_offset = 0
         self._pain_step: int | None = None
         self._pain_reports = 0
-        self._ramps_done = 0
-        self._cues_done = 0
-        self._ten_said = False
         self._announced_pressure = Pressure.LIGHT
         self._extra_hold_seconds = 0.0
         self._completed: set[int] = set()
@@ -246,20 +244,9 @@ class SessionEngine:
             return None
         if self._phase in SPOKEN_PHASES:
             return self._spoken_deadline
-        timer = self._timer
-        if timer is None:
+        if self._schedule is None:
             return None
-        marks = [timer.length]
-        if self._phase is SessionState.HOLDING:
-            step = self._current_step
-            if self._ramps_done < len(step.pressure.ramp):
-                marks.append(step.pressure.ramp[self._ramps_done].after_seconds)
-            if self._cues_done < len(step.cues):
-                marks.append(step.cues[self._cues_done].at_seconds)
-        due = min(self._updated_at + timer.real_seconds_until(mark) for mark in marks)
-        if self._countdown_pending():
-            due = min(due, self._updated_at + timer.real_seconds_left - TEN_SECONDS_LEFT)
-        return max(due, self._updated_at)
+        return max(self._updated_at + self._schedule.real_seconds_to_next(), self._updated_at)
 
     def snapshot(self, now: float) -> Snapshot:
         if self._routine is None:
@@ -288,12 +275,16 @@ class SessionEngine:
     # --- time ---------------------------------------------------------------------------------
 
     @property
+    def _timer(self) -> Countdown | None:
+        return self._schedule.timer if self._schedule is not None else None
+
+    @property
     def _frozen(self) -> bool:
         return self._paused or self._question is not None
 
     def _advance_to(self, moment: float) -> None:
-        if self._timer is not None and not self._frozen and self._phase in TIMED_PHASES:
-            self._timer.advance(moment - self._updated_at)
+        if self._schedule is not None and not self._frozen and self._phase in TIMED_PHASES:
+            self._schedule.advance(moment - self._updated_at)
         self._updated_at = moment
 
     def _catch_up(self, now: float, out: list[Action], *, before_now: bool = False) -> None:
@@ -321,34 +312,18 @@ class SessionEngine:
         elif self._phase is SessionState.RESTING and self._timer and self._timer.finished:
             self._begin_step(self._step + 1, now, out)
 
-    def _countdown_pending(self) -> bool:
-        timer = self._timer
-        return (
-            self._phase is SessionState.HOLDING
-            and timer is not None
-            and not self._ten_said
-            and timer.length / timer.rate > COUNTDOWN_MIN_HOLD
-            and timer.real_seconds_left > TEN_SECONDS_LEFT - EPSILON
-        )
-
     def _fire_hold(self, now: float, out: list[Action]) -> None:
-        timer, step = self._timer, self._current_step
-        assert timer is not None
-        ramp = step.pressure.ramp
-        while self._ramps_done < len(ramp) and timer.reached(ramp[self._ramps_done].after_seconds):
-            change = ramp[self._ramps_done]
-            self._ramps_done += 1
-            self._announce_pressure(out, change.say)
-        while self._cues_done < len(step.cues) and timer.reached(
-            step.cues[self._cues_done].at_seconds
-        ):
-            self._say(out, step.cues[self._cues_done].say)
-            self._cues_done += 1
-        if self._countdown_pending() and timer.real_seconds_left <= TEN_SECONDS_LEFT + EPSILON:
-            self._ten_said = True
-            self._say(out, phrases.TEN_SECONDS_LEFT.say())
-        if timer.finished:
-            self._end_hold(now, out)
+        assert self._schedule is not None
+        for due in self._schedule.take_due():
+            match due:
+                case PressureChange(say=planned_words):
+                    self._announce_pressure(out, planned_words)
+                case Cue(say=words):
+                    self._say(out, words)
+                case Moment.TEN_SECONDS_LEFT:
+                    self._say(out, phrases.TEN_SECONDS_LEFT.say())
+                case Moment.TIME_UP:
+                    self._end_hold(now, out)
 
     # --- the routine's course -------------------------------------------------------------------
 
@@ -376,7 +351,7 @@ class SessionEngine:
     ) -> None:
         """`lead`: words said first ("Resuming."), not part of what "repeat" reads again."""
         self._phase = phase
-        self._timer = None
+        self._schedule = None
         self._spoken_text = " ".join(wording.sentence(part) for part in parts if part)
         said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
         self._spoken_deadline = now + _speaking_seconds(said)
@@ -420,11 +395,8 @@ class SessionEngine:
     def _begin_hold(self, now: float, out: list[Action]) -> None:
         self._phase = SessionState.HOLDING
         step = self._current_step
-        self._timer = Countdown(length=float(step.hold_seconds), rate=1.0 / self._pace)
-        self._timer.extend_by_real_seconds(self._extra_hold_seconds)
+        self._schedule = StepSchedule.hold(step, self._pace, self._extra_hold_seconds)
         self._extra_hold_seconds = 0.0
-        self._ramps_done = self._cues_done = 0
-        self._ten_said = False
         self._announced_pressure = self._pressure_at(0.0)
 
     def _end_hold(self, now: float, out: list[Action]) -> None:
@@ -457,9 +429,9 @@ class SessionEngine:
     def _begin_rest(self, now: float, out: list[Action]) -> None:
         assert self._routine is not None
         self._phase = SessionState.RESTING
-        self._timer = Countdown(length=float(self._current_step.rest_seconds))
+        self._schedule = StepSchedule.rest(self._current_step.rest_seconds)
         upcoming = self._routine.steps[self._step + 1]
-        self._say(out, phrases.REST.say(duration=wording.duration(self._timer.length),
+        self._say(out, phrases.REST.say(duration=wording.duration(self._schedule.timer.length),
                                     title=upcoming.title))
 
     def _begin_closing(self, now: float, out: list[Action]) -> None:
@@ -773,8 +745,8 @@ class SessionEngine:
             return
         self._pace = pace
         self._adjusted(command, out)
-        if self._phase is SessionState.HOLDING and self._timer:
-            self._timer.rate = 1.0 / pace
+        if self._phase is SessionState.HOLDING and self._schedule and self._timer:
+            self._schedule.set_pace(pace)
             left = wording.duration(self._timer.real_seconds_left)
             words = phrases.SLOWER_LEFT if slower else phrases.FASTER_LEFT
             self._say(out, words.say(left=left), interrupt=True)
@@ -814,10 +786,8 @@ class SessionEngine:
         if self._routine is None:
             return self._not_running(now, out)
         self._adjusted(command, out)
-        if self._phase in TIMED_PHASES and self._timer:
-            self._timer.extend_by_real_seconds(MORE_TIME_SECONDS)
-            if self._timer.real_seconds_left > TEN_SECONDS_LEFT:
-                self._ten_said = False
+        if self._phase in TIMED_PHASES and self._schedule and self._timer:
+            self._schedule.add_real_seconds(MORE_TIME_SECONDS)
             left = wording.duration(self._timer.real_seconds_left)
             self._say(out, phrases.MORE_TIME_LEFT.say(seconds=MORE_TIME_SECONDS, left=left),
                       interrupt=True)
