@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from ..audio.source import AudioError
-from ..core.routine import Routine
 from ..core.vocabulary import Listening
-from ..fitting_tables import first_that_fits
 from ..hearing.enrollment_clips import ClipFolderError
 from ..hearing.vosk_models import ModelError
 from ..history.store import HistoryError
 from ..library import (
-    Library,
     RoutineError,
     UnknownRoutine,
-    builtin_routines_dir,
-    check_routines,
     first_problem_per_file,
-    load_library,
 )
 from ..limits import (
     IDLE_SECONDS,
@@ -40,221 +30,62 @@ from ..limits import (
     VOLUME,
 )
 from ..origins import Origin
-from ..output_files import OutputError, check_output_file, write_text_atomically
-from ..rehearsal import ScriptError, format_record, parse_script, rehearse
+from ..output_files import OutputError
+from ..rehearsal import ScriptError
 from ..service import ServiceError
 from ..settings import Settings, SettingsError, default_settings_path, load_settings
 from ..speaking.voice_install import VoiceInstallError
 from ..speaking.voices import UnknownVoice, VoicesUnavailable
+from .bench import cmd_bench
 from .bounds import option_type
 from .config import add_config_command
 from .history import add_history_command
+from .notes import UsageError
 from .origins import typed
+from .routines import (
+    cmd_check,
+    cmd_list,
+    cmd_phrases,
+    cmd_rehearse,
+    cmd_schema,
+    cmd_show,
+    library_from,
+)
 from .service import add_service_command
 from .terminal_text import fit_output_to_terminal
 from .train import add_parser as add_train_command
 from .voices import add_voices_command
 
 
-class UsageError(Exception):
-    """A problem the user can fix, said in one line, with no traceback."""
-
-
-def _library(args: argparse.Namespace) -> Library:
-    paths = [Path(p) for p in getattr(args, "routines", None) or []]
-    return load_library(paths or None, warn=warn)
-
-
-def warn(line: str) -> None:
-    """A problem that does not stop the command (a routine file left out), on stderr."""
-    print(f"voicecoach: {line}", file=sys.stderr)
-
-
-def _summary(routine: Routine) -> dict[str, Any]:
-    return {
-        "name": routine.name,
-        "title": routine.title,
-        "aliases": routine.aliases,
-        "areas": [area.value for area in routine.areas],
-        "tool": routine.tool.value,
-        "minutes": routine.minutes,
-        "steps": len(routine.steps),
-    }
-
-
-def cmd_list(args: argparse.Namespace, out: Console) -> int:
-    library = _library(args)
-    rows = [_summary(routine) for routine in library.routines.values()]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    out.print(first_that_fits([
-        lambda: _routines_table(rows, stacked=False, tool=True),
-        lambda: _routines_table(rows, stacked=True, tool=True),
-        lambda: _routines_table(rows, stacked=True, tool=False),
-    ], out.width))
-    return 0
-
-
-def _routines_table(rows: list[dict[str, Any]], stacked: bool, tool: bool) -> Table:
-    """One line a routine; or, `stacked`, one area and one phrase to say a line, so that a
-    narrow terminal wraps titles but never cuts a name, an area or a phrase (the tool, also in
-    most titles, gives way first)."""
-    table = Table(title="Routines — say “start” and a name")
-    longest = {key: max(len(item) for row in rows for item in row[key])
-               for key in ("areas", "aliases")}
-    table.add_column("name", no_wrap=True)
-    table.add_column("title", no_wrap=not stacked)
-    table.add_column("areas", no_wrap=not stacked, min_width=longest["areas"])
-    if tool:
-        table.add_column("tool", no_wrap=not stacked)
-    table.add_column("minutes", justify="right", no_wrap=True)
-    table.add_column("say", no_wrap=not stacked, min_width=longest["aliases"])
-    areas, aliases = ("\n", "\n") if stacked else (", ", " / ")
-    for row in rows:  # routine text is text: "[b]" in a title must not become bold markup
-        cells = [escape(row["name"]), escape(row["title"]), areas.join(row["areas"])]
-        cells += [row["tool"]] if tool else []
-        cells += [str(row["minutes"]), escape(aliases.join(row["aliases"]))]
-        table.add_row(*cells)
-    return table
-
-
-def cmd_show(args: argparse.Namespace, out: Console) -> int:
-    routine = _library(args).require(args.routine)
-    if args.json:
-        print(json.dumps(routine.model_dump(mode="json"), indent=2))
-        return 0
-    out.print(f"[bold]{escape(routine.title)}[/bold]  ({routine.name}, {routine.minutes} min, "
-              f"{routine.tool}, {', '.join(routine.areas)})")
-    out.print(escape(routine.introduction))
-    for note in routine.safety:
-        out.print(f"[yellow]! {escape(note)}[/yellow]")
-    for number, step in enumerate(routine.steps, start=1):
-        sides = " each side" if step.both_sides else ""
-        ramp = " → ".join([step.pressure.start] + [c.level for c in step.pressure.ramp])
-        rest = f", then rest {step.rest_seconds}s" if step.rest_seconds else ""
-        out.print(f"\n[bold]{number}. {escape(step.title)}[/bold]  {step.hold_seconds}s{sides}, "
-                  f"{step.technique}, {ramp}{rest}")
-        out.print(f"   {escape(step.instruction)}")
-        for cue in step.cues:
-            out.print(f"   at {cue.at_seconds}s: {escape(cue.say)}")
-    return 0
-
-
-def cmd_check(args: argparse.Namespace, out: Console) -> int:
-    paths = [Path(p) for p in args.paths] or [builtin_routines_dir()]
-    missing = [p for p in paths if not p.exists()]
-    routines, errors = check_routines([p for p in paths if p.exists()])
-    problems = [f"{p}:1: no such file or folder" for p in missing] + [str(e) for e in errors]
-    for problem in problems:
-        print(problem)
-    if problems:
-        return 1
-    if not routines:
-        print(f"{', '.join(map(str, paths))}:1: no routine files (*.yaml) found")
-        return 1
-    print(f"{len(routines)} routines OK")
-    return 0
-
-
-def cmd_schema(args: argparse.Namespace, out: Console) -> int:
-    print(json.dumps(Routine.model_json_schema(), indent=2))
-    return 0
-
-
-def cmd_phrases(args: argparse.Namespace, out: Console) -> int:
-    library = _library(args)
-    sentences = library.grammar.sentences
-    if args.json:
-        rows = []
-        for sentence in sentences:
-            command = library.grammar.parse(sentence)
-            assert command is not None
-            rows.append({"text": sentence, "intent": command.intent.value, "slots": command.slots})
-        print(json.dumps(rows, indent=2))
-    else:
-        print("\n".join(sentences))
-    return 0
-
-
-def cmd_rehearse(args: argparse.Namespace, out: Console) -> int:
-    library = _library(args)
-    routine = library.require(args.routine)
-    script = []
-    if args.commands:
-        path = Path(args.commands)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read the commands file {path}: {exc}") from exc
-        script = parse_script(text, path)
-    result = rehearse(library, routine.name, script, words_per_minute=args.words_per_minute)
-    for record in result.records:
-        print(json.dumps(record) if args.json else format_record(record))
-    if not result.finished:
-        print(f"voicecoach: the session did not finish: it was {result.end_state} when the "
-              "commands ran out (add 'resume' or 'stop' to the commands file)", file=sys.stderr)
-        return 1
-    return 0
-
-
 def cmd_listen(args: argparse.Namespace, out: Console) -> int:
     from .hearing import listen
 
     # Hears as `serve` does: with the wake word set, "coach, start glutes" is one command.
-    return listen(args, _library(args).with_wake_word(args.settings.wake_word).grammar)
+    return listen(args, library_from(args).with_wake_word(args.settings.wake_word).grammar)
 
 
 def cmd_accuracy(args: argparse.Namespace, out: Console) -> int:
     from .hearing import accuracy
 
-    return accuracy(args, _library(args).grammar, out)
+    return accuracy(args, library_from(args).grammar, out)
 
 
 def cmd_demo(args: argparse.Namespace, out: Console) -> int:
     from .session import demo
 
-    return demo(args, _library(args))
+    return demo(args, library_from(args))
 
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
     from .session import run
 
-    return run(args, _library(args))
+    return run(args, library_from(args))
 
 
 def cmd_serve(args: argparse.Namespace, out: Console) -> int:
     from .session import serve
 
-    return serve(args, _library(args))
-
-
-def cmd_bench(args: argparse.Namespace, out: Console) -> int:
-    from ..bench.runner import Bench, table
-    from ..hearing.backends import Backend
-    from ..session.terminal import protected_stdout
-
-    # Checked before the benchmark's minutes of work, not after them.
-    figures_file = check_output_file(Path(args.json).expanduser(), "--json") if args.json else None
-    with protected_stdout() as terminal:  # pyttsx3 announces every file it writes
-        console = Console(file=terminal)
-        bench = Bench(_library(args), Path(args.model).expanduser() if args.model else None,
-                      Path(args.speech) if args.speech else None,
-                      Path(args.noise) if args.noise else None, args.quick, console,
-                      idle_seconds=args.idle_seconds, only_idle=args.idle_only,
-                      only_voices=args.voices_only)
-        report = bench.run(Backend(args.backend))
-        console.print(table(report))
-    if figures_file is not None:
-        text = json.dumps(report, indent=2) + "\n"
-        try:
-            write_text_atomically(figures_file, text)
-        except OSError as exc:  # the disk changed during the run: the figures go to stdout
-            print(text, end="")
-            raise OutputError(f"--json {figures_file}: not written ({exc.strerror}); the "
-                              "figures are printed above") from exc
-        print(f"figures written to {figures_file}")
-    return 0
+    return serve(args, library_from(args))
 
 
 def cmd_devices(args: argparse.Namespace, out: Console) -> int:
