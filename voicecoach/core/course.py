@@ -1,0 +1,390 @@
+"""The course of a session: the engine's state, its time, and how a routine runs (steps,
+sides, holds, rests, the closing). Pure: no I/O, no threads, no clock.
+
+`SessionEngine` (engine.py) dispatches events to it and `CommandHandlers` (commands.py) says what
+each command does; all three are one object, so that the state lives in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from . import phrasebook as phrases
+from . import wording
+from .faults import FaultBook
+from .intents import Side
+from .messages import (
+    Action,
+    EndReason,
+    Say,
+    SessionFinished,
+    SessionStarted,
+    SessionState,
+    SessionSummary,
+    StateChanged,
+    StepCompleted,
+    StepSkipped,
+)
+from .precautions import Precautions
+from .routine import Cue, Pressure, PressureChange, Routine, Step, Technique
+from .schedule import Moment, StepSchedule
+from .timer import EPSILON, Countdown
+
+PACE_BOUNDS = (0.5, 2.0)
+QUESTION_REPEAT_SECONDS = 20.0
+MAX_FIRINGS_PER_EVENT = 10_000
+WORDS_PER_SECOND = 2.5  # a calm coaching voice; used only when the speaker never reports back
+
+UNPRESSED_TECHNIQUES = (Technique.HEAT, Technique.ICE, Technique.BREATHING)
+
+SPOKEN_PHASES = (SessionState.INTRODUCING, SessionState.INSTRUCTING, SessionState.CLOSING)
+TIMED_PHASES = (SessionState.HOLDING, SessionState.RESTING)
+
+
+class Question(StrEnum):
+    SWITCH_ROUTINE = "switch_routine"
+    STOP_AFTER_PAIN = "stop_after_pain"
+    BEFORE_START = "before_start"  # the safety brief and/or a persistent-pain warning
+    SAFETY_CHECK = "safety_check"  # the brief, asked for with "safety"
+
+
+def clamp(value: float, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    return min(max(value, low), high)
+
+
+def speaking_seconds(text: str) -> float:
+    return len(text.split()) / WORDS_PER_SECOND * 1.5 + 2.0
+
+
+class SessionCourse:
+    def __init__(self, routines: Mapping[str, Routine], *, pace: float = 1.0,
+                 wake_word: bool = False) -> None:
+        """`wake_word`: while no session runs, act only on commands said after the wake word
+        (`Command.addressed`), so that a television cannot start a routine."""
+        self._routines = dict(routines)
+        self._wake_word = wake_word
+        self._faults = FaultBook()
+        self._default_pace = clamp(pace, PACE_BOUNDS)
+        self._precautions = Precautions()
+        self._phase = SessionState.IDLE
+        self._reported = SessionState.IDLE
+        self._answering = False
+        self._pending_start: Routine | None = None
+        self._brief_in_question = False
+        self._hinted_at: float | None = None  # when the last hint between sessions was said
+        self._clear_session(0.0)
+
+    def _clear_session(self, now: float) -> None:
+        self._routine: Routine | None = None
+        self._started_at = now
+        self._updated_at = now
+        self._step = 0
+        self._side = 0
+        self._side_order = (Side.LEFT, Side.RIGHT)
+        self._schedule: StepSchedule | None = None  # the hold's or the rest's timing
+        self._paused = False
+        self._question: Question | None = None
+        self._question_text = ""
+        self._question_asked_at = 0.0
+        self._question_repeated = False
+        self._switch_target: Routine | None = None
+        self._spoken_text = ""
+        self._spoken_deadline = 0.0
+        self._pace = self._default_pace
+        self._pressure_offset = 0
+        self._pain_step: int | None = None
+        self._pain_reports = 0
+        self._announced_pressure = Pressure.LIGHT
+        self._extra_hold_seconds = 0.0
+        self._completed: set[int] = set()
+        self._skipped: set[int] = set()  # moved on from with "next"; a step finished later is not
+        self._adjustments: list[str] = []
+        self._faults.paused_session = False
+
+    @property
+    def state(self) -> SessionState:
+        if self._question is not None:
+            return SessionState.ASKING
+        if self._paused:
+            return SessionState.PAUSED
+        return self._phase
+
+    @property
+    def running(self) -> bool:
+        return self._routine is not None
+
+    def next_deadline(self) -> float | None:
+        """When the next Tick would change something, or None while nothing is timed."""
+        if self._question is not None:
+            if self._question_repeated:
+                return None
+            return self._question_asked_at + QUESTION_REPEAT_SECONDS
+        if self._paused or self._routine is None:
+            return None
+        if self._phase in SPOKEN_PHASES:
+            return self._spoken_deadline
+        if self._schedule is None:
+            return None
+        return max(self._updated_at + self._schedule.real_seconds_to_next(), self._updated_at)
+
+    # --- time -----------------------------------------------------------------------------
+
+    @property
+    def _timer(self) -> Countdown | None:
+        return self._schedule.timer if self._schedule is not None else None
+
+    @property
+    def _frozen(self) -> bool:
+        return self._paused or self._question is not None
+
+    def _advance_to(self, moment: float) -> None:
+        if self._schedule is not None and not self._frozen and self._phase in TIMED_PHASES:
+            self._schedule.advance(moment - self._updated_at)
+        self._updated_at = moment
+
+    def _catch_up(self, now: float, out: list[Action], *, before_now: bool = False) -> None:
+        """Fire everything due up to `now`, each at its own moment, so a late event never
+        shifts the schedule (segments start exactly where the previous one ended).
+        `before_now`: leave what falls due at `now` itself for after the event."""
+        for _ in range(MAX_FIRINGS_PER_EVENT):
+            due = self.next_deadline()
+            if due is None or due > now + EPSILON or (before_now and due > now - EPSILON):
+                break
+            self._advance_to(max(self._updated_at, min(due, now)))  # never back in time
+            self._fire(self._updated_at, out)
+        else:
+            raise RuntimeError(f"the schedule did not advance at {now}s")  # a bug, not input
+        self._advance_to(max(now, self._updated_at))
+
+    def _fire(self, now: float, out: list[Action]) -> None:
+        if self._question is not None:
+            self._question_repeated = True
+            self._say(out, self._question_text)
+        elif self._phase in SPOKEN_PHASES:
+            self._leave_spoken_phase(now, out)
+        elif self._phase is SessionState.HOLDING:
+            self._fire_hold(now, out)
+        elif self._phase is SessionState.RESTING and self._timer and self._timer.finished:
+            self._begin_step(self._step + 1, now, out)
+
+    def _fire_hold(self, now: float, out: list[Action]) -> None:
+        assert self._schedule is not None
+        for due in self._schedule.take_due():
+            match due:
+                case PressureChange(say=planned_words):
+                    self._announce_pressure(out, planned_words)
+                case Cue(say=words):
+                    self._say(out, words)
+                case Moment.TEN_SECONDS_LEFT:
+                    self._say(out, phrases.TEN_SECONDS_LEFT.say())
+                case Moment.TIME_UP:
+                    self._end_hold(now, out)
+
+    # --- the routine's course -------------------------------------------------------------
+
+    @property
+    def _current_step(self) -> Step:
+        assert self._routine is not None
+        return self._routine.steps[self._step]
+
+    @property
+    def _side_name(self) -> str:
+        return self._side_order[self._side].value
+
+    def _start_routine(self, routine: Routine, now: float, out: list[Action]) -> None:
+        self._clear_session(now)
+        self._routine = routine
+        out.append(SessionStarted(routine.name, routine.title, len(routine.steps), self._pace))
+        parts = [routine.title, routine.introduction, *routine.safety]
+        if any(step.both_sides for step in routine.steps):
+            parts.append(phrases.BOTH_SIDES_INTRO.say())
+        self._speak_phase(SessionState.INTRODUCING, parts, now, out)
+
+    def _speak_phase(
+        self, phase: SessionState, parts: list[str], now: float, out: list[Action],
+        lead: str = "",
+    ) -> None:
+        """`lead`: words said first ("Resuming."), not part of what "repeat" reads again."""
+        self._phase = phase
+        self._schedule = None
+        self._spoken_text = " ".join(wording.sentence(part) for part in parts if part)
+        said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
+        self._spoken_deadline = now + speaking_seconds(said)
+        # Moving on by itself the coach queues its words; answering a command it cuts in.
+        self._say(out, said, interrupt=self._answering)
+
+    def _leave_spoken_phase(self, now: float, out: list[Action]) -> None:
+        if self._phase is SessionState.INTRODUCING:
+            self._begin_step(0, now, out)
+        elif self._phase is SessionState.INSTRUCTING:
+            self._begin_hold(now, out)
+        elif self._phase is SessionState.CLOSING:
+            self._finish(EndReason.COMPLETED, now, out)
+
+    def _begin_step(self, index: int, now: float, out: list[Action], *, side: int = 0,
+                    lead: str = "") -> None:
+        assert self._routine is not None
+        self._step, self._side = index, side
+        step = self._current_step
+        self._announced_pressure = self._pressure_at(0.0)
+        parts = [
+            phrases.STEP_HEADING.say(number=index + 1, total=len(self._routine.steps),
+                                 title=step.title),
+            step.instruction,
+        ]
+        if step.both_sides:
+            on_side = phrases.FIRST_SIDE if side == 0 else phrases.SECOND_SIDE
+            parts.append(on_side.say(side=self._side_name.capitalize()))
+        parts.append(self._pressure_words(self._announced_pressure))
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out, lead)
+
+    def _switch_side(self, now: float, out: list[Action]) -> None:
+        self._side = 1
+        self._announced_pressure = self._pressure_at(0.0)
+        parts = [
+            phrases.SWITCH_SIDE.say(side=self._side_name),
+            self._pressure_words(self._announced_pressure),
+        ]
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out)
+
+    def _begin_hold(self, now: float, out: list[Action]) -> None:
+        self._phase = SessionState.HOLDING
+        step = self._current_step
+        self._schedule = StepSchedule.hold(step, self._pace, self._extra_hold_seconds)
+        self._extra_hold_seconds = 0.0
+        self._announced_pressure = self._pressure_at(0.0)
+
+    def _end_hold(self, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        step = self._current_step
+        if step.both_sides and self._side == 0:
+            self._switch_side(now, out)
+            return
+        self._complete_step(out)
+        if self._step + 1 >= len(self._routine.steps):
+            self._begin_closing(now, out)
+        elif step.rest_seconds:
+            self._begin_rest(now, out)
+        else:
+            self._begin_step(self._step + 1, now, out)
+
+    def _complete_step(self, out: list[Action]) -> None:
+        if self._step not in self._completed:
+            self._completed.add(self._step)
+            out.append(StepCompleted(self._step, self._current_step.title))
+
+    def _skip_step(self, out: list[Action]) -> None:
+        if self._step not in self._completed | self._skipped:
+            self._skipped.add(self._step)
+            out.append(StepSkipped(self._step, self._current_step.title))
+
+    def _steps_skipped(self) -> int:
+        return len(self._skipped - self._completed)
+
+    def _begin_rest(self, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        self._phase = SessionState.RESTING
+        self._schedule = StepSchedule.rest(self._current_step.rest_seconds)
+        upcoming = self._routine.steps[self._step + 1]
+        self._say(out, phrases.REST.say(duration=wording.duration(self._schedule.timer.length),
+                                    title=upcoming.title))
+
+    def _begin_closing(self, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        minutes = wording.about_minutes(now - self._started_at)
+        parts = [
+            phrases.END_OF.say(title=self._routine.title),
+            self._routine.closing or "",
+            phrases.WELL_DONE.say(minutes=minutes),
+            phrases.PROFESSIONAL_ADVICE.say(),
+        ]
+        self._speak_phase(SessionState.CLOSING, parts, now, out)
+
+    def _finish(self, reason: EndReason, now: float, out: list[Action]) -> None:
+        assert self._routine is not None
+        summary = SessionSummary(
+            routine=self._routine.name,
+            reason=reason,
+            steps_completed=len(self._completed),
+            steps_total=len(self._routine.steps),
+            elapsed_seconds=now - self._started_at,
+            pace=self._pace,
+            pressure_offset=self._pressure_offset,
+            pain_reports=self._pain_reports,
+            adjustments=tuple(self._adjustments),
+            steps_skipped=self._steps_skipped(),
+        )
+        self._clear_session(now)
+        self._phase = SessionState.FINISHED
+        self._report(out)
+        out.append(SessionFinished(summary))
+
+    # --- pressure and timing --------------------------------------------------------------
+
+    def _pressure_at(self, seconds_into_hold: float) -> Pressure:
+        if self._pain_step == self._step:
+            return Pressure.LIGHT
+        planned = self._current_step.pressure.level_at(seconds_into_hold)
+        return planned.step(self._pressure_offset)
+
+    def _pressure_now(self) -> Pressure:
+        in_hold = self._phase is SessionState.HOLDING and self._timer is not None
+        return self._pressure_at(self._timer.done if in_hold and self._timer else 0.0)
+
+    def _announce_pressure(self, out: list[Action], planned_words: str | None) -> None:
+        level = self._pressure_now()
+        if level == self._announced_pressure:
+            return  # the user's own adjustment or a pain cap already covers this point
+        deeper = list(Pressure).index(level) > list(Pressure).index(self._announced_pressure)
+        self._announced_pressure = level
+        if deeper and planned_words:
+            self._say(out, planned_words)
+        else:
+            self._say(out, phrases.NOW_PRESSURE.say(pressure=self._pressure_words(level).lower()))
+
+    def _pressure_words(self, level: Pressure) -> str:
+        """How to ask for a level: stretches have intensity, heat and ice have none."""
+        technique = self._current_step.technique
+        if technique in UNPRESSED_TECHNIQUES:
+            return ""
+        if technique is Technique.STRETCH:
+            return phrases.STRETCH_TO.say(pull=phrases.STRETCH_PULLS[level])
+        return phrases.USE_PRESSURE.say(level=level)
+
+    def _routine_seconds_left(self) -> float:
+        assert self._routine is not None
+        steps = self._routine.steps
+        if self._phase is SessionState.CLOSING:
+            return 0.0
+
+        def whole(step: Step) -> float:
+            return step.hold_seconds * step.sides * self._pace + step.rest_seconds
+
+        if self._phase is SessionState.INTRODUCING:
+            return sum(whole(step) for step in steps)
+        step = steps[self._step]
+        if self._phase is SessionState.RESTING and self._timer:
+            current = self._timer.real_seconds_left
+        else:
+            in_hold = self._phase is SessionState.HOLDING and self._timer
+            this_side = (
+                self._timer.real_seconds_left
+                if in_hold and self._timer
+                else step.hold_seconds * self._pace + self._extra_hold_seconds
+            )
+            other_sides = (step.sides - 1 - self._side) * step.hold_seconds * self._pace
+            current = this_side + other_sides + step.rest_seconds
+        return current + sum(whole(later) for later in steps[self._step + 1 :])
+
+    # --- speaking -------------------------------------------------------------------------
+
+    def _say(self, out: list[Action], text: str, *, interrupt: bool = False) -> None:
+        self._report(out)  # a new state is announced before the words that belong to it
+        out.append(Say(text, interrupt=interrupt))
+
+    def _report(self, out: list[Action]) -> None:
+        if self.state != self._reported:
+            self._reported = self.state
+            out.append(StateChanged(self.state))
