@@ -10,7 +10,9 @@ from typing import TextIO
 
 from ..core.engine import SessionEngine
 from ..core.phrasebook import (
+    ALREADY_PAUSED,
     IDLE_PAIN_ADVICE,
+    NOT_PAUSED,
     PAIN_ADVICE,
     PAUSED,
     RUNNING_HELP,
@@ -86,20 +88,20 @@ def make_voice(settings: SessionSettings, say: Callable[[str], None],
 # The answers to "pause", "stop" and "that hurts": made before a session starts, so that no
 # synthesis (a second or more with Piper on a Pi) ever stands between the user and them.
 URGENT_LINES = (
-    PAUSED,
-    "We're paused. Say resume when you're ready.",
-    STOPPING,
-    PAIN_ADVICE,
-    IDLE_PAIN_ADVICE,
-    SECOND_PAIN_QUESTION,
+    PAUSED.say(),
+    ALREADY_PAUSED.say(),
+    STOPPING.say(),
+    PAIN_ADVICE.say(),
+    IDLE_PAIN_ADVICE.say(),
+    SECOND_PAIN_QUESTION.say(),
 )
 # Answers to the other commands a user gives most, ready before they are needed.
 COMMON_LINES = (
     *URGENT_LINES,
-    START_HINT,
-    RUNNING_HELP,
-    "We're not paused.",
-    SAFETY_BRIEF,
+    START_HINT.say(),
+    RUNNING_HELP.say(),
+    NOT_PAUSED.say(),
+    SAFETY_BRIEF.say(),
 )
 
 
