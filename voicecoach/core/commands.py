@@ -1,6 +1,7 @@
-"""What each command does, and the yes/no questions the coach asks. Pure: no I/O, no
-threads, no clock. The state and the routine's course are `SessionCourse`'s (course.py); the
-engine (engine.py) chooses the handler for each command heard.
+"""What each command does, and how the coach asks its yes/no questions. Pure: no I/O, no
+threads, no clock. The state and the routine's course are `SessionCourse`'s (course.py), the
+answers to the questions are in questions.py, and the engine (engine.py) chooses the handler
+for each command heard.
 """
 
 from __future__ import annotations
@@ -24,11 +25,9 @@ from .messages import (
     ChangeVoice,
     EndReason,
     PainReported,
-    SafetyBriefAnswered,
     SessionState,
     StopSpeaking,
 )
-from .precautions import Precautions
 from .routine import Pressure, Routine
 from .timer import EPSILON
 
@@ -39,8 +38,7 @@ IDLE_HINT_SECONDS = 60.0  # between sessions, "how to start" is said at most thi
 
 
 class CommandHandlers(SessionCourse):
-    """What each command does (`_on_*`, one per intent; the engine maps intents to them), and
-    the answers to the coach's questions."""
+    """What each command does (`_on_*`, one per intent; the engine maps intents to them)."""
 
     # --- asking and carrying on -----------------------------------------------------------
 
@@ -382,75 +380,3 @@ class CommandHandlers(SessionCourse):
             parts.append(phrases.GENTLE_SESSION_QUESTION.say(title=target.title))
         self._pending_start, self._brief_in_question = target, brief
         self._ask(Question.BEFORE_START, " ".join(parts), now, out)
-
-    def _answer_safety(self, intent: Intent, now: float, out: list[Action]) -> None:
-        """The answer to the safety brief or the persistent-pain warning."""
-        brief = self._question is Question.SAFETY_CHECK or self._brief_in_question
-        target, self._pending_start = self._pending_start, None
-        if intent is Intent.YES:
-            self._question = None
-            if brief:
-                out.append(SafetyBriefAnswered(accepted=True))
-            # Heard for this sitting; the runner sends fresh precautions after the session.
-            self._precautions = Precautions()
-            if target is not None:
-                self._start_routine(target, now, out)
-            elif self._routine is not None:
-                self._carry_on(now, out, phrases.GOOD_CARRYING_ON.say())
-            else:
-                self._say(out, phrases.GOOD_START_HINT.say(), interrupt=True)
-        elif intent is Intent.NO:
-            self._question = None
-            if brief:
-                out.append(SafetyBriefAnswered(accepted=False))
-            declined = phrases.BRIEF_DECLINED if brief else phrases.PAIN_WARNING_DECLINED
-            self._say(out, declined.say(), interrupt=True)
-            if self._routine is not None:
-                self._finish(EndReason.STOPPED, now, out)
-        elif intent is Intent.STOP and self._routine is None:
-            self._question = None
-            self._say(out, phrases.WONT_START.say(), interrupt=True)
-        elif intent is Intent.STOP:
-            self._on_stop(Command(Intent.STOP), now, out)
-        else:
-            self._pending_start = target
-            if intent is Intent.REPEAT:
-                self._say(out, self._question_text, interrupt=True)
-            elif intent is Intent.SAFETY:
-                self._say(out, self._with_brief(brief), interrupt=True)
-            else:  # not an answer: ask again in a few words, not thirty seconds of brief
-                again = phrases.ASK_AGAIN_BRIEF if brief else phrases.ASK_AGAIN
-                self._say(out, again.say(), interrupt=True)
-
-    def _with_brief(self, brief_in_question: bool) -> str:
-        """The answer to "safety" said to a question: the safety brief, and the question."""
-        if brief_in_question:
-            return self._question_text
-        return f"{phrases.SAFETY_BRIEF.say()} {self._question_text}"
-
-    def _answer(self, command: Command, now: float, out: list[Action]) -> None:
-        question = self._question
-        if command.intent is Intent.PAIN:
-            self._on_pain(command, now, out)
-        elif question in (Question.BEFORE_START, Question.SAFETY_CHECK):
-            self._answer_safety(command.intent, now, out)
-        elif command.intent is Intent.SAFETY:
-            self._say(out, self._with_brief(False), interrupt=True)
-        elif command.intent is Intent.STOP or (
-            command.intent is Intent.YES and question is Question.STOP_AFTER_PAIN
-        ):
-            self._on_stop(command, now, out)
-        elif command.intent is Intent.YES and self._switch_target is not None:
-            target = self._switch_target
-            title = self._routine.title if self._routine else ""
-            self._say(out, phrases.STOPPING_ROUTINE.say(title=title), interrupt=True)
-            self._finish(EndReason.STOPPED, now, out)
-            self._start_routine(target, now, out)
-        elif command.intent is Intent.NO:
-            self._question = None
-            self._switch_target = None
-            gently = question is Question.STOP_AFTER_PAIN
-            words = phrases.CARRY_ON_GENTLY if gently else phrases.CARRYING_ON
-            self._carry_on(now, out, words.say())
-        else:
-            self._say(out, self._question_text, interrupt=True)

@@ -1,8 +1,10 @@
 """The course of a session: the engine's state, its time, and how a routine runs (steps,
 sides, holds, rests, the closing). Pure: no I/O, no threads, no clock.
 
-`SessionEngine` (engine.py) dispatches events to it and `CommandHandlers` (commands.py) says what
-each command does; all three are one object, so that the state lives in one place.
+One object in four rooms, so that the state lives in one place: `SessionEngine` (engine.py)
+dispatches events, `Answers` (questions.py) answers the coach's questions, `CommandHandlers`
+(commands.py) says what each command does, and this `SessionCourse` under them all runs the
+routine.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import phrasebook as phrases
-from .commands import IDLE_HINT_SECONDS, CommandHandlers
+from .commands import IDLE_HINT_SECONDS
 from .course import PACE_BOUNDS, QUESTION_REPEAT_SECONDS, SPOKEN_PHASES, TIMED_PHASES
 from .faults import failure_words, recovery_words
 from .intents import Command, Intent
@@ -44,13 +44,14 @@ from .messages import (
     Tick,
 )
 from .precautions import Precautions
+from .questions import Answers
 from .routine import Routine
 from .vocabulary import Listening, Vocabulary, vocabulary_for
 
 __all__ = ["IDLE_HINT_SECONDS", "PACE_BOUNDS", "QUESTION_REPEAT_SECONDS", "SessionEngine"]
 
 
-class SessionEngine(CommandHandlers):
+class SessionEngine(Answers):
     """The state machine above: events in, actions out (`handle`), and when it next wants a
     `Tick` (`next_deadline`)."""
 
