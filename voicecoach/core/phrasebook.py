@@ -7,7 +7,8 @@ that the lines made before a session starts (`session/wiring.py`) and the tests 
 words of a phrase without slots as they are. A `Fragment` is part of a sentence: the engine
 closes it with `wording.sentence`, so that a routine's title keeps its own punctuation.
 
-Pure: no I/O. Wording that is deliberate says why beside it.
+Pure: no I/O. Wording that is deliberate says why beside it. How durations and lists are said
+inside these ("2 minutes 30 seconds", "a, b and c") is in wording.py.
 """
 
 from __future__ import annotations
