@@ -4,6 +4,7 @@ control, the figures summed up, and every threshold that was not met, in words."
 from __future__ import annotations
 
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,9 @@ from .scripted_user import Command, Utterance
 MAX_RSS_GROWTH_MB = 10.0  # from the end of the warm-up to the end
 MIN_OBEYED_SHARE = 0.95
 MAX_EXIT_S = 1.0  # SIGTERM to exit, as the README promises
+# What serve exits with after SIGTERM: 128 + the signal, as a shell reports it, and what its
+# systemd unit takes for a clean stop (SuccessExitStatus=143).
+EXIT_CODE_AFTER_SIGTERM = 128 + signal.SIGTERM
 PACING_TOLERANCE = 0.02  # the virtual microphone's delivery rate, against 16 000 samples/s
 
 HEAR_WITHIN_S = 4.0  # from the end of the user's speech to the coach's "you" line
@@ -34,7 +38,8 @@ ACT_WITHIN_S = 2.0  # from hearing to the state it enters, or its answer
 THRESHOLDS = {"anon_rss_growth_mb_below": MAX_RSS_GROWTH_MB,
               "threads": "end <= start (after warm-up)",
               "obeyed_share_at_least": MIN_OBEYED_SHARE,
-              "exit_s_at_most": MAX_EXIT_S, "pacing_tolerance": PACING_TOLERANCE,
+              "exit_s_at_most": MAX_EXIT_S, "exit_code": EXIT_CODE_AFTER_SIGTERM,
+              "pacing_tolerance": PACING_TOLERANCE,
               "audio_blocks_unread": 0}
 
 
@@ -121,7 +126,7 @@ def verdict(report: dict[str, Any]) -> list[str]:
     if threads["end"] > threads["start"]:
         failures.append(f"threads grew from {threads['start']} to {threads['end']}")
     exit_report = report["exit"]
-    if (exit_report["killed"] or exit_report["code"] != 0
+    if (exit_report["killed"] or exit_report["code"] != EXIT_CODE_AFTER_SIGTERM
             or exit_report["seconds"] is None or exit_report["seconds"] > MAX_EXIT_S):
         failures.append(f"exit after SIGTERM: {exit_report}")
     if report["audio"]["dropped_during_soak"]:
