@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from voicecoach.cli.history import NO_HISTORY, add_history_command, run_history
 from voicecoach.history import HistoryError, HistoryStore, history_json
 from voicecoach.history.report import TIMES, pain_detail, pressure_change
-from voicecoach.cli.history import NO_HISTORY, add_history_command, run_history
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)  # 14:00 in the test's time zone (UTC+2)
 NOW = T0 + timedelta(days=10)

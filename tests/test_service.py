@@ -17,6 +17,7 @@ import pytest
 from rich.console import Console
 
 from voicecoach.cli.main import SETTING_FOR_OPTION
+from voicecoach.cli.service import add_service_command
 from voicecoach.service import (
     UNIT_NAME,
     Account,
@@ -37,7 +38,6 @@ from voicecoach.service import (
     unit_path,
     unit_text,
 )
-from voicecoach.cli.service import add_service_command
 
 EXECUTABLE = Path("/home/pi/voice coach/.venv/bin/voicecoach")  # a space, as people have
 PI = Account("pi", uid=1000, primary_gid=1000, process_gids=frozenset({1000, 29}))

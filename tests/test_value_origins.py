@@ -12,9 +12,9 @@ import pytest
 from voicecoach.audio.microphone import MicrophoneSource
 from voicecoach.audio.source import AudioError
 from voicecoach.cli import main
+from voicecoach.cli.session import _play
 from voicecoach.hearing import vosk_models
 from voicecoach.origins import Origin
-from voicecoach.cli.session import _play
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
