@@ -233,8 +233,12 @@ def test_a_command_while_the_coach_is_silent_is_unaffected(
     library: Library, coach_lines: list[Samples], text: str, voice: Voice
 ) -> None:
     guarded, no_coach = command_after_the_coach(library, coach_lines, synthesize(text, voice), 1.0)
-    assert [h.decision.text for h in no_coach] == [text]
-    assert [(h.decision.text, h.accepted) for h in guarded] == [(text, True)]
+    # What the guard must not change is what the recogniser hears with no coach at all; whether
+    # that is the very words said is the recogniser's accuracy, measured by the benchmark (in
+    # full-suite runs "slower" was now and then heard as "sure" with no coach either).
+    assert len(no_coach) == 1
+    assert [(h.decision.text, h.accepted) for h in guarded] == [
+        (h.decision.text, True) for h in no_coach]
 
 
 @needs_espeak
