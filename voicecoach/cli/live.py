@@ -57,7 +57,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
         try:
             prefetch_routine(voice, library, routine.name if routine else None)
             playback = Playback()
-            guard = _guard() if listener is not None else None
+            guard = echo_guard(hearing=listener is not None, speaking=voice is not None)
             speaking = Speaking(voice, playback, inbox.put, view.entry, clock, guard)
             closers.insert(0, speaking)
             speaker = None
@@ -188,7 +188,14 @@ def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
     )
 
 
-def _guard() -> Any:
+def echo_guard(*, hearing: bool, speaking: bool) -> Any:
+    """The echo guard, only when the microphone is heard and the coach has a voice to play.
+    Muted (or with no speech engine) nothing is ever played, so there is no echo to remove;
+    yet speex's filters still reshape the microphone, and that alone turned "begin quick" over
+    a running tap into "safety brief" (tests/test_muted_live_hearing.py): `serve --mute`
+    then heard worse than the same audio given with --input, which has no guard."""
+    if not (hearing and speaking):
+        return None
     from ..hearing.echo_guard import EchoGuard
 
     return EchoGuard()
