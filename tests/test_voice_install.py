@@ -122,7 +122,9 @@ def test_a_voice_whose_config_belongs_to_another_model_speaks_nothing_and_is_ref
     Path(f"{model}.json").write_text(json.dumps(config))
     code, _, err = cli(capsys, "voice", "install", str(model))
     assert code == 1 and installed_files() == []
-    assert "said the test line 'Breathe out and let the muscle soften.' as 0.0" in err
+    # How long Piper's noise makes the near-silence varies from run to run (0.08-0.10 s seen).
+    assert "said the test line 'Breathe out and let the muscle soften.' as 0." in err
+    assert "not speech" in err
     assert "its config does not fit this model" in err
     assert "Missing phoneme" not in err, "Piper's warnings are said in one line instead"
 
