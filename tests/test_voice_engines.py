@@ -103,8 +103,8 @@ def test_the_voice_engine_comes_from_the_flag_or_the_setting(tmp_path: Path):
     assert "voice: pyttsx3 (espeak-ng)" in from_file.stderr, from_file.stderr
     typed = _run(tmp_path, "--voice-engine", "piper")  # the flag wins over the file
     assert "voice: Piper, en_US-joe-medium" in typed.stderr, typed.stderr
-    wrong = _run(tmp_path, "--voice-engine", "festival")
-    assert wrong.returncode == 2 and "invalid choice: 'festival'" in wrong.stderr
+    wrong = _run(tmp_path, "--voice-engine", "espeak")
+    assert wrong.returncode == 2 and "invalid choice: 'espeak'" in wrong.stderr
 
 
 def _install_damaged_voice(name: str) -> Path:
