@@ -85,8 +85,7 @@ class TextToSpeech:
         cached = self._cache.load(self._key(text, settings))
         if cached is not None:
             return cached
-        future: Future[Path] = Future()
-        self._requests.put((URGENT, next(self._order), (text, settings, future)))
+        future = self._ask_now(text, settings)
         try:
             return read_all(future.result(timeout=SYNTHESIS_TIMEOUT_S))
         except TimeoutError as exc:
@@ -110,12 +109,8 @@ class TextToSpeech:
         had to be made (0: all were in the cache)."""
         missing = [text for text in dict.fromkeys(texts)
                    if not self._cache.has(self._key(text, self.settings))]
-        futures: list[Future[Path]] = []
-        for text in missing:
-            future: Future[Path] = Future()
-            # URGENT, yet in order: prefetched lines queued before wait behind these.
-            self._requests.put((URGENT, next(self._order), (text, self.settings, future)))
-            futures.append(future)
+        # URGENT, yet in order: prefetched lines queued before wait behind these.
+        futures = [self._ask_now(text, self.settings) for text in missing]
         deadline = time.monotonic() + timeout
         for done, future in enumerate(futures, start=1):
             try:
@@ -124,6 +119,12 @@ class TextToSpeech:
                 raise SpeechUnavailable("the speech engine stopped answering") from exc
             progress(done, len(futures))
         return len(futures)
+
+    def _ask_now(self, text: str, settings: VoiceSettings) -> Future[Path]:
+        """The line queued ahead of every prefetch; its future holds the cached file."""
+        future: Future[Path] = Future()
+        self._requests.put((URGENT, next(self._order), (text, settings, future)))
+        return future
 
     def drain(self, timeout: float = SYNTHESIS_TIMEOUT_S * 10) -> None:
         """Wait until everything asked for so far, prefetches included, has been made."""
