@@ -122,7 +122,8 @@ def terminal() -> Iterator[Terminal]:
 
 def test_the_panel_shows_what_is_typed_as_it_is_typed(terminal: Terminal):
     assert terminal.read_until("⌨ keyboard".encode()), terminal.output[-2000:]
-    assert b"type quit or press Ctrl-D to leave" in terminal.output
+    # The hint is drawn below the header, possibly in a later write: wait for it, don't race it.
+    assert terminal.read_until(b"type quit or press Ctrl-D to leave"), terminal.output[-2000:]
     assert b"listening" not in terminal.output  # no microphone is in use
     # The terminal's echo is off: its Enter would push the panel's border into the scroll-back.
     assert not terminal.echoes()
