@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -80,15 +81,23 @@ def library() -> Library:
     return load_library()
 
 
+@pytest.fixture(scope="session")
+def shared_test_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the whole run: synthesised lines and the converted speech model are
+    made once per run (as a fresh machine makes them), and never in the real user's cache."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def private_user_dirs(tmp_path_factory: pytest.TempPathFactory,
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory, shared_test_cache: Path,
                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the real user's settings, history or models (platformdirs
+    """No test reads or writes the real user's settings, history, models or cache (platformdirs
     follows the XDG variables on Linux)."""
     home = tmp_path_factory.mktemp("home")
     for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
                              ("XDG_STATE_HOME", "state")):
         monkeypatch.setenv(variable, str(home / folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared_test_cache))
     monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
     monkeypatch.delenv("VOICECOACH_HISTORY", raising=False)
 
