@@ -70,7 +70,7 @@ def build_recognizer(
     if plain or proposing:
         sphinx = PocketSphinxRecognizer(
             grammar, min_likelihood_ratio=None, mllr=mllr, keywords=proposing,
-            vad_mode=PROPOSING_VAD_MODE if proposing else None)
+            vad_mode=PROPOSING_VAD_MODE if proposing else None, noise_floor=proposing)
     else:
         sphinx = PocketSphinxRecognizer(grammar, mllr=mllr)
     reason = "" if backend is Backend.POCKETSPHINX else " (no English Vosk model installed)"

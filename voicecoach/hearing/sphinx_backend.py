@@ -1,7 +1,8 @@
 """PocketSphinx with its bundled US English model: the recogniser that needs no download.
 
 Audio is cut into utterances by PocketSphinx's own voice-activity endpointer, so the decoder
-only works while someone speaks. Each utterance is decoded against the command grammar (JSGF),
+only works while someone speaks (when proposing, by the same endpointer with a noise floor:
+speech_floor.py). Each utterance is decoded against the command grammar (JSGF),
 which snaps any speech onto the nearest command. To reject speech that is not a command, the
 utterance is decoded a second time with a free phone loop, and the two acoustic scores are
 compared (a likelihood ratio, per 10 ms frame): a command scores nearly as well as the best
@@ -27,6 +28,7 @@ from ..core.intents import Intent
 from .pronunciations import pronounce
 from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis
+from .speech_floor import FloorEndpointer
 
 # ARPAbet phones of the en-us model: one garbage "word" each.
 PHONES = (  # noqa: SIM905 - the phone set, as the model's documentation lists it
@@ -53,6 +55,7 @@ CONTEXT_S = 0.3  # room around the utterance for the proposing passes
 # third of the quiet (-33 dBFS) real "yes"es, and what a looser one lets through the verifier
 # rejects. (Without a verifier, strict: the looser modes take a quiet room for speech.)
 PROPOSING_VAD_MODE = 1  # pocketsphinx.Vad.MEDIUM_LOOSE
+ENDPOINTER_WINDOW_S = 0.3
 
 
 def keyword_threshold(sentence: str) -> float:
@@ -99,11 +102,13 @@ class PocketSphinxRecognizer:
         vad_mode: int | None = None,
         mllr: Path | None = None,
         keywords: bool = False,
+        noise_floor: bool = False,
     ) -> None:
         """With `min_likelihood_ratio=None` and no `garbage_weight`: the plain grammar, which
         accepts anything (the benchmark's baseline). `keywords=True`: each utterance is also
         searched for every sentence by keyword spotting, and what it finds comes back as the
-        hypothesis' `alternatives` (proposals for a verifier)."""
+        hypothesis' `alternatives` (proposals for a verifier). `noise_floor=True`: the
+        endpointer also asks that speech stand out from the room (speech_floor.py)."""
         ps = _pocketsphinx()
         self._min_ratio = min_likelihood_ratio
         self._garbage_weight = garbage_weight
@@ -132,6 +137,7 @@ class PocketSphinxRecognizer:
         self._decoder.activate_search(self._search)
         self._utterance = bytearray()  # the speech of the open utterance, for the second pass
         self._vad_mode = ps.Vad.STRICT if vad_mode is None else vad_mode
+        self._noise_floor = noise_floor
         self._endpointer = self._new_endpointer()
         self._frame_bytes: int = self._endpointer.frame_bytes
         self._pending = bytearray()
@@ -344,4 +350,10 @@ class PocketSphinxRecognizer:
 
     def _new_endpointer(self) -> Any:
         # STRICT: the looser modes take a quiet room's noise for speech and run words together.
-        return _pocketsphinx().Endpointer(window=0.3, ratio=0.9, vad_mode=self._vad_mode)
+        # The floor (speech_floor.py): in steady noise the VAD alone never lets an utterance
+        # end. Only when proposing, where the benchmark measured it: the recogniser deciding
+        # alone keeps the endpointer its likelihood-ratio rejection was tuned with.
+        if self._noise_floor:
+            return FloorEndpointer(ENDPOINTER_WINDOW_S, ratio=0.9, vad_mode=self._vad_mode)
+        return _pocketsphinx().Endpointer(window=ENDPOINTER_WINDOW_S, ratio=0.9,
+                                          vad_mode=self._vad_mode)
