@@ -98,3 +98,21 @@ def test_commands_in_a_running_exercise_bike_are_decided_as_they_are_said(librar
     decided = [d.decided_s for d in hear(listener, noise_with_commands("exercise_bike.wav", 10.0))]
     assert decided, "nothing was heard"
     assert all(min(abs(s - at) for at in SAID_AT_S) < 2.0 for s in decided), decided
+
+
+@needs_espeak
+def test_a_stream_that_ends_mid_word_ends_the_utterance_where_the_stream_ends():
+    word = synthesize("pause", Voice("en-us", 150))
+    rng = np.random.default_rng(3)
+    audio = np.clip(np.concatenate([rng.normal(0, 20, SAMPLE_RATE // 2), word[: len(word) // 2]]),
+                    -32768, 32767).astype(np.int16)
+    endpointer = FloorEndpointer(0.3, 0.9, PROPOSING_VAD_MODE)
+    data, size = audio.tobytes(), endpointer.frame_bytes
+    whole = len(data) - len(data) % size
+    for start in range(0, whole, size):
+        endpointer.process(data[start : start + size])
+    assert endpointer.in_speech
+    tail = data[whole:] or bytes(2)
+    endpointer.end_stream(tail)
+    assert not endpointer.in_speech
+    assert abs(endpointer.speech_end - (whole + len(tail)) / 2 / SAMPLE_RATE) < 1e-9

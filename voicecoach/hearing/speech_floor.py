@@ -118,7 +118,6 @@ class FloorEndpointer:
     def end_stream(self, tail: bytes) -> bytes:
         """What the window still holds after the frame last handed back, then `tail`."""
         held = [frame for frame, _, _ in list(self._window)[1:]] if self.in_speech else []
-        self._frames += len(held)
         self.in_speech = False
         self.speech_end = self._frames * self.frame_length + len(tail) / 2 / self._rate
         self._window.clear()
