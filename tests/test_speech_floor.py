@@ -14,7 +14,7 @@ from voicecoach.core.vocabulary import Listening
 from voicecoach.evaluation import hear, vocabulary_for
 from voicecoach.hearing.backends import Backend
 from voicecoach.hearing.pipeline import HearingOptions, build_listener
-from voicecoach.hearing.speech_floor import FloorEndpointer, SpeechFloor
+from voicecoach.hearing.speech_floor import FloorEndpointer, SpeechFloor, percentile
 from voicecoach.hearing.sphinx_backend import PROPOSING_VAD_MODE
 
 from .audio_helpers import needs_espeak, shared_dir
@@ -116,3 +116,11 @@ def test_a_stream_that_ends_mid_word_ends_the_utterance_where_the_stream_ends():
     endpointer.end_stream(tail)
     assert not endpointer.in_speech
     assert abs(endpointer.speech_end - (whole + len(tail)) / 2 / SAMPLE_RATE) < 1e-9
+
+
+def test_the_floors_percentile_is_numpys_to_the_last_bit():
+    rng = np.random.default_rng(4)
+    for _ in range(20_000):
+        values = np.round(rng.normal(30.0, 5.0, int(rng.integers(1, 134))),
+                          int(rng.integers(0, 6)))  # ties too
+        assert percentile(values, 30.0) == float(np.percentile(values, 30.0))
