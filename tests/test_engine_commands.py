@@ -211,11 +211,16 @@ def test_back_walks_sides_in_the_order_the_user_chose():
     assert _where(coach) == (1, "left")
 
 
-def test_back_on_the_first_step_starts_it_over(started: CoachDriver):
+def test_back_on_the_first_step_says_so_and_starts_it_over_in_one_utterance(
+        started: CoachDriver):
+    """Two answers, the second cutting off the first, left the user unsure which was meant."""
     started.advance(30)
-    started.hear("back")
-    assert "This is the first step." in started.said_text(since=30)
-    assert started.snapshot().step_seconds_left == pytest.approx(60)
+    said = [a for a in started.hear("back") if isinstance(a, Say)]
+    assert len(said) == 1 and said[0].interrupt
+    assert said[0].text.startswith(
+        "This is the first step, so we'll start it again. Step 1 of 3: Kneading. Knead")
+    started.advance(0.1)
+    assert started.snapshot().step_seconds_left == pytest.approx(60, abs=0.2)
 
 
 def test_stop_ends_at_once_with_a_summary(started: CoachDriver):

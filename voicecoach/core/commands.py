@@ -147,9 +147,8 @@ class CommandHandlers(SessionCourse):
             self._begin_last_side(self._step, now, out)
         elif self._side == 1:
             self._begin_step(self._step, now, out)  # this step's first side
-        elif self._step == 0:
-            self._say(out, phrases.FIRST_STEP.say(), interrupt=True)
-            self._begin_step(0, now, out)
+        elif self._step == 0:  # nothing before it: its beginning, said in one breath
+            self._begin_step(0, now, out, lead=phrases.FIRST_STEP_AGAIN.say())
         else:
             self._begin_last_side(self._step - 1, now, out)
 
