@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .grammar import without_accents
+from .pressure_words import asks_for_more
 
 # A routine's steps are held for seconds to minutes; a day-long hold is a typo, not a plan.
 MAX_HOLD_SECONDS = 3600
@@ -108,10 +109,26 @@ class PressurePlan(_Strict):
 
 
 class Cue(_Strict):
-    """Something to say `at_seconds` into the hold, e.g. "switch to circular motions"."""
+    """Something to say `at_seconds` into the hold, e.g. "switch to circular motions". Words
+    that ask for more pressure belong in the pressure ramp, tied to a level."""
 
     at_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_SECONDS)]
     say: Text
+
+    @field_validator("say")
+    @classmethod
+    def _asks_for_no_more_pressure(cls, say: str) -> str:
+        # A cue is said whatever the pressure is, also after "that hurts"; only a ramp point,
+        # tied to its level, can be left unsaid when the pressure must stay light.
+        words = asks_for_more(say)
+        if words:
+            raise ValueError(
+                f"{words!r} asks for more pressure, and a cue is said even when the pressure "
+                "must stay light (after pain, or after lighter); move these words to the "
+                "step's pressure ramp (after_seconds, level, say), which is said only when "
+                "the pressure may rise"
+            )
+        return say
 
 
 class Step(_Strict):
@@ -125,6 +142,19 @@ class Step(_Strict):
     both_sides: bool = False
     # Which of the routine's areas this step works (empty: all of them); a pain report names it.
     areas: list[Area] = Field(default_factory=list, max_length=len(Area))
+
+    @field_validator("instruction")
+    @classmethod
+    def _instruction_asks_for_no_more_pressure(cls, instruction: str) -> str:
+        words = asks_for_more(instruction)
+        if words:
+            raise ValueError(
+                f"{words!r} asks for more pressure, and the instruction is said even when the "
+                "pressure must stay light (after pain, or after lighter); the coach says the "
+                "level after it, and the step's pressure ramp (after_seconds, level, say) asks "
+                "for more when it may"
+            )
+        return instruction
 
     @model_validator(mode="after")
     def _timings_fit_the_hold(self) -> Step:
