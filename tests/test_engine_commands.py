@@ -280,12 +280,16 @@ def test_lighter_and_firmer_move_pressure_a_level_and_confirm(started: CoachDriv
     assert started.snapshot().pressure is Pressure.FIRM
 
 
-def test_user_pressure_preference_carries_through_the_ramp(started: CoachDriver):
+def test_after_lighter_the_ramp_asks_for_no_more_than_the_user_chose(started: CoachDriver):
     started.hear("lighter")  # light stays light: nothing to lower
     started.advance(25)
     started.hear("lighter")  # medium -> light
-    started.advance(20)  # the plan's firm point arrives, one level lower: medium
-    assert started.snapshot().pressure is Pressure.MEDIUM
+    started.advance(20)  # the plan's firm point arrives: still light, and nothing said
+    assert started.snapshot().pressure is Pressure.LIGHT
+    assert not [text for text in started.said(since=25.5) if "pressure" in text]
+    started.advance(20)  # the right side, and the next steps, stay light too
+    assert started.snapshot().pressure is Pressure.LIGHT
+    assert "Switch to your right side. Use light pressure." in started.said()
 
 
 def test_more_time_adds_thirty_seconds(started: CoachDriver):

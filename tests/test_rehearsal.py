@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.core.pressure_words import asks_for_more
 from voicecoach.rehearsal import ScriptError, Utterance, parse_script, rehearse
 
 
@@ -85,3 +86,56 @@ def test_pause_as_a_cue_falls_due_wins_and_the_cue_comes_after_resume(tmp_path: 
     assert "coach: Paused." in lines[start + 2]
     assert not any(cue in line for line in lines[:start + 3])
     assert "coach: Resuming." in lines[start + 5] and cue in lines[start + 6]
+
+
+# --- light pressure after pain, in every built-in routine -------------------------------------
+
+# The coach's own ways of asking for more, besides every ramp line of the routine itself.
+MORE_THAN_LIGHT = ("Use medium pressure", "Use firm pressure", "moderate pull", "strong pull",
+                   "Now use")
+
+
+def _pain_points(seconds: int) -> list[int]:
+    """Where to hurt twice: the first second, then every eighth of the routine."""
+    return sorted({1, *range(seconds // 8, seconds - 20, max(1, seconds // 8))})
+
+
+def _asks_for_more(text: str, ramp_lines: set[str]) -> bool:
+    return (asks_for_more(text) is not None or any(line in text for line in ramp_lines)
+            or any(words in text for words in MORE_THAN_LIGHT))
+
+
+BUILTIN = sorted(path.stem for path in (Path(__file__).parents[1] / "routines").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_no_routine_asks_for_more_pressure_after_the_user_carries_on_gently(library, name):
+    routine = library.routines[name]
+    ramp_lines = {change.say for step in routine.steps for change in step.pressure.ramp
+                  if change.say}
+    for at in _pain_points(routine.total_seconds):
+        script = [Utterance(at, "that hurts"), Utterance(at + 5, "that hurts"),
+                  Utterance(at + 10, "no")]
+        records = rehearse(library, name, script).records
+        gently = next(i for i, r in enumerate(records) if "carry on gently" in r.get("say", ""))
+        after = [r["say"] for r in records[gently:] if "say" in r]
+        assert "That's the end of" in after[-1], (name, at)  # the session went on to its end
+        asking = [text for text in after if _asks_for_more(text, ramp_lines)]
+        assert asking == [], (name, at)
+
+
+def test_rehearsing_glutes_after_repeated_pain_keeps_light_pressure_to_the_end(tmp_path: Path):
+    """The issue's own commands: hurt twice on the first step's right side, then carry on."""
+    script = tmp_path / "commands.txt"
+    script.write_text("01:20 that hurts\n01:25 that hurts\n01:30 no\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "rehearse", "glutes", "--commands", str(script),
+         "--json"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    said = [r["say"] for r in records if "say" in r and r["t"] >= 90]
+    assert said[0].startswith("Okay, we'll carry on gently: light pressure")
+    assert [text for text in said if "Step " in text and "Use light pressure." not in text] == []
+    for words in ("medium pressure", "deeper", "firmly"):
+        assert not [text for text in said if words in text], words
+    assert records[-1] == {"t": pytest.approx(records[-1]["t"]), "state": "finished"}

@@ -32,7 +32,6 @@ from .routine import Pressure, Routine
 from .timer import EPSILON
 
 PACE_FACTOR = 1.25
-PRESSURE_OFFSET_BOUNDS = (-2, 2)
 MORE_TIME_SECONDS = 30
 IDLE_HINT_SECONDS = 60.0  # between sessions, "how to start" is said at most this often
 
@@ -95,6 +94,8 @@ class CommandHandlers(SessionCourse):
 
     def _on_start(self, command: Command, now: float, out: list[Action]) -> None:
         target = self._routines.get(command.slots.get("routine", ""))
+        # A session held light after pain is replaced by one held light too.
+        self._next_session_gentle = self._pressure_ceiling is Pressure.LIGHT
         if target is None and self._routine is None:
             self._idle_hint(now, out)
         elif target is None:
@@ -161,7 +162,7 @@ class CommandHandlers(SessionCourse):
             return self._not_running(now, out)
         self._paused = False
         if self._phase is SessionState.INTRODUCING:
-            self._start_routine(self._routine, now, out)
+            self._introduce(now, out)  # the same session: what it promised still holds
         elif self._phase in (SessionState.RESTING, SessionState.CLOSING):
             self._begin_step(self._step, now, out)
         else:
@@ -245,21 +246,20 @@ class CommandHandlers(SessionCourse):
         if self._routine is None:
             return self._not_running(now, out)
         lighter = command.intent is Intent.LIGHTER
-        if not lighter and self._pain_step == self._step:
+        if not lighter and self._step in self._light_steps:
             self._say(out, phrases.KEEP_LIGHT_AFTER_PAIN.say(), interrupt=True)
             return
         if self._current_step.technique in UNPRESSED_TECHNIQUES:
             self._say(out, phrases.NO_PRESSURE_TO_CHANGE.say(), interrupt=True)
             return
         before = self._pressure_now()
-        offset = int(clamp(self._pressure_offset + (-1 if lighter else 1), PRESSURE_OFFSET_BOUNDS))
-        previous_offset, self._pressure_offset = self._pressure_offset, offset
-        after = self._pressure_now()
-        if after == before:
-            self._pressure_offset = previous_offset
+        chosen = before.step(-1 if lighter else 1)
+        if chosen == before:
             limit = phrases.ALREADY_LIGHTEST if lighter else phrases.ALREADY_FIRMEST
             self._say(out, limit.say(), interrupt=True)
             return
+        self._choose_pressure(chosen)
+        after = self._pressure_now()
         self._announced_pressure = after
         self._adjusted(command, out)
         words = phrases.LIGHTER if lighter else phrases.FIRMER
@@ -335,8 +335,16 @@ class CommandHandlers(SessionCourse):
                 pressure=self._pressure_now() if pressed else None,  # what it was when it hurt
             )
         )
-        self._pain_step = self._step
+        # "The rest of this step": in a rest, both the step just done and the one about to
+        # begin, whichever the user goes on with.
+        self._light_steps.add(self._step)
+        if self._phase is SessionState.RESTING:
+            self._light_steps.add(self._step + 1)
         self._announced_pressure = Pressure.LIGHT
+        if self._pain_reports > 1:
+            # Hurt again: whether the user stops or carries on gently, the pressure stays
+            # light for the rest of the session, until they say "firmer" themselves.
+            self._pressure_ceiling = Pressure.LIGHT
         if self._pain_reports == 1 or self._question is not None:
             self._say(out, phrases.PAIN_ADVICE.say(), interrupt=True)
             return
@@ -378,4 +386,6 @@ class CommandHandlers(SessionCourse):
         else:
             parts.append(phrases.GENTLE_SESSION_QUESTION.say(title=target.title))
         self._pending_start, self._brief_in_question = target, brief
+        # Pain that keeps coming back: the session offered is gentle, and it is kept gentle.
+        self._next_session_gentle = pattern is not None
         self._ask(Question.BEFORE_START, " ".join(parts), now, out)

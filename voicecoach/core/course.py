@@ -34,6 +34,7 @@ from .schedule import Moment, StepSchedule
 from .timer import EPSILON, Countdown
 
 PACE_BOUNDS = (0.5, 2.0)
+PRESSURE_OFFSET_BOUNDS = (-2, 2)
 QUESTION_REPEAT_SECONDS = 20.0
 MAX_FIRINGS_PER_EVENT = 10_000
 WORDS_PER_SECOND = 2.5  # a calm coaching voice; used only when the speaker never reports back
@@ -76,6 +77,9 @@ class SessionCourse:
         self._pending_start: Routine | None = None
         self._brief_in_question = False
         self._hinted_at: float | None = None  # when the last hint between sessions was said
+        # The next session starts gentle: it was offered as one after pain that keeps coming
+        # back, or it replaces a session that was being held light after pain.
+        self._next_session_gentle = False
         self._clear_session(0.0)
 
     def _clear_session(self, now: float) -> None:
@@ -92,11 +96,16 @@ class SessionCourse:
         self._question_asked_at = 0.0
         self._question_repeated = False
         self._switch_target: Routine | None = None
-        self._spoken_text = ""
+        self._spoken_parts: list[str] = []
+        self._spoken_with_pressure = False  # an instruction ends with the level to use
         self._spoken_deadline = 0.0
         self._pace = self._default_pace
-        self._pressure_offset = 0
-        self._pain_step: int | None = None
+        self._pressure_offset = 0  # the user's lighter and firmer, summed: for the history
+        self._levels_above_plan = 0  # "firmer" than the plan asks
+        # The most the coach may ask for until the user says "firmer": light after pain in
+        # a session the user carries on with, the level the user chose with "lighter".
+        self._pressure_ceiling: Pressure | None = None
+        self._light_steps: set[int] = set()  # steps that hurt: light to their end
         self._pain_reports = 0
         self._announced_pressure = Pressure.LIGHT
         self._extra_hold_seconds = 0.0
@@ -196,9 +205,17 @@ class SessionCourse:
         return self._side_order[self._side].value
 
     def _start_routine(self, routine: Routine, now: float, out: list[Action]) -> None:
+        gentle, self._next_session_gentle = self._next_session_gentle, False
         self._clear_session(now)
         self._routine = routine
+        if gentle:
+            self._pressure_ceiling = Pressure.LIGHT
         out.append(SessionStarted(routine.name, routine.title, len(routine.steps), self._pace))
+        self._introduce(now, out)
+
+    def _introduce(self, now: float, out: list[Action]) -> None:
+        routine = self._routine
+        assert routine is not None
         parts = [routine.title, routine.introduction, *routine.safety]
         if any(step.both_sides for step in routine.steps):
             parts.append(phrases.BOTH_SIDES_INTRO.say())
@@ -206,16 +223,26 @@ class SessionCourse:
 
     def _speak_phase(
         self, phase: SessionState, parts: list[str], now: float, out: list[Action],
-        lead: str = "",
+        lead: str = "", *, with_pressure: bool = False,
     ) -> None:
-        """`lead`: words said first ("Resuming."), not part of what "repeat" reads again."""
+        """`lead`: words said first ("Resuming."), not part of what "repeat" reads again.
+        `with_pressure`: end with the level to use, as it is whenever the words are said."""
         self._phase = phase
         self._schedule = None
-        self._spoken_text = " ".join(wording.sentence(part) for part in parts if part)
+        self._spoken_parts, self._spoken_with_pressure = parts, with_pressure
         said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
         self._spoken_deadline = now + speaking_seconds(said)
         # Moving on by itself the coach queues its words; answering a command it cuts in.
         self._say(out, said, interrupt=self._answering)
+
+    @property
+    def _spoken_text(self) -> str:
+        """What this spoken phase says. An instruction read again after "that hurts" asks for
+        the level the coach now holds, never the one it first said."""
+        parts = list(self._spoken_parts)
+        if self._spoken_with_pressure:
+            parts.append(self._pressure_words(self._pressure_at(0.0)))
+        return " ".join(wording.sentence(part) for part in parts if part)
 
     def _leave_spoken_phase(self, now: float, out: list[Action]) -> None:
         if self._phase is SessionState.INTRODUCING:
@@ -239,17 +266,13 @@ class SessionCourse:
         if step.both_sides:
             on_side = phrases.FIRST_SIDE if side == 0 else phrases.SECOND_SIDE
             parts.append(on_side.say(side=self._side_name.capitalize()))
-        parts.append(self._pressure_words(self._announced_pressure))
-        self._speak_phase(SessionState.INSTRUCTING, parts, now, out, lead)
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out, lead, with_pressure=True)
 
     def _switch_side(self, now: float, out: list[Action]) -> None:
         self._side = 1
         self._announced_pressure = self._pressure_at(0.0)
-        parts = [
-            phrases.SWITCH_SIDE.say(side=self._side_name),
-            self._pressure_words(self._announced_pressure),
-        ]
-        self._speak_phase(SessionState.INSTRUCTING, parts, now, out)
+        parts = [phrases.SWITCH_SIDE.say(side=self._side_name)]
+        self._speak_phase(SessionState.INSTRUCTING, parts, now, out, with_pressure=True)
 
     def _begin_hold(self, now: float, out: list[Action]) -> None:
         self._phase = SessionState.HOLDING
@@ -326,20 +349,44 @@ class SessionCourse:
     # --- pressure and timing --------------------------------------------------------------
 
     def _pressure_at(self, seconds_into_hold: float) -> Pressure:
-        if self._pain_step == self._step:
+        if self._step in self._light_steps:
             return Pressure.LIGHT
+        return self._planned_at(seconds_into_hold).at_most(self._pressure_ceiling)
+
+    def _planned_at(self, seconds_into_hold: float) -> Pressure:
+        """The routine's plan, raised by the user's "firmer", before any ceiling."""
         planned = self._current_step.pressure.level_at(seconds_into_hold)
-        return planned.step(self._pressure_offset)
+        return planned.step(self._levels_above_plan)
+
+    def _seconds_into_hold(self) -> float:
+        in_hold = self._phase is SessionState.HOLDING and self._timer is not None
+        return self._timer.done if in_hold and self._timer else 0.0
 
     def _pressure_now(self) -> Pressure:
-        in_hold = self._phase is SessionState.HOLDING and self._timer is not None
-        return self._pressure_at(self._timer.done if in_hold and self._timer else 0.0)
+        return self._pressure_at(self._seconds_into_hold())
+
+    def _choose_pressure(self, chosen: Pressure) -> None:
+        """The user's "lighter" or "firmer" asked for `chosen`, one level from now. From then
+        on the coach asks for no more than the user chose: no ramp point pushes the pressure
+        back up after "lighter" or after pain, and only "firmer" lifts that ceiling."""
+        before = self._pressure_now()
+        lighter = chosen.rank < before.rank
+        self._pressure_offset = int(clamp(self._pressure_offset + (-1 if lighter else 1),
+                                          PRESSURE_OFFSET_BOUNDS))
+        ceiling = self._pressure_ceiling
+        held_down = self._planned_at(self._seconds_into_hold()).rank > before.rank
+        if lighter or held_down:
+            self._pressure_ceiling = chosen
+        else:  # firmer than the plan itself
+            self._levels_above_plan += 1
+            if ceiling is not None:
+                self._pressure_ceiling = max(ceiling, chosen, key=lambda level: level.rank)
 
     def _announce_pressure(self, out: list[Action], planned_words: str | None) -> None:
         level = self._pressure_now()
         if level == self._announced_pressure:
             return  # the user's own adjustment or a pain cap already covers this point
-        deeper = list(Pressure).index(level) > list(Pressure).index(self._announced_pressure)
+        deeper = level.rank > self._announced_pressure.rank
         self._announced_pressure = level
         if deeper and planned_words:
             self._say(out, planned_words)

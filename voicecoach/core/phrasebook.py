@@ -81,6 +81,8 @@ PERSISTENT_PAIN_ADVICE = Phrase(
     "Pain that keeps coming back needs a professional's eye: please see a physiotherapist or "
     "your doctor."
 )
+# A promise the coach keeps: the session offered here holds light pressure throughout, until the
+# user says "firmer".
 GENTLE_SESSION_QUESTION = Phrase(
     "Would you still like a gentle session of {title} today? Say yes or no."
 )
@@ -162,6 +164,7 @@ KEEP_LIGHT_AFTER_PAIN = Phrase("Let's keep it light for the rest of this step, s
 NO_PRESSURE_TO_CHANGE = Phrase("This step has no pressure to change.")
 ALREADY_LIGHTEST = Phrase("That's already the lightest pressure.")
 ALREADY_FIRMEST = Phrase("That's already the firmest pressure.")
+# After "lighter" no pressure ramp asks for more than the level said here, until "firmer".
 LIGHTER = Phrase("Lighter: {pressure}.")
 FIRMER = Phrase("Firmer: {pressure}.")
 MORE_TIME_LEFT = Phrase("{seconds} more seconds: {left} left.")
@@ -177,12 +180,13 @@ PAIN_ADVICE = Phrase(
     "I'll keep the pressure light for the rest of this step."
 )
 # A second report in one session: the coach suggests stopping and asks, it does not decide.
+# From here the pressure stays light for the rest of the session, until the user says "firmer".
 SECOND_PAIN_QUESTION = Phrase(
     "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
     "here, and see a professional if the pain persists. Shall we stop? Say yes or no."
 )
 CARRY_ON_GENTLY = Phrase(
-    "Okay, we'll carry on gently: light pressure, and stop if it gets worse."
+    "Okay, we'll carry on gently: light pressure from now on, and stop if it gets worse."
 )
 
 # --- devices -----------------------------------------------------------------------------------

@@ -28,11 +28,20 @@ class Pressure(StrEnum):
     MEDIUM = "medium"
     FIRM = "firm"
 
+    @property
+    def rank(self) -> int:
+        """0 for light, 1 for medium, 2 for firm: the order of the levels."""
+        return list(Pressure).index(self)
+
     def step(self, levels: int) -> Pressure:
         """The level `levels` steps up (positive) or down (negative), stopping at the ends."""
         order = list(Pressure)
-        index = min(max(order.index(self) + levels, 0), len(order) - 1)
+        index = min(max(self.rank + levels, 0), len(order) - 1)
         return order[index]
+
+    def at_most(self, ceiling: Pressure | None) -> Pressure:
+        """This level, or `ceiling` if that is lower (None: no ceiling)."""
+        return ceiling if ceiling is not None and ceiling.rank < self.rank else self
 
 
 class Technique(StrEnum):
@@ -79,7 +88,8 @@ Seconds = Annotated[int, Field(ge=0, le=MAX_HOLD_SECONDS)]
 
 
 class PressureChange(_Strict):
-    """From `after_seconds` into the hold on, ask for `level`; `say` is how the coach asks."""
+    """From `after_seconds` into the hold on, ask for `level`; `say` is how the coach asks for
+    more, said only when the pressure rises (never while it is held light after pain)."""
 
     after_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_SECONDS)]
     level: Pressure
