@@ -55,7 +55,7 @@ def test_an_option_and_its_setting_refuse_a_number_in_the_same_words(tmp_path: P
             save_setting(key, value)
         refused = voicecoach("demo", option, value).stderr.splitlines()[-1]
         problem = refused.split(f"argument {option}: ")[-1]
-        assert f"{key}: {problem}." in str(setting.value)
+        assert f"{key}: {problem};" in str(setting.value)
 
 
 def test_the_limits_themselves_are_accepted_by_option_and_setting(tmp_path: Path, monkeypatch):
@@ -74,7 +74,7 @@ def test_a_rehearsal_at_an_ordinary_speaking_rate_still_runs():
 
 
 def test_a_bound_names_what_is_wrong_and_accepts_what_is_within():
-    assert SPEECH_RATE.problem(300) is None and VOLUME.problem(0.0) is None
+    assert SPEECH_RATE.problem(300) is None and VOLUME.problem(0.2) is None
     assert SPEECH_RATE.problem(301) == "must be at most 300 words a minute (got 301)"
     assert Bound(0.5, 2).problem(math.nan) == "must be a finite number (got nan)"
     assert Bound(0.5, 2).problem(-math.inf, "-inf") == "must be a finite number (got -inf)"

@@ -3,6 +3,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 import tomllib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -258,8 +260,10 @@ def test_a_relative_model_path_typed_is_saved_from_the_working_folder(
 
 def test_an_invalid_value_leaves_the_file_unchanged(settings_file: Path) -> None:
     message = error_of("speech_rate", "1000", settings_file)
-    assert message == (f"{settings_file}: speech_rate: must be at most 300 words a minute "
-                       "(got 1000). Fix: voicecoach config set speech_rate 150, or edit the file.")
+    assert message == ("config set speech_rate: must be at most 300 words a minute (got 1000); "
+                       "speech_rate takes a whole number from 80 to 300 words a minute. Nothing "
+                       "was saved. Fix: voicecoach config set speech_rate 150, or another from "
+                       "80 to 300 words a minute.")
     assert settings_file.read_text(encoding="utf-8") == HAND_WRITTEN
 
 
@@ -278,8 +282,9 @@ def test_each_kind_of_bad_value_is_explained(
         tmp_path: Path, key: str, value: str, problem: str) -> None:
     path = tmp_path / "settings.toml"
     message = error_of(key, value, path)
-    assert message.startswith(f"{path}: {key}: {problem}")
-    assert "Fix: voicecoach config" in message
+    # The value typed is at fault, not the file (which is not even there).
+    assert message.startswith(f"config set {key}: {problem}")
+    assert "Fix: voicecoach config" in message and "edit the file" not in message
     assert not path.exists()
 
 
@@ -451,3 +456,96 @@ def test_config_reports_a_broken_file_but_still_says_where_it_is(
     run(["config", "path"])
     assert capsys.readouterr().out == f"{config_file}\n"
 
+
+
+# --- voicecoach config on the command line ---------------------------------------------------
+
+
+def voicecoach(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voicecoach", *argv], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_config_get_prints_a_value_set_in_the_file_and_which_file(config_file: Path) -> None:
+    config_file.write_text("speech_rate = 120\n", encoding="utf-8")
+    result = voicecoach("config", "get", "speech_rate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"speech_rate = 120 in {config_file} ($VOICECOACH_CONFIG)\n"
+
+
+def test_config_get_says_a_value_nobody_set_is_the_default() -> None:
+    path = default_settings_path()  # the test's own config folder, from $XDG_CONFIG_HOME
+    result = voicecoach("config", "get", "volume")
+    assert result.stdout == f"volume = 1.0, the default: no settings file yet at {path}\n"
+    path.parent.mkdir(parents=True)
+    path.write_text("speech_rate = 120\n", encoding="utf-8")
+    result = voicecoach("config", "get", "volume")
+    assert result.stdout == f"volume = 1.0, the default: {path} does not set it\n"
+
+
+def test_config_get_of_an_unknown_key_names_the_nearest_ones(config_file: Path) -> None:
+    result = voicecoach("config", "get", "device")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(
+        "voicecoach: config get device: no such setting (did you mean input_device, "
+        "output_device or voice?); valid keys: voice_engine, voice, speech_rate,")
+    assert result.stderr.endswith("Fix: voicecoach config get input_device.\n")
+
+
+def test_a_value_typed_out_of_range_is_named_with_the_range_and_the_file_is_not_blamed(
+        settings_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(settings_file))
+    result = voicecoach("config", "set", "speech_rate", "1000")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "voicecoach: config set speech_rate: must be at most 300 words a minute (got 1000); "
+        "speech_rate takes a whole number from 80 to 300 words a minute. Nothing was saved. "
+        "Fix: voicecoach config set speech_rate 150, or another from 80 to 300 words a "
+        "minute.\n")
+    assert settings_file.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+SILENT = "a coach nobody hears cannot warn anyone; --mute prints the coach's lines instead"
+
+
+def test_a_silent_coach_is_refused_typed_in_the_file_or_as_an_option(config_file: Path) -> None:
+    for volume in ("0", "0.05"):
+        typed = voicecoach("config", "set", "volume", volume)
+        assert typed.returncode == 1 and not config_file.exists()
+        assert typed.stderr.startswith(
+            f"voicecoach: config set volume: must be at least 0.2 (got {volume}): ")
+        assert SILENT in typed.stderr
+    config_file.write_text("volume = 0\n", encoding="utf-8")
+    in_file = voicecoach("config", "get", "volume")
+    assert in_file.returncode == 1
+    assert in_file.stderr.startswith(f"voicecoach: {config_file}: volume: must be at least 0.2 "
+                                     "(got 0): ")
+    assert SILENT in in_file.stderr
+    config_file.unlink()
+    option = voicecoach("demo", "--volume", "0")
+    assert option.returncode == 2 and option.stdout == ""
+    assert "argument --volume: must be at least 0.2 (got 0): " in option.stderr
+    assert SILENT in option.stderr
+    assert voicecoach("config", "set", "volume", "0.2").returncode == 0
+
+
+@pytest.mark.parametrize(("wake_word", "says"), [
+    ("stop", "must not be a command, and 'stop' is one"),
+    ("hey stop", "must not hold a command, and 'stop' is one"),
+    ("coach that hurts", "must not hold a command, and 'that hurts' is one"),
+    ("pause", "must not be a command, and 'pause' is one"),
+])
+def test_a_command_as_the_wake_word_is_refused_typed_or_in_the_file(
+        config_file: Path, wake_word: str, says: str) -> None:
+    typed = voicecoach("config", "set", "wake_word", *wake_word.split())
+    assert typed.returncode == 1 and not config_file.exists()
+    assert typed.stderr.startswith(f"voicecoach: config set wake_word: {says}: the coach could "
+                                   "hear the one for the other")
+    config_file.write_text(f'wake_word = "{wake_word}"\n', encoding="utf-8")
+    in_file = voicecoach("config", "get", "wake_word")
+    assert in_file.returncode == 1
+    assert in_file.stderr.startswith(f"voicecoach: {config_file}: wake_word: {says}: ")
+    assert "Fix: voicecoach config set wake_word coach" in in_file.stderr
+    # Words that only sound like a part of one are no command.
+    for kept in ("coach", "hey coach", "okay coach", "stopwatch"):
+        assert Settings(wake_word=kept).wake_word == kept

@@ -20,11 +20,17 @@ class Bound:
     high: float
     unit: str = ""  # said after a limit: " words a minute" makes "at most 300 words a minute"
     whole: bool = False  # whole numbers only
+    why_not_lower: str = ""  # said after "must be at least": why less will not do
 
     @property
     def span(self) -> str:
         """The range as a description says it: "80-300"."""
         return f"{self.low:g}-{self.high:g}"
+
+    @property
+    def allowed(self) -> str:
+        """The range as a sentence says it: "80 to 300 words a minute"."""
+        return f"{self.low:g} to {self.high:g}{self.unit}"
 
     def problem(self, value: float, given: object | None = None) -> str | None:
         """What is wrong with `value` (typed as `given`), or None if it will do."""
@@ -32,7 +38,8 @@ class Bound:
         if not math.isfinite(value):
             return f"must be a finite number{got}"
         if value < self.low:
-            return f"must be at least {self.low:g}{self.unit}{got}"
+            why = f": {self.why_not_lower}" if self.why_not_lower else ""
+            return f"must be at least {self.low:g}{self.unit}{got}{why}"
         if value > self.high:
             return f"must be at most {self.high:g}{self.unit}{got}"
         return None
@@ -40,7 +47,11 @@ class Bound:
 
 # The user's settings (settings.py), and the options that stand in for them.
 SPEECH_RATE = Bound(80, 300, " words a minute", whole=True)
-VOLUME = Bound(0.0, 1.0)
+# The quietest the coach speaks, where "speak quieter" already stops: a coach nobody hears
+# cannot warn anyone, so 0 (or nearly) is refused. Silence is `--mute`, which prints the lines
+# instead, so that they are still read.
+VOLUME = Bound(0.2, 1.0, why_not_lower="a quieter coach may not be heard, and a coach nobody "
+               "hears cannot warn anyone; --mute prints the coach's lines instead of speaking them")
 PACE = Bound(*PACE_BOUNDS)  # the engine's own limits: it clamps "slower"/"faster" to these
 
 # Options with no setting of their own.

@@ -27,7 +27,7 @@ class Origin:
         """`--model`, or `model_path = /x in /home/me/.config/voicecoach/settings.toml`."""
         if self.setting is None:
             return self.flag
-        return f"{self.setting} = {self.value} in {self.file}"
+        return setting_in(self.setting, self.value, self.file)
 
     @property
     def fix(self) -> str:
@@ -37,3 +37,8 @@ class Origin:
         return (f"fix it with `voicecoach config set {self.setting} {self.metavar}`, or "
                 f"`voicecoach config unset {self.setting}`")
 
+
+
+def setting_in(setting: str, value: object, file: Path | None) -> str:
+    """A value as read from the settings file, as every message and `config get` name it."""
+    return f"{setting} = {value} in {file}"

@@ -33,6 +33,7 @@ from pydantic_core import ErrorDetails
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
+from .core.grammar import commands_within
 from .hearing.backends import Backend
 from .limits import PACE, SETTING_BOUNDS, SPEECH_RATE, VOLUME
 from .speaking.synthesis import VoiceEngine
@@ -52,13 +53,14 @@ def default_settings_path() -> Path:
 
 
 class SettingsError(Exception):
-    """A settings problem in one line: the file, the key, what is wrong, and the fix."""
+    """A settings problem in one line: the file, the key, what is wrong, and the fix. `where`:
+    what to name instead of the file, when the problem is not in it (a value typed)."""
 
     def __init__(self, path: Path, problem: str, key: str | None = None,
-                 fix: str | None = None) -> None:
+                 fix: str | None = None, where: str | None = None) -> None:
         self.path = path
         self.key = key
-        where = f"{path}: {key}" if key else f"{path}"
+        where = where or (f"{path}: {key}" if key else f"{path}")
         message = f"{where}: {problem}."
         if fix:
             message += f" Fix: {fix}."
@@ -133,6 +135,13 @@ class Settings(BaseModel):
         words = " ".join(value.lower().split())
         if not _WAKE_WORD.fullmatch(words):
             raise ValueError("must be 1 to 3 words of letters a-z or apostrophes, e.g. coach")
+        if commands := commands_within(words):
+            # With "stop" as the wake word, "stop" is also a sentence that may go on ("stop,
+            # start glutes"): the coach no longer acts on it the moment it is heard.
+            what = "be" if commands[0] == words else "hold"
+            raise ValueError(f"must not {what} a command, and {commands[0]!r} is one: the coach "
+                             "could hear the one for the other, and would wait longer before "
+                             "obeying the command; choose words that are no command, e.g. coach")
         return words
 
     @field_validator("model_path")
@@ -173,9 +182,7 @@ def save_setting(key: str, value: object | None, path: Path | None = None) -> Se
     document = _read_document(path)
     unsetting_a_stray_key = value is None and document is not None and key in document
     if key not in FIELDS and not unsetting_a_stray_key:
-        verb = "set" if value is not None else "unset"
-        raise _unknown_key(path, key, fix=f"voicecoach config {verb} {_suggestion(key)}"
-                           + (" VALUE" if value is not None else ""))
+        raise unknown_key(path, key, "set" if value is not None else "unset")
     if document is None:
         if value is None:
             return Settings()
@@ -202,14 +209,38 @@ def record_safety_brief_accepted(at: datetime, path: Path | None = None) -> None
 
 
 def _checked_value(document: TOMLDocument, key: str, value: object, path: Path) -> object:
-    """`value` converted to the field's type (a command line gives strings)."""
+    """`value` converted to the field's type (a command line gives strings). A wrong value is
+    the value's problem, said with what was typed, not the file's: the file is not touched."""
     given = isinstance(value, Path) or (isinstance(value, str) and value.strip())
     if given and Settings.model_fields[key].annotation == Path | None:
         # A path typed on the command line means one relative to where it was typed.
         value = Path(str(value)).expanduser().absolute()
     data = document.unwrap()
     data[key] = value
-    return getattr(_validate(data, path), key)
+    try:
+        settings = Settings.model_validate(data, context={"relative_to": path.parent})
+    except ValidationError as exc:
+        own = next((e for e in exc.errors() if e["loc"] and e["loc"][0] == key), None)
+        if own is None:  # another key in the file is wrong: that is said as the file's
+            raise _file_error(exc, path) from None
+        raise _refused_value(key, own, path) from None
+    return getattr(settings, key)
+
+
+def _refused_value(key: str, error: ErrorDetails, path: Path) -> SettingsError:
+    """`config set speech_rate 1000`: what is wrong with the value typed, and the values the
+    setting takes; nothing was saved."""
+    problem = _problem(key, error)
+    bound = SETTING_BOUNDS.get(key)
+    if bound is not None:
+        kind = "a whole number" if bound.whole else "a number"
+        problem += f"; {key} takes {kind} from {bound.allowed}"
+        example = _shown(_example(key))
+        fix = f"voicecoach config set {key} {example}, or another from {bound.allowed}"
+    else:
+        fix = _fix(key, file=False)
+    return SettingsError(path, f"{problem}. Nothing was saved", key=key, fix=fix,
+                         where=f"config set {key}")
 
 
 def _toml_value(value: object) -> object:
@@ -268,16 +299,21 @@ def _validate(data: dict[str, Any], path: Path) -> Settings:
     try:
         return Settings.model_validate(data, context={"relative_to": path.parent})
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        key = str(first["loc"][0]) if first["loc"] else None
-        if first["type"] == "extra_forbidden" and key is not None:
-            raise _unknown_key(path, key, fix=_stray_key_fix(key)) from None
-        problem = _problem(key or "", first)
-        others = dict.fromkeys(str(e["loc"][0]) for e in errors[1:] if e["loc"])
-        if others:
-            problem += f"; also wrong: {', '.join(others)}"
-        raise SettingsError(path, problem, key=key, fix=_fix(key)) from None
+        raise _file_error(exc, path) from None
+
+
+def _file_error(exc: ValidationError, path: Path) -> SettingsError:
+    """What is wrong in the settings file: its first wrong key, and the others named."""
+    errors = exc.errors()
+    first = errors[0]
+    key = str(first["loc"][0]) if first["loc"] else None
+    if first["type"] == "extra_forbidden" and key is not None:
+        return _unknown_key(path, key, fix=_stray_key_fix(key))
+    problem = _problem(key or "", first)
+    others = dict.fromkeys(str(e["loc"][0]) for e in errors[1:] if e["loc"])
+    if others:
+        problem += f"; also wrong: {', '.join(others)}"
+    return SettingsError(path, problem, key=key, fix=_fix(key))
 
 
 def _problem(key: str, error: ErrorDetails) -> str:
@@ -321,22 +357,38 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _fix(key: str | None) -> str:
-    field = Settings.model_fields.get(key or "")
-    if key is None or field is None:
+def _example(key: str) -> object:
+    """A value to offer for `key`: its default, else the example its field gives (or None)."""
+    field = Settings.model_fields[key]
+    return field.default if field.default is not None else (field.examples or [None])[0]
+
+
+def _fix(key: str | None, file: bool = True) -> str:
+    """How to give `key` a good value; `file`: the bad value is in the file, which may be
+    edited instead."""
+    if key is None or key not in Settings.model_fields:
         return "edit the file"
-    example = field.default if field.default is not None else (field.examples or [None])[0]
+    example = _example(key)
     unset = f"voicecoach config unset {key}"
     if example is None:
-        return f"{unset}, or edit the file"
+        return f"{unset}, or edit the file" if file else unset
     value = shlex.quote(_shown(_toml_value(example)))
-    if field.default is None:  # the default is no value: offer one, or the way back
+    if Settings.model_fields[key].default is None:  # no value: offer one, or the way back
         return f"voicecoach config set {key} {value}, or {unset}"
-    return f"voicecoach config set {key} {value}, or edit the file"
+    return f"voicecoach config set {key} {value}" + (", or edit the file" if file else "")
+
+
+def nearest_keys(key: str) -> list[str]:
+    """Up to three keys the user may have meant: those containing what was typed ("rate":
+    speech_rate), then those spelt alike ("voice_engin": voice_engine)."""
+    typed = key.replace("-", "_").lower()
+    containing = [field for field in FIELDS if len(typed) >= 3 and typed in field]
+    alike = difflib.get_close_matches(typed, FIELDS, n=3)
+    return list(dict.fromkeys(containing + alike))[:3]
 
 
 def _close_match(key: str) -> str | None:
-    close = difflib.get_close_matches(key.replace("-", "_"), FIELDS, n=1)
+    close = nearest_keys(key)
     return close[0] if close else None
 
 
@@ -350,11 +402,19 @@ def _stray_key_fix(key: str) -> str:
     return f"{rename}, or voicecoach config unset {key}"
 
 
-def _unknown_key(path: Path, key: str, fix: str) -> SettingsError:
-    close = _close_match(key)
-    hint = f" (did you mean {close}?)" if close else ""
+def unknown_key(path: Path, key: str, verb: str) -> SettingsError:
+    """`voicecoach config VERB KEY` typed with a key that is no setting (the file is not at
+    fault): the nearest names, every valid key, and the command with the nearest one."""
+    fix = f"voicecoach config {verb} {_suggestion(key)}" + (" VALUE" if verb == "set" else "")
+    return _unknown_key(path, key, fix=fix, where=f"config {verb} {key}")
+
+
+def _unknown_key(path: Path, key: str, fix: str, where: str | None = None) -> SettingsError:
+    close = nearest_keys(key)
+    names = f"{', '.join(close[:-1])} or {close[-1]}" if len(close) > 1 else "".join(close)
+    hint = f" (did you mean {names}?)" if close else ""
     return SettingsError(path, f"no such setting{hint}; valid keys: {', '.join(FIELDS)}",
-                         key=key, fix=fix)
+                         key=key, fix=fix, where=where)
 
 
 def _write_atomically(path: Path, text: str) -> None:

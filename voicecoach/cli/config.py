@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from enum import Enum
@@ -14,13 +15,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..origins import setting_in
 from ..settings import (
+    ENV_VARIABLE,
     FIELDS,
     Settings,
     SettingsError,
     default_settings_path,
     load_settings,
     save_setting,
+    unknown_key,
 )
 
 
@@ -32,6 +36,9 @@ def add_config_command(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     config.add_argument("--json", action="store_true",
                         help="every setting as JSON, with the file's path")
     actions = config.add_subparsers(dest="config_action", metavar="ACTION")
+    getting = actions.add_parser("get", help="print KEY's value and where it comes from",
+                                 epilog=keys)
+    getting.add_argument("key", metavar="KEY")
     setting = actions.add_parser("set", help="set KEY to VALUE", epilog=keys)
     setting.add_argument("key", metavar="KEY")
     # Several words are joined, so `config set wake_word hey coach` needs no quotes.
@@ -47,6 +54,9 @@ def run_config(args: argparse.Namespace, out: Console) -> int:
     action = args.config_action
     if action == "path":
         print(path)
+        return 0
+    if action == "get":
+        print(value_and_origin(args.key, path))  # one line, never wrapped: scripts read it
         return 0
     if action == "set":
         value = " ".join(args.value)
@@ -73,6 +83,21 @@ def run_config(args: argparse.Namespace, out: Console) -> int:
     missing = "" if path.exists() else " (not created yet)"
     out.print(Text(f"settings file: {path}{missing}"))
     return 0
+
+
+def value_and_origin(key: str, path: Path) -> str:
+    """`speech_rate = 120 in /home/me/.config/voicecoach/settings.toml`, or the default and
+    that the file does not set it."""
+    if key not in FIELDS:
+        raise unknown_key(path, key, "get")
+    settings = load_settings(path)
+    value = shown(getattr(settings, key))
+    named = f" (${ENV_VARIABLE})" if os.environ.get(ENV_VARIABLE) else ""
+    if key in settings.model_fields_set:
+        return f"{setting_in(key, value, path)}{named}"
+    if path.exists():
+        return f"{key} = {value}, the default: {path}{named} does not set it"
+    return f"{key} = {value}, the default: no settings file yet at {path}{named}"
 
 
 def _voice_engine(settings: Settings) -> str:

@@ -191,6 +191,31 @@ VOICE_SLOT: Mapping[str, str] = {change.value: change.value for change in VoiceC
 _FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "hmm", "please", "coach"})
 
 
+def command_phrases() -> frozenset[str]:
+    """What a user says as a command of its own: every sentence that names no routine ("stop",
+    "hold on", "left side", "speak louder"), and the words that begin one that does ("start",
+    "begin")."""
+    mark = "<routine>"
+    slots = {"routine": {mark: mark}, "side": SIDE_SLOT, "voice_change": VOICE_SLOT}
+    phrases: set[str] = set()
+    for texts in COMMAND_PHRASES.values():
+        for phrase in texts:
+            for words, _ in _expand(parse_phrase(phrase), slots):
+                before = words[: words.index(mark)] if mark in words else words
+                if before:
+                    phrases.add(" ".join(before))
+    return frozenset(phrases)
+
+
+def commands_within(text: str) -> list[str]:
+    """The command phrases said word for word within `text`, longest first ("hey stop" holds
+    "stop"; "stopwatch" holds none)."""
+    words = normalize(text).split()
+    runs = {" ".join(words[start:end]) for start in range(len(words))
+            for end in range(start + 1, len(words) + 1)}
+    return sorted(runs & command_phrases(), key=lambda run: (-len(run), run))
+
+
 def without_accents(text: str) -> str:
     """Latin letters without their accents ("hüfte" -> "hufte", "café" -> "cafe"): what an
     English recogniser can pronounce and prints. Other scripts (Hangul) come back unchanged."""

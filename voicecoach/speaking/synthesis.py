@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..audio.source import AudioError
+from ..limits import VOLUME
 
 
 class VoiceEngine(StrEnum):
@@ -44,7 +45,7 @@ class VoiceSettings:
         elif change == "louder":
             volume = min(1.0, round(volume + 0.2, 2))
         elif change == "quieter":
-            volume = max(0.2, round(volume - 0.2, 2))
+            volume = max(VOLUME.low, round(volume - 0.2, 2))
         return replace(self, words_per_minute=rate, volume=volume)
 
 
