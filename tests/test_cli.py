@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,18 @@ def test_list_on_a_wide_terminal_gives_each_routine_one_line(library):
     rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert len(rows) == len(library.routines)
     assert "hands" in result.stdout and "foam roller" in result.stdout  # the tool column too
+
+
+def test_keyboard_and_a_recording_together_are_refused_before_anything_runs(tmp_path: Path):
+    recording = tmp_path / "me.wav"
+    with wave.open(str(recording), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(b"\0\0" * 16_000)
+    result = voicecoach("run", "--keyboard", "--input", str(recording), "--mute",
+                        "--no-history")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "voicecoach: --keyboard and --input cannot go together: --input plays a recording as "
+        "the microphone, --keyboard takes typed commands instead of one; drop one of them\n")

@@ -149,6 +149,12 @@ def _refuse_live_save(args: argparse.Namespace) -> int | None:
 
 
 def run(args: argparse.Namespace, library: Library) -> int:
+    if args.keyboard and args.input:
+        # Either would silently win over the other: the user would type to a coach that only
+        # hears the recording, or the other way round.
+        note("--keyboard and --input cannot go together: --input plays a recording as the "
+             "microphone, --keyboard takes typed commands instead of one; drop one of them")
+        return 2  # a usage error, as argparse's own
     if args.input:
         return run_with_input(args, library)
     if (refused := _refuse_live_save(args)) is not None:
