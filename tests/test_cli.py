@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import wave
@@ -247,3 +248,17 @@ def test_keyboard_and_a_recording_together_are_refused_before_anything_runs(tmp_
     assert result.stderr == (
         "voicecoach: --keyboard and --input cannot go together: --input plays a recording as "
         "the microphone, --keyboard takes typed commands instead of one; drop one of them\n")
+
+
+def test_history_trouble_in_a_session_advises_what_run_has(tmp_path: Path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", "--keyboard", "--mute", "--plain"],
+        input="quit\n", capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "VOICECOACH_HISTORY": str(not_a_folder / "history.sqlite3")})
+    assert result.returncode == 0, result.stderr
+    (said,) = [line for line in result.stderr.splitlines() if "history.sqlite3" in line]
+    assert "cannot create its folder" in said
+    # `run` has no --history; the variable works for every command.
+    assert "--history" not in said and "choose another file with $VOICECOACH_HISTORY" in said

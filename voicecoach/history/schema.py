@@ -91,7 +91,7 @@ class SchemaTooNew(Exception):
         super().__init__(
             f"written by a newer voicecoach (history version {found}; this one knows up to "
             f"{known}). Fix: upgrade voicecoach (pip install --upgrade voicecoach), or choose "
-            "another file with --history or $VOICECOACH_HISTORY."
+            "another file with $VOICECOACH_HISTORY."
         )
         self.found = found
         self.known = known

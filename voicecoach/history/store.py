@@ -59,7 +59,8 @@ def default_history_path() -> Path:
 
 def _explain(name: str, exc: sqlite3.Error) -> HistoryError:
     code = getattr(exc, "sqlite_errorname", "") or ""
-    elsewhere = f"or choose another file with --history or ${ENV_VARIABLE}"
+    # Said by every command that opens the history; only `voicecoach history` has --history.
+    elsewhere = f"or choose another file with ${ENV_VARIABLE}"
     if code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         aside = f"mv {shlex.quote(name)} {shlex.quote(name + '.broken')}"
         return HistoryError(
@@ -134,7 +135,7 @@ def _connect(name: str, busy_timeout: float) -> sqlite3.Connection:
         except OSError as exc:
             raise HistoryError(
                 f"{name}: cannot create its folder ({exc.strerror}). Fix: create it yourself, "
-                f"or choose another file with --history or ${ENV_VARIABLE}."
+                f"or choose another file with ${ENV_VARIABLE}."
             ) from exc
     with _translated(name):
         # check_same_thread=False: a session thread writes while others may read; the store's
