@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.synthetic import write_wav
 from voicecoach.core import Say
 from voicecoach.session.preparing import prepare_lines
 from voicecoach.session.wiring import URGENT_LINES, SessionSettings, make_voice, prefetch_routine
@@ -146,6 +147,25 @@ def test_a_pyttsx3_voice_set_before_piper_came_keeps_speaking_said_once(tmp_path
         voice.close()
     (line,) = notes
     assert "'english' is a pyttsx3 voice" in line and "config unset voice" in line
+
+
+def test_a_pyttsx3_voice_typed_for_piper_is_refused_as_config_set_refuses_it(tmp_path: Path):
+    silence = tmp_path / "silence.wav"
+    write_wav(silence, np.zeros(16_000, dtype=np.int16))
+
+    def voicecoach(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "voicecoach", *argv], capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    refused = voicecoach("config", "set", "voice", "english")
+    assert refused.returncode == 1
+    (config_set,) = refused.stderr.splitlines()
+    assert config_set.startswith("voicecoach: 'english' is a pyttsx3 voice, not a piper voice")
+    typed = voicecoach("run", "--input", str(silence), "--voice", "english", "--no-history")
+    assert typed.returncode == 1 and typed.stdout == ""
+    # The same words, and where this voice came from: the flag typed.
+    assert typed.stderr.splitlines()[-1] == f"{config_set}, or pass another --voice NAME"
+    assert "instead" not in typed.stderr  # no switching engines behind the user's back
 
 
 # --- the urgent answers, ready before the session starts -----------------------------------------

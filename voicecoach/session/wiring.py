@@ -72,8 +72,10 @@ def make_voice(settings: SessionSettings, say: Callable[[str], None],
     when no speech engine works, said once. Which voice speaks is said in one line."""
     if settings.mute:
         return None
+    typed = settings.voice_origin is not None and not settings.voice_origin.from_settings
     try:
-        voice = open_voice(settings.voice, settings.voice_engine, say, cache_dir)
+        voice = open_voice(settings.voice, settings.voice_engine, say, cache_dir,
+                           voice_typed=typed)
     except UnknownVoice as exc:  # named where the user gave it: --voice or the settings file
         elsewhere = exc.elsewhere or engine_having(exc.wanted, but_not=exc.engine)
         raise UnknownVoice(exc.wanted, exc.known, settings.voice_origin, engine=exc.engine,

@@ -21,16 +21,19 @@ FALLBACK = "the coach speaks with espeak-ng (pyttsx3) instead"
 
 
 def open_voice(settings: VoiceSettings, engine: VoiceEngine, note: Callable[[str], None],
-               cache_dir: Path | None = None) -> TextToSpeech:
+               cache_dir: Path | None = None, *, voice_typed: bool = False) -> TextToSpeech:
     """The engine asked for, or pyttsx3 when Piper cannot load (said once through `note`).
-    `UnknownVoice` for a voice neither engine has; `SpeechUnavailable` when neither works."""
+    `UnknownVoice` for a voice neither engine has, and for a pyttsx3 voice typed for Piper
+    (`voice_typed`: `--voice`, refused as `config set voice` refuses it); `SpeechUnavailable`
+    when neither works."""
     if engine is VoiceEngine.PYTTSX3:
         return TextToSpeech(settings, cache_dir, note, VoiceEngine.PYTTSX3)
     try:
         return TextToSpeech(settings, cache_dir, note, VoiceEngine.PIPER)
     except UnknownVoice:
-        # A voice set before Piper came (voice = "english"): pyttsx3's, kept as it was meant.
-        if settings.voice is None or not _pyttsx3_has(settings.voice):
+        # A voice set before Piper came (voice = "english" in the settings file): pyttsx3's,
+        # kept as it was meant. One typed now is meant for the engine in use.
+        if voice_typed or settings.voice is None or not _pyttsx3_has(settings.voice):
             raise
         note(f"{settings.voice!r} is a pyttsx3 voice, not a Piper one: {FALLBACK}; for "
              f"Piper's joe voice, unset the voice (voicecoach config unset voice)")
