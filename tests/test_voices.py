@@ -134,3 +134,21 @@ def test_run_refuses_a_piper_voice_typed_for_pyttsx3_naming_the_engine_that_has_
     assert ("'en_US-joe-medium' is a piper voice, not a pyttsx3 voice: use it with "
             "voice_engine = piper") in result.stderr
     assert "--voice-engine piper), or pass another --voice NAME" in result.stderr
+
+
+def test_onnx_runtime_keeps_quiet_and_writes_no_telemetry_id_even_on_an_unusable_home(
+        tmp_path: Path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    # Nothing inherited from this test process: the command must turn telemetry off itself.
+    clean = {name: value for name, value in os.environ.items()
+             if not name.startswith("ORT_") and name != "XDG_CACHE_HOME"}
+    unusable_home = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "voices"], capture_output=True, text=True,
+        timeout=120, check=False, env={**clean, "HOME": str(not_a_folder / "home")})
+    assert unusable_home.returncode == 0, unusable_home.stderr
+    assert "telemetry" not in unusable_home.stderr and "\x1b[" not in unusable_home.stderr
+    cache = tmp_path / "cache"
+    subprocess.run([sys.executable, "-m", "voicecoach", "voices"], capture_output=True,
+                   timeout=120, check=True, env={**clean, "XDG_CACHE_HOME": str(cache)})
+    assert not (cache / "Microsoft").exists()  # ONNX Runtime's device id lives there
