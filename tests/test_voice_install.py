@@ -136,6 +136,14 @@ def test_a_missing_file_or_one_that_is_not_onnx_is_refused(capsys, tmp_path: Pat
     assert code == 1 and "is not a Piper voice model: give the voice's .onnx file" in err
 
 
+def test_a_missing_file_is_named_before_any_checking_is_announced(tmp_path: Path):
+    for model, says in ((tmp_path / "nowhere.onnx", "no such file"),
+                        (downloaded(tmp_path, config=False), "no voice config")):
+        result = voicecoach("voice", "install", str(model))
+        assert result.returncode == 1 and says in result.stderr
+        assert result.stdout == ""  # not "checking ...: loading it and speaking a test line..."
+
+
 def test_a_name_already_installed_is_refused_unless_forced(capsys, tmp_path: Path):
     model = downloaded(tmp_path)
     assert cli(capsys, "voice", "install", str(model))[0] == 0

@@ -127,7 +127,7 @@ def _note(message: str) -> None:
 
 
 def run_voice(args: argparse.Namespace, out: Console) -> int:
-    from ..speaking.voice_install import install_voice, remove_voice
+    from ..speaking.voice_install import find_voice_files, install_voice, remove_voice
 
     settings = load_settings()
     engine = str(settings.voice_engine)
@@ -141,6 +141,7 @@ def run_voice(args: argparse.Namespace, out: Console) -> int:
         return 0
     model = Path(args.model).expanduser()
     config = Path(args.config).expanduser() if args.config else None
+    find_voice_files(model, config)  # a missing file is said before "checking..."
     out.print(Text(f"checking {model.name}: loading it and speaking a test line..."))
     checked, path = install_voice(model, config, force=args.force)
     out.print(Text(f"checked: it says the test line in {checked.spoken_seconds:.2f} s "

@@ -111,8 +111,9 @@ def _quiet_piper() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def check_voice_files(model: Path, config_path: Path | None = None) -> CheckedVoice:
-    """Load the voice and have it speak the test line; every way it fails is said with its fix."""
+def find_voice_files(model: Path, config_path: Path | None = None) -> Path:
+    """The voice's config, once both files are there: a missing file is said at once, before
+    any slow check."""
     if not model.name.endswith(MODEL_SUFFIX):
         raise VoiceInstallError(f"{model} is not a Piper voice model: give the voice's "
                                 f"{MODEL_SUFFIX} file (its {CONFIG_SUFFIX} beside it)")
@@ -125,6 +126,12 @@ def check_voice_files(model: Path, config_path: Path | None = None) -> CheckedVo
             f"no voice config {config_path}: download the voice's {CONFIG_SUFFIX} too (every "
             f"Piper voice comes with one) and put it beside {model.name}, or name it with "
             "--config FILE.json")
+    return config_path
+
+
+def check_voice_files(model: Path, config_path: Path | None = None) -> CheckedVoice:
+    """Load the voice and have it speak the test line; every way it fails is said with its fix."""
+    config_path = find_voice_files(model, config_path)
     try:
         from piper.voice import PiperVoice
     except ImportError:
