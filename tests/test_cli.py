@@ -262,3 +262,32 @@ def test_history_trouble_in_a_session_advises_what_run_has(tmp_path: Path):
     assert "cannot create its folder" in said
     # `run` has no --history; the variable works for every command.
     assert "--history" not in said and "choose another file with $VOICECOACH_HISTORY" in said
+
+
+ONE_STEP = """\
+name: one-step
+title: One step
+aliases: [one step]
+areas: [glutes]
+tool: hands
+introduction: "Lie on your side."
+safety: ["Never press on bone."]
+steps:
+  - title: Kneading
+    instruction: "Knead the buttock slowly."
+    hold_seconds: 30
+    technique: kneading
+"""
+
+
+def test_a_count_of_one_is_printed_and_said_in_the_singular(tmp_path: Path):
+    routine = tmp_path / "one-step.yaml"
+    routine.write_text(ONE_STEP, encoding="utf-8")
+    checked = voicecoach("check", str(routine))
+    assert checked.stdout == "1 routine OK\n", checked.stderr
+    commands = tmp_path / "commands.txt"
+    commands.write_text("00:01 list routines\n00:02 stop\n", encoding="utf-8")
+    rehearsed = voicecoach("rehearse", "one-step", "--routines", str(routine), "--commands",
+                           str(commands))
+    assert "coach: I know 1 routine: one step." in rehearsed.stdout, rehearsed.stderr
+    assert "coach: You finished 0 of 1 step in 2 seconds." in rehearsed.stdout

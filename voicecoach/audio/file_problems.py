@@ -12,6 +12,8 @@ import re
 import struct
 from pathlib import Path
 
+from ..core.wording import counted
+
 # Sound formats libsndfile does not read, by the extensions people's apps give them.
 _NEEDS_CONVERSION = {".m4a", ".aac", ".mp4", ".wma", ".amr", ".3gp", ".webm", ".opus", ".caf"}
 _MAGIC = {b"RIFF": "WAV", b"RIFX": "WAV", b"RF64": "WAV", b"fLaC": "FLAC", b"OggS": "OGG",
@@ -56,8 +58,9 @@ def _why_wav(path: Path, head: bytes, libsndfile_says: str) -> str:
     size = path.stat().st_size
     tag = _wav_format_tag(head)
     if tag is _ENDED or (isinstance(tag, int) and tag in _WAV_TAGS and size < WAV_HEADER_BYTES):
-        return (f"{path}: ends in the middle of its header ({size} bytes; a WAV header alone is "
-                f"{WAV_HEADER_BYTES}): the recording was cut short; record or copy it again")
+        return (f"{path}: ends in the middle of its header ({counted(size, 'byte')}; a WAV "
+                f"header alone is {WAV_HEADER_BYTES}): the recording was cut short; record or "
+                "copy it again")
     if isinstance(tag, int) and tag not in _WAV_TAGS:
         return (f"{path}: a WAV whose encoding (format tag 0x{tag:04X}) cannot be decoded; "
                 "export it again as PCM WAV or FLAC")

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.wording import counted
 from ..origins import Origin
 from .resampling import MonoResampler, to_float
 from .source import AudioError, Samples
@@ -167,7 +168,8 @@ class MicrophoneSource:
             self._last_report = now
             lost = self.overflows + self.dropped_blocks
             self.overflows = self.dropped_blocks = 0
-            self._on_problem(f"audio input overflowed {lost} time(s): some sound was lost")
+            self._on_problem(f"audio input overflowed {counted(lost, 'time')}: some sound was "
+                             "lost")
 
     def read(self, timeout: float | None = None) -> Samples | None:
         """The next chunk; None after close(); AudioError when the device has gone."""

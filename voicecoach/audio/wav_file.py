@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from ..core.wording import counted
 from .file_problems import plain, why_unreadable
 from .resampling import MonoResampler
 from .source import SAMPLE_RATE, AudioError, Samples
@@ -90,7 +91,7 @@ def _open(path: Path) -> soundfile.SoundFile:
     if opened.samplerate <= 0 or opened.channels <= 0:
         opened.close()
         raise AudioError(f"{path}: its header gives {opened.samplerate} Hz and "
-                         f"{opened.channels} channel(s); copy or export it again")
+                         f"{counted(opened.channels, 'channel')}; copy or export it again")
     return opened
 
 

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..core.routine import Routine
+from ..core.wording import counted
 from ..fitting_tables import first_that_fits
 from ..library import Library, builtin_routines_dir, check_routines, load_library
 from ..rehearsal import format_record, parse_script, rehearse
@@ -114,7 +115,7 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
     if not routines:
         print(f"{', '.join(map(str, paths))}:1: no routine files (*.yaml) found")
         return 1
-    print(f"{len(routines)} routines OK")
+    print(f"{counted(len(routines), 'routine')} OK")
     return 0
 
 

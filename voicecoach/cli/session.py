@@ -14,6 +14,7 @@ import numpy as np
 from ..audio.recording import WavRecording, check_recording_path
 from ..audio.source import Samples
 from ..core.intents import Command, Intent
+from ..core.wording import counted
 from ..history.records import SessionSource
 from ..library import Library
 from ..session.demo import DEMO_SCRIPT, ScriptedUser
@@ -106,8 +107,8 @@ def _recording_to(recording: WavRecording | None,
 def _finish(session: StreamSession, terminal: TextIO, recording: WavRecording | None) -> None:
     for summary in session.summaries:
         print(f"-- session: {summary.routine}, {summary.reason}, {summary.steps_completed} of "
-              f"{summary.steps_total} steps, {summary.elapsed_seconds:.0f} s of stream time, "
-              f"{summary.pain_reports} pain report(s)", file=terminal)
+              f"{counted(summary.steps_total, 'step')}, {summary.elapsed_seconds:.0f} s of "
+              f"stream time, {counted(summary.pain_reports, 'pain report')}", file=terminal)
     if session.stopped_by is not None:
         print(f"-- ended by {session.stopped_by} after {session.now:.0f} s of stream time",
               file=terminal)

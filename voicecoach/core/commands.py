@@ -209,14 +209,14 @@ class CommandHandlers(SessionCourse):
     def _on_stop(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:
             return self._not_running(now, out)
-        done, total = len(self._completed), len(self._routine.steps)
+        done, steps = len(self._completed), wording.counted(len(self._routine.steps), "step")
         minutes = wording.about_minutes(now - self._started_at)
         skipped = self._steps_skipped()
         if skipped:
-            what = phrases.STOP_SUMMARY_SKIPPED.say(done=done, total=total, skipped=skipped,
+            what = phrases.STOP_SUMMARY_SKIPPED.say(done=done, steps=steps, skipped=skipped,
                                                 minutes=minutes)
         else:
-            what = phrases.STOP_SUMMARY.say(done=done, total=total, minutes=minutes)
+            what = phrases.STOP_SUMMARY.say(done=done, steps=steps, minutes=minutes)
         self._say(out, phrases.STOPPING.say(), interrupt=True)  # heard at once: made ahead
         self._say(out, f"{what} {phrases.PROFESSIONAL_ADVICE.say()}")
         self._finish(EndReason.STOPPED, now, out)
@@ -288,8 +288,9 @@ class CommandHandlers(SessionCourse):
         routine = self._routine
         total = wording.about_minutes(self._routine_seconds_left())
         if self._phase is SessionState.INTRODUCING:
-            text = phrases.STATUS_STARTING.say(title=routine.title, count=len(routine.steps),
-                                           total=total)
+            text = phrases.STATUS_STARTING.say(
+                title=routine.title, steps=wording.counted(len(routine.steps), "step"),
+                total=total)
         elif self._phase is SessionState.CLOSING:
             text = phrases.STATUS_FINISHING.say()
         elif self._phase is SessionState.RESTING:
@@ -314,7 +315,8 @@ class CommandHandlers(SessionCourse):
 
     def _on_list(self, command: Command, now: float, out: list[Action]) -> None:
         names = [routine.aliases[0] for routine in self._routines.values()]
-        self._say(out, phrases.ROUTINE_LIST.say(count=len(names), names=wording.spoken_list(names)),
+        self._say(out, phrases.ROUTINE_LIST.say(routines=wording.counted(len(names), "routine"),
+                                                names=wording.spoken_list(names)),
                   interrupt=True)
 
     def _on_pain(self, command: Command, now: float, out: list[Action]) -> None:

@@ -55,7 +55,8 @@ START_HINT = Phrase(
     "Say start and a routine name, for example start glutes, or say list routines."
 )
 NOTHING_RUNNING = Phrase(f"Nothing is running. {START_HINT}")
-ROUTINE_LIST = Phrase("I know {count} routines: {names}. Say start and a routine name.")
+# {routines}, {steps}: a count with its noun ("1 step", "3 steps"), from wording.counted.
+ROUTINE_LIST = Phrase("I know {routines}: {names}. Say start and a routine name.")
 # Pain with no session running: no pressure to ease, so rest, and the professional's name.
 IDLE_PAIN_ADVICE = Phrase(
     "Rest, and leave that area alone for now. If the pain is sharp, shooting or does not "
@@ -122,7 +123,7 @@ HOLD_LEFT = Phrase("{title}: {left} left.")
 HOLD_LEFT_ON_SIDE = Phrase("{title}, {side} side: {left} left.")
 RESTING_LEFT = Phrase("Resting: {left} left.")
 NEXT_UP = Phrase("{where} Next: {title}.")
-STATUS_STARTING = Phrase("Starting {title}: {count} steps, {total} in all.")
+STATUS_STARTING = Phrase("Starting {title}: {steps}, {total} in all.")
 STATUS_FINISHING = Phrase("We're finishing up.")
 STATUS_RESTING = Phrase("{where} Next is step {number} of {count}: {title}. {total} to go.")
 STATUS_STEP = Phrase("Step {number} of {count}. {where} {total} to go.")
@@ -208,9 +209,9 @@ BACK_CARRYING_ON = Phrase("{back} Carrying on.")
 # "Stopping." on its own first: it is made before the session starts, so the answer is heard at
 # once while the summary, which has numbers in it, is being synthesised.
 STOPPING = Phrase("Stopping.")
-STOP_SUMMARY = Phrase("You finished {done} of {total} steps in {minutes}.")
+STOP_SUMMARY = Phrase("You finished {done} of {steps} in {minutes}.")
 STOP_SUMMARY_SKIPPED = Phrase(
-    "You finished {done} of {total} steps and skipped {skipped}, in {minutes}."
+    "You finished {done} of {steps} and skipped {skipped}, in {minutes}."
 )
 END_OF = Fragment("That's the end of {title}")
 WELL_DONE = Phrase("Well done: you worked for {minutes}.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def _plural(count: int, unit: str) -> str:
+def counted(count: int, unit: str) -> str:
+    """'1 routine', '2 routines', '0 routines': a count with its noun, said or printed."""
     return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
@@ -13,18 +14,18 @@ def duration(seconds: float) -> str:
     """'45 seconds', '1 minute', '2 minutes 30 seconds' — exact enough to act on."""
     total = max(0, round(seconds))
     if total < 60:
-        return _plural(total, "second")
+        return counted(total, "second")
     minutes, rest = divmod(total, 60)
     if rest == 0:
-        return _plural(minutes, "minute")
-    return f"{_plural(minutes, 'minute')} {_plural(rest, 'second')}"
+        return counted(minutes, "minute")
+    return f"{counted(minutes, 'minute')} {counted(rest, 'second')}"
 
 
 def about_minutes(seconds: float) -> str:
     """'about 9 minutes' for long spans, where the seconds are noise to a listener."""
     if seconds < 90:
         return duration(seconds)
-    return f"about {_plural(round(seconds / 60), 'minute')}"
+    return f"about {counted(round(seconds / 60), 'minute')}"
 
 
 def spoken_list(items: Sequence[str]) -> str:

@@ -103,8 +103,9 @@ def estimate_mllr(
         _run(_bw_command(bw, model, work), "bw", work)
         frames = _aligned_frames(work / "bw.log")
         if frames == 0:
-            raise AdaptationError(f"none of the {len(ids)} clips matched its transcript "
-                                  "(check that each clip says its words), so nothing was learnt")
+            clips = "the clip" if len(ids) == 1 else f"none of the {len(ids)} clips"
+            raise AdaptationError(f"{clips} matched its transcript (check that each clip says "
+                                  "its words), so nothing was learnt")
         matrix = work / "mllr_matrix"
         _run([str(solve), "-meanfn", str(model.means), "-varfn", str(model.variances),
               "-outmllrfn", str(matrix), "-accumdir", str(work / "counts")], "mllr_solve", work)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..audio.conditioning import InputConditioner
 from ..core.grammar import CommandGrammar
+from ..core.wording import counted
 from ..origins import Origin
 from .backends import Backend, build_recognizer
 from .listener import CommandListener
@@ -39,7 +40,7 @@ def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOpt
                    say: Callable[[str], None] = lambda message: None) -> CommandListener:
     profile = load_profile(options.profile_folder, say) if options.profile else None
     if profile is not None:
-        say(f"voice profile: {profile.folder} ({len(profile.clips)} clips)")
+        say(f"voice profile: {profile.folder} ({counted(len(profile.clips), 'clip')})")
     verifier = _verifier(grammar, profile, say) if options.verify else None
     recognizer = build_recognizer(
         options.backend, grammar, options.model, say=say,

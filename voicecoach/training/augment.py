@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.wav_file import read_all
+from ..core.wording import counted
 from ..hearing.enrollment_clips import wav_files
 from ..hearing.room import level_db, simulate_room
 from ..hearing.utterance import speech_bounds
@@ -53,7 +54,7 @@ def load_noises(folder: Path | None = None) -> tuple[list[Samples], str]:
         files = sorted(folder.rglob("*.wav")) if folder.is_dir() else []
         if not files:
             return generated_noises(), "generated white, pink and brown noise"
-    return [read_all(path) for path in files], f"{len(files)} recordings from {folder}"
+    return [read_all(path) for path in files], f"{counted(len(files), 'recording')} from {folder}"
 
 
 def _to_int16(signal: Signal) -> Samples:
