@@ -4,6 +4,8 @@ scripted source)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -166,6 +168,25 @@ def test_unusable_clips_are_named_and_too_few_left_is_refused(
     errors = capsys.readouterr().err
     assert "0.wav: too quiet, left out" in errors and "only 0 usable clips" in errors
     assert read_profile(existing.folder) == existing
+
+
+def test_a_loud_file_listed_twice_is_named_once_and_the_count_left_is_said_in_words(
+        tmp_path: Path) -> None:
+    seconds = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    tone = np.sin(2 * np.pi * 220 * seconds)
+    clipped = (np.clip(3 * tone, -1, 1) * 32767).astype(np.int16)
+    clear = (0.3 * tone * 32767).astype(np.int16)
+    folder = labelled_folder(tmp_path / "clips", [("pause", clipped), ("go", clear)])
+    with (folder / "labels.csv").open("a", encoding="utf-8") as labels:
+        labels.write("0.wav,stop\n")  # the loud file again, for another phrase
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "enroll", "--input", str(folder), "--profile",
+         str(tmp_path / "profile")], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "voicecoach: 0.wav: too loud (clipped), left out (on 2 lines of labels.csv)",
+        "voicecoach: only 1 usable clip: at least 3 are needed to learn a voice; record more",
+    ]
 
 
 # --- takes from a live source ---------------------------------------------------------------

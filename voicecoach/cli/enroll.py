@@ -7,12 +7,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..audio.source import AudioError, Samples, device_from_text
+from ..core.wording import counted
 from ..hearing.enrollment import PHRASES, REPEATS, Take, enroll_from
-from ..hearing.enrollment_clips import ClipFolderError, clip_problem, load_clip, read_labels
+from ..hearing.enrollment_clips import (
+    LABELS,
+    ClipFolderError,
+    clip_problem,
+    load_clip,
+    read_labels,
+)
 from ..hearing.mllr import AdaptationError, transcript_words
 from ..hearing.voice_profile import (
     ProfileError,
@@ -88,8 +96,8 @@ def _status(folder: Path) -> int:
 
 
 def _describe(profile: VoiceProfile) -> str:
-    parts = [f"voice profile in {profile.folder}", f"{len(profile.clips)} clips of "
-             f"{len(profile.words)} phrases"]
+    parts = [f"voice profile in {profile.folder}", f"{counted(len(profile.clips), 'clip')} "
+             f"of {counted(len(profile.words), 'phrase')}"]
     if profile.mllr_path is not None:
         parts.append(f"speaker adaptation {profile.mllr_path.stat().st_size / 1024:.1f} KB")
     parts.append("command verifier adapted" if profile.verifier_path is not None
@@ -101,18 +109,26 @@ def _describe(profile: VoiceProfile) -> str:
 
 def _from_folder(folder: Path) -> list[tuple[str, Samples]]:
     clips = read_labels(folder)
-    examples = []
     for clip in clips:
         bad = [w for w in transcript_words(clip.transcript) if not w.replace("'", "").isalpha()]
         if bad:
             raise ClipFolderError(f"{clip.path}: the transcript word {bad[0]!r} is not a word; "
                                   "spell numbers out and leave punctuation out in labels.csv")
-        audio = load_clip(clip, on_note=_say)
-        problem = clip_problem(audio)
-        if problem is not None:
-            _say(f"{clip.path.name}: {problem}, left out")
-            continue
-        examples.append((clip.transcript, audio))
+    # A file listed on several lines is read, judged and named once.
+    listed = Counter(clip.path.resolve() for clip in clips)
+    judged: dict[Path, Samples | None] = {}
+    examples = []
+    for clip in clips:
+        file = clip.path.resolve()
+        if file not in judged:
+            audio = load_clip(clip, on_note=_say)
+            problem = clip_problem(audio)
+            judged[file] = audio if problem is None else None
+            if problem is not None:
+                lines = f" (on {listed[file]} lines of {LABELS})" if listed[file] > 1 else ""
+                _say(f"{clip.path.name}: {problem}, left out{lines}")
+        if (usable := judged[file]) is not None:
+            examples.append((clip.transcript, usable))
     return examples
 
 
@@ -141,8 +157,8 @@ def _from_microphone(args: argparse.Namespace) -> list[tuple[str, Samples]]:
 def _build(examples: Sequence[tuple[str, Samples]], folder: Path,
            args: argparse.Namespace) -> int:
     if len(examples) < MIN_EXAMPLES:
-        raise ClipFolderError(f"only {len(examples)} usable clips: at least {MIN_EXAMPLES} are "
-                              "needed to learn a voice; record more")
+        raise ClipFolderError(f"only {counted(len(examples), 'usable clip')}: at least "
+                              f"{MIN_EXAMPLES} are needed to learn a voice; record more")
     from ..library import load_library
 
     paths = [Path(p) for p in args.routines] if args.routines else None
