@@ -291,3 +291,4 @@ def test_a_count_of_one_is_printed_and_said_in_the_singular(tmp_path: Path):
                            str(commands))
     assert "coach: I know 1 routine: one step." in rehearsed.stdout, rehearsed.stderr
     assert "coach: You finished 0 of 1 step in 2 seconds." in rehearsed.stdout
+    assert voicecoach("history", "--since", "1").stdout == "No sessions in the last 1 day.\n"

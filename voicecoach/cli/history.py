@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..core.wording import counted
 from ..history import (
     HistoryError,
     HistoryStore,
@@ -111,6 +112,7 @@ def run_history(args: argparse.Namespace, out: Console,
         if between:  # README: device failures are kept in the history; so they are shown
             out.print(notes_table(between))
     else:
-        nothing = f"No sessions in the last {args.since:g} days." if args.since else NO_HISTORY
+        nothing = (f"No sessions in the last {counted(args.since, 'day')}." if args.since
+                   else NO_HISTORY)
         out.print(nothing, markup=False, highlight=False)
     return 0

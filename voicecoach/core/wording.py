@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def counted(count: int, unit: str) -> str:
-    """'1 routine', '2 routines', '0 routines': a count with its noun, said or printed."""
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+def counted(count: float, unit: str) -> str:
+    """'1 routine', '2 routines', '0 routines', '1.5 days': a count with its noun, said or
+    printed."""
+    number = f"{count:g}" if isinstance(count, float) else str(count)
+    return f"{number} {unit}" if count == 1 else f"{number} {unit}s"
 
 
 def duration(seconds: float) -> str:
