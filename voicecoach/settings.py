@@ -2,7 +2,9 @@
 
 Reading never fails with a traceback: every problem becomes one `SettingsError` line that names
 the file, the key, what is wrong and how to fix it. Writing goes through tomlkit so the user's
-comments and key order survive, and the whole result is validated before anything touches disk.
+comments and key order survive, and the whole result is validated before anything touches disk;
+a value that will not do is said as the value's problem (`config set speech_rate: ... (got
+1000)`), since the file is not at fault.
 """
 
 from __future__ import annotations
@@ -378,7 +380,7 @@ def _fix(key: str | None, file: bool = True) -> str:
     return f"voicecoach config set {key} {value}" + (", or edit the file" if file else "")
 
 
-def nearest_keys(key: str) -> list[str]:
+def _nearest_keys(key: str) -> list[str]:
     """Up to three keys the user may have meant: those containing what was typed ("rate":
     speech_rate), then those spelt alike ("voice_engin": voice_engine)."""
     typed = key.replace("-", "_").lower()
@@ -388,7 +390,7 @@ def nearest_keys(key: str) -> list[str]:
 
 
 def _close_match(key: str) -> str | None:
-    close = nearest_keys(key)
+    close = _nearest_keys(key)
     return close[0] if close else None
 
 
@@ -410,7 +412,7 @@ def unknown_key(path: Path, key: str, verb: str) -> SettingsError:
 
 
 def _unknown_key(path: Path, key: str, fix: str, where: str | None = None) -> SettingsError:
-    close = nearest_keys(key)
+    close = _nearest_keys(key)
     names = f"{', '.join(close[:-1])} or {close[-1]}" if len(close) > 1 else "".join(close)
     hint = f" (did you mean {names}?)" if close else ""
     return SettingsError(path, f"no such setting{hint}; valid keys: {', '.join(FIELDS)}",

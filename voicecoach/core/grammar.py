@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import product
 
 from .intents import Command, Intent, Side, VoiceChange
@@ -191,6 +192,7 @@ VOICE_SLOT: Mapping[str, str] = {change.value: change.value for change in VoiceC
 _FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "hmm", "please", "coach"})
 
 
+@cache
 def command_phrases() -> frozenset[str]:
     """What a user says as a command of its own: every sentence that names no routine ("stop",
     "hold on", "left side", "speak louder"), and the words that begin one that does ("start",
