@@ -35,6 +35,12 @@ from .history_writer import Fact, HistoryWriter
 STARTUP_READ_SECONDS = 1.0  # how long the first start waits for past pain reports
 # Sources whose "that hurts" is nobody's pain: a test recording, the demo's scripted user.
 NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
+# Sources whose "yes" to the safety brief is kept for the sessions to come: a person who has
+# just heard the warnings. Anything else (a recording) accepts it for its own sitting only, or
+# the next live session would skip warnings nobody heard.
+A_PERSON_LISTENING = (SessionSource.MICROPHONE, SessionSource.KEYBOARD)
+RECORDED_CONSENT = ('a recording\'s "yes" to the safety brief holds for this recording only: '
+                    "the brief is read again at your next live session")
 
 
 class Recorder(Protocol):
@@ -66,6 +72,7 @@ class SessionRecorder:
         the past pain reports, but write nothing to the history."""
         self._settings = settings
         self._settings_path = settings_path
+        self._note = note
         self._wall_clock = wall_clock
         self._source = source
         self._writes = writes and history is not None
@@ -171,6 +178,10 @@ class SessionRecorder:
         self._settings = self._settings.model_copy(update={"safety_brief_accepted": at})
         path = self._settings_path
         if path is None:
+            return
+        if self._source not in A_PERSON_LISTENING:
+            self._note(RECORDED_CONSENT)
+            self._settings_path = None  # said once; nothing of this sitting is kept
             return
         self._writer.submit(Fact("safety brief answer",
                                  lambda w: record_safety_brief_accepted(at, path),

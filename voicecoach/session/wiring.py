@@ -132,7 +132,8 @@ def make_recorder(settings: Settings, say: Callable[[str], None], *, history: bo
     """The user's history and their settings file, which keeps the safety brief's answer.
     `history` False (`--no-history`, trying things out): nothing is written to the history,
     but its pain reports still decide the warning about pain that keeps coming back.
-    `source`: where the sessions' audio comes from (a recording's pain is nobody's)."""
+    `source`: where the sessions' commands come from; a recording's pain is nobody's, and its
+    "yes" to the safety brief is not kept in the settings (only a person's is)."""
     path = default_history_path()
 
     def open_store() -> HistoryStore | None:
