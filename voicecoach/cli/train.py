@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..limits import TRAINING_SEED, TRAINING_WORKERS
 from .bounds import option_type
+from .notes import UsageError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier.npz"
 
@@ -17,13 +18,18 @@ SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     about = ("train the command verifier on synthetic speech (Piper and espeak-ng), with "
              "noise, rooms and levels")
-    command = sub.add_parser("train", help=about, description=about + ". Without --out it "
-                             "writes your user model, used from then on.")
+    command = sub.add_parser("train", help=about, description=about + ". Without --out a "
+                             "full run writes your user model, used from then on; the model it "
+                             "replaces is kept, and --forget goes back to the shipped one.")
     command.add_argument("--out", metavar="FILE.npz",
                          help="where to write the model (its card goes beside it as .json; "
-                         "default: your user data folder)")
+                         "default: your user data folder, or a temporary folder for --quick)")
     command.add_argument("--quick", action="store_true",
-                         help="a tiny run (three commands, seconds): to try the pipeline")
+                         help="a tiny run (three commands, seconds): to try the pipeline; "
+                         "never your model")
+    command.add_argument("--forget", action="store_true",
+                         help="set your trained model aside (kept as a backup beside it), so "
+                         "that sessions use the shipped one again")
     command.add_argument("--seed", type=option_type(TRAINING_SEED), default=0,
                          help="seed of every random choice")
     command.add_argument("--workers", type=option_type(TRAINING_WORKERS),
@@ -77,14 +83,17 @@ def run(args: argparse.Namespace) -> int:
     from ..library import load_library
     from ..output_files import check_output_file
     from ..training.pipeline import TrainOptions, train
+    from ..training.user_model import discard, staging_path
 
+    if args.forget:
+        return _forget(args)
     if args.workers < 1:
         print("voicecoach: --workers must be at least 1", file=sys.stderr)
         return 1
+    out, replacing = _destination(args)
     paths = [Path(p) for p in args.routines or []]
     library = load_library(paths or None, warn=lambda line: print(f"voicecoach: {line}",
                                                                  file=sys.stderr))
-    out = Path(args.out).expanduser() if args.out else user_model_path()
     # Checked before the training's minutes (or hours) of work, not after them.
     check_output_file(out, "--out", (".npz",), create_folder=True)
     cache = Path(args.cache).expanduser() if args.cache else None
@@ -96,15 +105,94 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     command = _rebuild_command(args)
+    written = staging_path(out) if replacing else out
     task, stop = _progress()
     try:
-        result = train(TrainOptions(out, library, args.quick, args.seed, args.workers, noise,
-                                    command, cache), task)
+        result = train(TrainOptions(written, library, args.quick, args.seed, args.workers,
+                                    noise, command, cache), task)
+    except BaseException:
+        if replacing:  # a half-written model must not wait there to be taken for a new one
+            discard(written)
+        raise
     finally:
         stop()
     figures = result.card["held_out_figures"]["by_threshold"]["0.5"]
+    replaced = _install(written, user_model_path()) if replacing else None
     print(f"{out}: {len(result.classifier.labels)} labels, {result.card['chosen']}, "
           f"{result.card['training_seconds']:.0f} s; held-out voices at p >= 0.5: "
           f"{figures['understood']:.1f}% of commands understood, {figures['acted_on']:.1f}% "
           "of other speech acted on")
+    if args.quick:
+        print(f"A quick run only tries the pipeline: its model hears only {_quick_words()}, "
+              f"and was written to {out} alone. Your command verifier is unchanged.")
+    elif replaced is not None:
+        print(replaced)
+    return 0
+
+
+def _quick_words() -> str:
+    from ..training.dataset import QUICK
+
+    return ", ".join(QUICK.labels or ())
+
+
+def _destination(args: argparse.Namespace) -> tuple[Path, bool]:
+    """Where the model goes, and whether it becomes the user's model (replacing the one in
+    use)."""
+    import tempfile
+
+    from ..hearing.command_classifier import MODEL_FILE, user_model_path
+
+    user = user_model_path()
+    out = Path(args.out).expanduser() if args.out else None
+    is_user = out is not None and out.resolve() == user.resolve()
+    if args.quick:
+        if is_user:
+            raise UsageError(f"--out {args.out} is your command verifier, and a --quick model "
+                             f"hears only {_quick_words()}, so every other command would go "
+                             "unheard: give --out another file, or leave it out (a temporary "
+                             "folder is used)")
+        return out or Path(tempfile.mkdtemp(prefix="voicecoach-quick-")) / MODEL_FILE, False
+    if out is None or is_user:
+        return user, True
+    return out, False
+
+
+def _install(trained: Path, user: Path) -> str:
+    """Puts the trained model in place of the user's; what it replaced and how to go back."""
+    from ..training.user_model import install
+
+    try:
+        backup = install(trained, user)
+    except OSError as exc:
+        raise UsageError(f"the model trained is at {trained}, but it cannot take the place of "
+                         f"{user} ({exc.strerror}): check that folder's permissions") from exc
+    before = ("the shipped one" if backup is None
+              else f"your previous model, kept as {backup}")
+    return (f"This is your command verifier from now on, in place of {before}. To go back to "
+            "the shipped model: voicecoach train --forget")
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from ..hearing.command_classifier import user_model_path
+    from ..training.user_model import set_aside
+
+    given = [option for option, value in (("--out", args.out), ("--quick", args.quick),
+                                          ("--routines", args.routines),
+                                          ("--noise", args.noise), ("--cache", args.cache))
+             if value]
+    if given:
+        raise UsageError(f"--forget trains nothing, so it takes no {given[0]}: run "
+                         "`voicecoach train --forget` alone")
+    user = user_model_path()
+    try:
+        backup = set_aside(user)
+    except OSError as exc:
+        raise UsageError(f"cannot set {user} aside ({exc.strerror}): check that folder's "
+                         "permissions, or remove the file yourself") from exc
+    if backup is None:
+        print("You have no trained command verifier: sessions already use the shipped one.")
+        return 0
+    print(f"Your command verifier is set aside as {backup}; sessions use the shipped model "
+          f"again. To use yours again: mv {backup} {user}")
     return 0
