@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from voicecoach.audio.synthetic import Voice, synthesize, with_room
+from voicecoach.core.grammar import CommandGrammar
 from voicecoach.core.intents import Command, Intent
 from voicecoach.hearing.command_classifier import (
     FEATURE_SIZE,
@@ -21,6 +22,7 @@ from voicecoach.hearing.command_classifier import (
     context_samples,
     find_classifier,
     label_for,
+    needed_labels,
     prepared,
 )
 from voicecoach.hearing.utterance import crop_utterance
@@ -32,19 +34,24 @@ from .audio_helpers import needs_espeak
 LABELS = ("pause", "side:left", "stop", OTHER)
 
 
-def small_classifier(seed: int = 0, sentences: tuple[str, ...] = ("stop", "pause")
-                     ) -> CommandClassifier:
+def small_classifier(seed: int = 0, sentences: tuple[str, ...] = ("stop", "pause"),
+                     labels: tuple[str, ...] = LABELS) -> CommandClassifier:
     """Random weights of the real shape: for what does not depend on what was learnt."""
     rng = np.random.default_rng(seed)
     inputs, hidden = FEATURE_SIZE, 8
     layers = [Layer(rng.normal(0, 0.05, (inputs, hidden)).astype(np.float32),
                     np.zeros(hidden, np.float32)),
-              Layer(rng.normal(0, 0.5, (hidden, len(LABELS))).astype(np.float32),
-                    np.zeros(len(LABELS), np.float32))]
-    return CommandClassifier(LABELS, sentences, np.zeros(inputs, np.float32),
+              Layer(rng.normal(0, 0.5, (hidden, len(labels))).astype(np.float32),
+                    np.zeros(len(labels), np.float32))]
+    return CommandClassifier(labels, sentences, np.zeros(inputs, np.float32),
                              np.ones(inputs, np.float32), layers,
                              rng.random((20, hidden)).astype(np.float32),
-                             np.full(20, LABELS.index(OTHER)), 16)
+                             np.full(20, labels.index(OTHER)), 16)
+
+
+def every_label(grammar: CommandGrammar) -> tuple[str, ...]:
+    """The labels of a model that knows every command of `grammar`."""
+    return (*sorted(needed_labels(grammar)), OTHER)
 
 
 def room(seconds: float = 1.0, seed: int = 0) -> np.ndarray:
@@ -122,15 +129,17 @@ def test_a_file_that_is_no_model_says_to_retrain(tmp_path: Path) -> None:
 
 def test_the_users_model_is_chosen_when_it_covers_the_grammar(tmp_path: Path) -> None:
     grammar = load_library().grammar
-    small_classifier(sentences=tuple(grammar.sentences)).save(tmp_path / "user.npz")
+    small_classifier(sentences=tuple(grammar.sentences), labels=every_label(grammar)).save(
+        tmp_path / "user.npz")
     found = find_classifier(grammar, tmp_path / "user.npz")
     assert found.is_user_model and found.covers_grammar
     assert "your trained model" in found.describe()
 
 
 def test_a_user_model_for_other_routines_gives_way_to_the_shipped_one(tmp_path: Path) -> None:
-    small_classifier().save(tmp_path / "user.npz")
-    found = find_classifier(load_library().grammar, tmp_path / "user.npz")
+    grammar = load_library().grammar
+    small_classifier(labels=every_label(grammar)).save(tmp_path / "user.npz")
+    found = find_classifier(grammar, tmp_path / "user.npz")
     assert not found.is_user_model
     assert "trained for other routines" in found.describe()
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from ..audio.source import SAMPLE_RATE, Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
+from ..core.vocabulary import INTENTS, Listening
 from .classifier_layer import Floats as Floats
 from .classifier_layer import Layer as Layer
 from .embedding import EMBEDDING_SIZE, MIN_SAMPLES, STEP_FRAMES, SpeechEmbedder
@@ -301,39 +302,103 @@ def user_model_path() -> Path:
     return Path(platformdirs.user_data_dir("voicecoach")) / MODEL_FILE
 
 
+def needed_labels(grammar: CommandGrammar) -> frozenset[str]:
+    """Every label the coach acts on with `grammar`. The verifier lets through only the labels
+    its model knows, so a model without one of them would never hear that command."""
+    return frozenset(label_for(command) for sentence in grammar.sentences
+                     if (command := grammar.parse(sentence)) is not None)
+
+
+FORGET_FIX = ("`voicecoach train --forget` goes back to the shipped model (a full "
+              "`voicecoach train` makes one that knows them all)")
+
+
+def refuse_missing_labels(classifier: CommandClassifier, grammar: CommandGrammar,
+                          path: Path, fix: str = FORGET_FIX) -> None:
+    """Raises ClassifierError naming every command `classifier` was not trained on when it
+    lacks a label `grammar` needs (e.g. a `train --quick` model): first, with what the user
+    says for them, the ones heard while a safety question waits ("that hurts", "no"...)."""
+    missing = needed_labels(grammar) - set(classifier.labels)
+    if not missing:
+        return
+    said: dict[str, list[str]] = {}
+    intents: dict[str, Intent] = {}
+    for sentence in _trainable(grammar):
+        command = grammar.parse(sentence)
+        assert command is not None  # a trainable sentence is a command
+        said.setdefault(label_for(command), []).append(sentence)
+        intents[label_for(command)] = command.intent
+    protecting = INTENTS[Listening.ASKED]
+    first = sorted(label for label in missing if intents.get(label) in protecting)
+    then = sorted(label for label in missing if label not in first)
+    named = [label if said.get(label, [label]) == [label]
+             else f"{label} ({', '.join(repr(s) for s in said[label])})" for label in first]
+    listed = ", ".join(named) + (f"; and {', '.join(then)}" if first and then else
+                                 ", ".join(then))
+    raise ClassifierError(
+        f"{path} is refused: it was not trained on {len(missing)} of the commands the coach "
+        f"needs, and would never let them through: {listed}. Fix: {fix}")
+
+
+def _trainable(grammar: CommandGrammar) -> list[str]:
+    """The sentences a model can be trained on: those after the wake word (and the wake word
+    alone) are not, since `voicecoach train` never hears the user's wake word."""
+    return [sentence for sentence in grammar.sentences
+            if (command := grammar.parse(sentence)) is not None and not command.addressed]
+
+
+def untrained_routines(classifier: CommandClassifier, grammar: CommandGrammar
+                       ) -> tuple[str, ...]:
+    """The routines whose spoken names `classifier` was never trained on (a user's new
+    routines): the detector alone hears "start ..." for them."""
+    names = {command.slots.get("routine", "") for sentence in _trainable(grammar)
+             if sentence not in classifier.trained_sentences
+             and (command := grammar.parse(sentence)) is not None
+             and command.intent is Intent.START}
+    return tuple(sorted(names - {""}))
+
+
 @dataclass(frozen=True)
 class FoundClassifier:
     classifier: CommandClassifier
     path: Path
     is_user_model: bool
-    covers_grammar: bool  # False: some sentences (new routine names) rest on the detector alone
+    # Routines whose names the model never heard: "start ..." for them rests on the detector.
+    untrained_routines: tuple[str, ...] = ()
     note: str = ""  # why a user model present was not used
+
+    @property
+    def covers_grammar(self) -> bool:
+        return not self.untrained_routines
 
     def describe(self) -> str:
         which = "your trained model" if self.is_user_model else "the shipped model"
+        names = ", ".join(self.untrained_routines)
         gap = "" if self.covers_grammar else (
-            "; it was not trained on all of your routines' names, which the detector alone "
-            "will hear until you run `voicecoach train --routines ...`")
+            f"; it was not trained on the names of your routines {names}, which the detector "
+            "alone will hear until you run `voicecoach train --routines ...`")
         note = f"; {self.note}" if self.note else ""
         return f"command verifier: {which} ({self.path}){gap}{note}"
 
 
 def find_classifier(grammar: CommandGrammar, user_path: Path | None = None) -> FoundClassifier:
-    """The user's model (`user_path`, default: the user data folder) if it covers every
-    sentence of `grammar`, else the shipped one."""
-    wanted = grammar.sentences
+    """The user's model (`user_path`, default: the user data folder) if it knows every command
+    of `grammar` and was trained on its sentences, else the shipped one (and why)."""
     user_path = user_path or user_model_path()
     note = ""
     if user_path.is_file():
         try:
             user = CommandClassifier.load(user_path)
+            refuse_missing_labels(user, grammar, user_path)
         except ClassifierError as exc:
-            # A damaged user model must not stop the coach: the shipped one serves, and says so.
+            # A damaged or partial user model must not stop the coach, nor leave it deaf to a
+            # command: the shipped one serves, and says so.
             note = f"{exc}"
         else:
-            if user.covers(wanted):
-                return FoundClassifier(user, user_path, True, True)
+            if user.covers(_trainable(grammar)):
+                return FoundClassifier(user, user_path, True)
             note = (f"{user_path} was trained for other routines: run `voicecoach train "
                     "--routines ...` again")
     shipped = CommandClassifier.load()
-    return FoundClassifier(shipped, shipped_model_path(), False, shipped.covers(wanted), note)
+    return FoundClassifier(shipped, shipped_model_path(), False,
+                           untrained_routines(shipped, grammar), note)

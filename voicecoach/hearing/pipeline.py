@@ -56,7 +56,12 @@ def _verifier(grammar: CommandGrammar, profile: VoiceProfile | None,
               say: Callable[[str], None]) -> Verifier | None:
     """The user's adapted verifier, their own trained one, or the shipped one; None (the
     detector alone, said once) when none can run here."""
-    from .command_classifier import ClassifierError, CommandClassifier, find_classifier
+    from .command_classifier import (
+        ClassifierError,
+        CommandClassifier,
+        find_classifier,
+        refuse_missing_labels,
+    )
     from .embedding import EmbeddingError
 
     try:
@@ -64,8 +69,15 @@ def _verifier(grammar: CommandGrammar, profile: VoiceProfile | None,
         classifier = found.classifier
         described = found.describe()
         if profile is not None and profile.verifier_path is not None:
-            classifier = CommandClassifier.load(profile.verifier_path)
-            described = f"command verifier: adapted to your voice ({profile.verifier_path})"
+            adapted = CommandClassifier.load(profile.verifier_path)
+            try:
+                refuse_missing_labels(adapted, grammar, profile.verifier_path,
+                                      fix="`voicecoach enroll` again adapts the shipped model")
+            except ClassifierError as exc:  # deaf to a command: the verifier found serves
+                described = f"{described}; {exc}"
+            else:
+                classifier = adapted
+                described = f"command verifier: adapted to your voice ({profile.verifier_path})"
         say(described)
         return EmbeddingVerifier(classifier)
     except (ClassifierError, EmbeddingError) as exc:
