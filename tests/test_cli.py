@@ -13,7 +13,7 @@ import pytest
 
 from voicecoach.cli import main
 
-from .routine_texts import THREE_MISTAKES
+from .routine_texts import EVERY_KIND_OF_MISTAKE, THREE_MISTAKES
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -292,3 +292,33 @@ def test_a_count_of_one_is_printed_and_said_in_the_singular(tmp_path: Path):
     assert "coach: I know 1 routine: one step." in rehearsed.stdout, rehearsed.stderr
     assert "coach: You finished 0 of 1 step in 2 seconds." in rehearsed.stdout
     assert voicecoach("history", "--since", "1").stdout == "No sessions in the last 1 day.\n"
+
+
+def test_check_and_list_refuse_a_command_as_an_alias_naming_the_word_and_why(tmp_path: Path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\ntitle: Mine\naliases:\n  - mine\n  - stop\nareas: [glutes]\n"
+                    "tool: hands\nintroduction: Lie down.\nsteps:\n  - title: Knead\n"
+                    "    instruction: Knead slowly.\n    hold_seconds: 30\n"
+                    "    technique: kneading\n")
+    said = (f"{path}:5: aliases[1]: 'stop' is a command (stop) that the coach listens for at any "
+            "moment: in 'start stop' it could hear the command instead of the routine; choose "
+            "another alias")
+    checked = voicecoach("check", str(path))
+    assert checked.returncode == 1 and checked.stdout == said + "\n"
+    loaded = voicecoach("list", "--routines", str(path), str(Path(__file__).parent.parent /
+                                                               "routines"))
+    assert loaded.returncode == 0 and loaded.stderr == f"voicecoach: {said} (this file is left " \
+        "out)\n"
+
+
+def test_check_names_every_mistake_of_a_file_in_one_run(tmp_path: Path):
+    path = tmp_path / "sample.yaml"
+    path.write_text(EVERY_KIND_OF_MISTAKE)
+    result = voicecoach("check", str(path))
+    assert result.returncode == 1
+    assert [line.split(": ")[0] for line in result.stdout.splitlines()] == [
+        f"{path}:5", f"{path}:7", f"{path}:12", f"{path}:22", f"{path}:24"]
+    assert f"{path}:22: steps[1].cues[1].at_seconds: cue at 999s is not inside the 30s hold" \
+        in result.stdout
+    assert f"{path}:24: steps[1].rest_seconds: the last step cannot have rest_seconds" \
+        in result.stdout

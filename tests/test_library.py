@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voicecoach.core import Area, Technique, Tool
+from voicecoach.core import Area, CommandGrammar, Intent, Technique, Tool
 from voicecoach.library import (
     RoutineError,
     builtin_routines_dir,
@@ -16,7 +16,7 @@ from voicecoach.library import (
     load_routine,
 )
 
-from .routine_texts import GOOD, THREE_MISTAKES
+from .routine_texts import EVERY_KIND_OF_MISTAKE, GOOD, THREE_MISTAKES
 
 
 def write(tmp_path: Path, text: str, name: str = "sample.yaml") -> Path:
@@ -171,6 +171,79 @@ def test_check_reports_every_mistake_in_one_file_at_its_own_line(tmp_path: Path)
     assert routines == []
     assert [(e.line, e.message.split(":")[0]) for e in errors] == [
         (5, "tool"), (10, "steps[0].hold_seconds"), (15, "steps[1].technique")]
+
+
+def test_check_names_every_kind_of_mistake_in_one_run_each_at_its_own_field(tmp_path: Path):
+    write(tmp_path, EVERY_KIND_OF_MISTAKE)
+    routines, errors = check_routines([tmp_path / "sample.yaml"])
+    assert routines == []
+    assert [(e.line, e.message.split(":")[0]) for e in errors] == [
+        (5, "aliases[1]"),  # the command word, at the alias itself
+        (7, "tool"),
+        (12, "steps[0].hold_seconds"),
+        (22, "steps[1].cues[1].at_seconds"),  # the cue's own line, not its step's (15)
+        (24, "steps[1].rest_seconds"),
+    ]
+    assert "cue at 999s is not inside the 30s hold" in errors[3].message
+    assert "the last step cannot have rest_seconds" in errors[4].message
+
+
+def test_timings_and_areas_are_checked_beside_a_broken_field_each_at_its_line(tmp_path: Path):
+    text = GOOD.replace("tool: hands", "tool: hammer").replace(
+        "    technique: kneading\n",
+        "    technique: kneading\n"
+        "    areas: [outer hip]\n"
+        "    pressure:\n"
+        "      ramp:\n"
+        "        - after_seconds: 40\n"
+        "          level: firm\n",
+    ).replace("aliases: [sample]", "aliases: [sample, other, Sample]")
+    problems = {(e.line, e.message.split(":")[0]): e.message
+                for e in error_for(tmp_path, text).problems}
+    assert set(problems) == {(3, "aliases[2]"), (5, "tool"), (12, "steps[0].areas[0]"),
+                             (15, "steps[0].pressure.ramp[0].after_seconds")}
+    assert "repeats aliases[0]" in problems[(3, "aliases[2]")]
+    assert "not one of the routine's areas (glutes)" in problems[(12, "steps[0].areas[0]")]
+    assert "pressure change at 40s is not inside the 30s hold" in problems[
+        (15, "steps[0].pressure.ramp[0].after_seconds")]
+
+
+@pytest.mark.parametrize("alias", ["stop", "pause", "next", "that hurts", "Pause"])
+def test_a_command_as_an_alias_is_refused_naming_the_word_and_why(tmp_path: Path, alias: str):
+    error = error_for(tmp_path, GOOD.replace("aliases: [sample]",
+                                             f"aliases:\n  - sample\n  - {alias}"))
+    assert error.line == 5 and error.message.startswith("aliases[1]: ")
+    said = alias.lower()
+    assert f"'{said}' is a command" in error.message
+    assert f"the coach listens for at any moment: in 'start {said}'" in error.message
+    assert error.message.endswith("choose another alias")
+
+
+def test_an_alias_holding_a_command_or_making_one_with_start_is_refused(tmp_path: Path):
+    found = [e.message for e in error_for(tmp_path, GOOD.replace(
+        "aliases: [sample]", "aliases: [sample, hold on stretch, over]")).problems]
+    assert ("aliases[1]: 'hold on stretch' holds 'hold on', which is a command (pause)" in
+            found[0])
+    assert found[1].startswith("aliases[2]: 'start over' is already the command restart, so it "
+                               "cannot start a routine")
+
+
+def test_a_command_as_a_routine_name_is_refused(tmp_path: Path):
+    error = error_for(tmp_path, GOOD.replace("name: sample", "name: stop"), "stop.yaml")
+    assert error.line == 1 and error.message.startswith("name: 'stop' is a command (stop)")
+    assert error.message.endswith("choose another name")
+
+
+def test_every_command_of_the_grammar_is_refused_as_an_alias(tmp_path: Path):
+    """Read from the grammar, not from a list of words that could drift from it."""
+    grammar = CommandGrammar.for_routines({})
+    commands = [s for s in grammar.sentences if grammar.parse(s).intent is not Intent.START]
+    assert {"stop", "pause", "next", "go", "yes", "left", "more time", "i'm done"} <= set(
+        commands)
+    for command in commands:
+        error = error_for(tmp_path, GOOD.replace("aliases: [sample]",
+                                                 f'aliases: [sample, "{command}"]'))
+        assert error.message.startswith(f"aliases[1]: {command!r} is a command"), error
 
 
 def test_a_name_that_is_not_the_file_name_is_reported_beside_other_mistakes(tmp_path: Path):

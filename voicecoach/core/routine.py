@@ -7,11 +7,24 @@ unknown keys, so a misspelt field is an error that names the field instead of be
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from .command_words import command_in_name
 from .grammar import without_accents
 from .pressure_words import asks_for_more
 
@@ -166,20 +179,10 @@ class Step(_Strict):
             )
         return instruction
 
-    @model_validator(mode="after")
-    def _timings_fit_the_hold(self) -> Step:
-        for change in self.pressure.ramp:
-            if change.after_seconds >= self.hold_seconds:
-                raise ValueError(
-                    f"pressure change at {change.after_seconds}s is not inside the "
-                    f"{self.hold_seconds}s hold"
-                )
-        for cue in self.cues:
-            if cue.at_seconds >= self.hold_seconds:
-                raise ValueError(
-                    f"cue at {cue.at_seconds}s is not inside the {self.hold_seconds}s hold"
-                )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _timings_fit_the_hold(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return _with_findings(data, handler, _timings_outside_the_hold(data))
 
     @property
     def sides(self) -> int:
@@ -189,6 +192,28 @@ class Step(_Strict):
     def total_seconds(self) -> int:
         """Hold on every side plus the rest after it."""
         return self.hold_seconds * self.sides + self.rest_seconds
+
+
+def _timings_outside_the_hold(step: object) -> list[Finding]:
+    """Ramp points and cues the hold never reaches, each at its own field. Read from what the
+    file gives, so a hold written too short is still compared (both mistakes are then named)."""
+    hold = _whole_number(_given(step, "hold_seconds"))
+    if hold is None:
+        return []
+    found: list[Finding] = []
+    for number, change in enumerate(_listed(_given(_given(step, "pressure"), "ramp"))):
+        after = _whole_number(_given(change, "after_seconds"))
+        if after is not None and after >= hold:
+            found.append((("pressure", "ramp", number, "after_seconds"),
+                          f"pressure change at {after}s is not inside the {hold}s hold: make "
+                          "it earlier, or the hold longer"))
+    for number, cue in enumerate(_listed(_given(step, "cues"))):
+        at = _whole_number(_given(cue, "at_seconds"))
+        if at is not None and at >= hold:
+            found.append((("cues", number, "at_seconds"),
+                          f"cue at {at}s is not inside the {hold}s hold: make it earlier, or "
+                          "the hold longer"))
+    return found
 
 
 def _spoken_phrase(text: str) -> str:
@@ -212,12 +237,39 @@ def _spoken_phrase(text: str) -> str:
 _SPOKEN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz' ")
 
 
-class Routine(_Strict):
-    name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]
-    title: Annotated[str, Field(min_length=1, max_length=80)]
-    aliases: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
-        min_length=1, max_length=12
+def _not_a_command(phrase: str, called: str) -> str:
+    """`phrase` (an alias, or a name said as words) if saying it after "start" says no command
+    too; `called` is what it is ("alias", "name") in the fix."""
+    found = command_in_name(phrase)
+    if found is None:
+        return phrase
+    fix = f"choose another {called}"
+    if found.said == found.sentence:
+        raise ValueError(
+            f"{found.sentence!r} is already the command {found.meaning}, so it cannot start a "
+            f"routine; {fix}"
+        )
+    what = repr(phrase) if found.said == phrase else f"{phrase!r} holds {found.said!r}, which"
+    raise ValueError(
+        f"{what} is a command ({found.meaning}) that the coach listens for at any moment: in "
+        f"{found.sentence!r} it could hear the command instead of the routine; {fix}"
     )
+
+
+def _name_not_a_command(name: str) -> str:
+    _not_a_command(name.replace("-", " "), "name")
+    return name
+
+
+Alias = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_spoken_phrase),
+                  AfterValidator(partial(_not_a_command, called="alias"))]
+
+
+class Routine(_Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=40),
+                    AfterValidator(_name_not_a_command)]
+    title: Annotated[str, Field(min_length=1, max_length=80)]
+    aliases: list[Alias] = Field(min_length=1, max_length=12)
     areas: list[Area] = Field(min_length=1)
     tool: Tool
     introduction: Text
@@ -225,32 +277,11 @@ class Routine(_Strict):
     steps: list[Step] = Field(min_length=1, max_length=100)
     closing: Text | None = None
 
-    @field_validator("aliases")
+    @model_validator(mode="wrap")
     @classmethod
-    def _aliases_are_spoken_phrases(cls, aliases: list[str]) -> list[str]:
-        phrases = [_spoken_phrase(alias) for alias in aliases]
-        if len(set(phrases)) != len(phrases):
-            raise ValueError("aliases repeat each other")
-        return phrases
-
-    @field_validator("steps")
-    @classmethod
-    def _no_rest_after_the_end(cls, steps: list[Step]) -> list[Step]:
-        # The session ends after the last hold; a rest there would be silently skipped.
-        if steps and steps[-1].rest_seconds:
-            raise ValueError("the last step cannot have rest_seconds: the routine ends there")
-        return steps
-
-    @model_validator(mode="after")
-    def _step_areas_belong_to_the_routine(self) -> Routine:
-        for number, step in enumerate(self.steps, start=1):
-            strays = [area.value for area in step.areas if area not in self.areas]
-            if strays:
-                raise ValueError(
-                    f"step {number} ({step.title}) works {', '.join(strays)}, which is not in "
-                    "the routine's areas"
-                )
-        return self
+    def _parts_agree(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        found = [*_repeated_aliases(data), *_rest_after_the_end(data), *_stray_areas(data)]
+        return _with_findings(data, handler, found)
 
     @property
     def total_seconds(self) -> int:
@@ -259,3 +290,119 @@ class Routine(_Strict):
     @property
     def minutes(self) -> int:
         return max(1, round(self.total_seconds / 60))
+
+
+def _repeated_aliases(routine: object) -> list[Finding]:
+    """Each alias that says what an earlier one says ("Glutes" after "glutes"), at its line."""
+    first: dict[str, int] = {}
+    found: list[Finding] = []
+    for number, alias in enumerate(_listed(_given(routine, "aliases"))):
+        try:
+            phrase = _spoken_phrase(alias) if isinstance(alias, str) else None
+        except ValueError:  # named by the alias's own check
+            phrase = None
+        if phrase is None:
+            continue
+        if phrase in first:
+            found.append((("aliases", number),
+                          f"{alias!r} repeats aliases[{first[phrase]}]: leave one out"))
+        first.setdefault(phrase, number)
+    return found
+
+
+def _rest_after_the_end(routine: object) -> list[Finding]:
+    # The session ends after the last hold; a rest there would be silently skipped.
+    steps = _listed(_given(routine, "steps"))
+    if not steps or not _whole_number(_given(steps[-1], "rest_seconds")):
+        return []
+    return [(("steps", len(steps) - 1, "rest_seconds"),
+             "the last step cannot have rest_seconds: the routine ends there; leave it out")]
+
+
+def _stray_areas(routine: object) -> list[Finding]:
+    """Step areas that the routine does not list (a pain report names the step's area). Only
+    when the routine's own areas are all valid: a misspelt one is named on its own."""
+    listed = [_area(area) for area in _listed(_given(routine, "areas"))]
+    if not listed or None in listed:
+        return []
+    found: list[Finding] = []
+    for number, step in enumerate(_listed(_given(routine, "steps"))):
+        for index, given in enumerate(_listed(_given(step, "areas"))):
+            area = _area(given)
+            if area is not None and area not in listed:
+                areas = ", ".join(str(area) for area in listed)
+                found.append((("steps", number, "areas", index),
+                              f"{area} is not one of the routine's areas ({areas}): add it "
+                              "there, or leave it out here"))
+    return found
+
+
+def _area(value: object) -> Area | None:
+    return Area(value) if isinstance(value, str) and value in _AREAS else None
+
+
+_AREAS = frozenset(Area)
+
+
+# --- every mistake at once -----------------------------------------------------------------------
+# pydantic checks a model's parts together only once every field is valid, so a cue outside its
+# hold would wait for a misspelt tool to be fixed. These checks read what the file gives, however
+# much of it is valid, and each names its own field, so one `voicecoach check` names them all.
+
+Location = tuple[int | str, ...]
+Finding = tuple[Location, str]  # where (inside the model checked) and what is wrong there
+
+_WHOLE_NUMBER = TypeAdapter(int)
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _given(data: object, key: str) -> object:
+    """One field as given: from the mapping being validated, or from a model already made."""
+    if isinstance(data, Mapping):
+        return data.get(key)
+    if isinstance(data, BaseModel):
+        return getattr(data, key, None)
+    return None
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _whole_number(value: object) -> int | None:
+    """`value` as the whole number its field would take, or None if it is none."""
+    if value is None:
+        return None
+    try:
+        return _WHOLE_NUMBER.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _with_findings(data: object, handler: Callable[[object], Model],
+                   found: list[Finding]) -> Model:
+    """The model `handler` makes of `data`, unless it or `found` have problems: then all of
+    them, in one error (a finding where pydantic already found a mistake is left out)."""
+    # The errors are pydantic_core's InitErrorDetails, written as plain dicts: the core
+    # imports pydantic alone.
+    errors: list[Any]
+    try:
+        model = handler(data)
+    except ValidationError as exc:
+        if not found:
+            raise
+        errors = [_as_raised(error) for error in exc.errors()]
+        title = exc.title
+    else:
+        if not found:
+            return model
+        errors, title = [], type(model).__name__
+    taken = {error["loc"] for error in errors}
+    errors += [{"type": "value_error", "loc": location, "input": None, "ctx": {"error": message}}
+               for location, message in found if location not in taken]
+    raise ValidationError.from_exception_data(title, errors)
+
+
+def _as_raised(error: Mapping[str, Any]) -> dict[str, Any]:
+    """A pydantic error as found, in the form that raises it again."""
+    return {key: error[key] for key in ("type", "loc", "input", "ctx") if key in error}
