@@ -294,6 +294,31 @@ def test_a_count_of_one_is_printed_and_said_in_the_singular(tmp_path: Path):
     assert voicecoach("history", "--since", "1").stdout == "No sessions in the last 1 day.\n"
 
 
+def test_a_routine_of_ones_own_never_knocks_out_a_builtin_one(tmp_path: Path, library):
+    """`list --routines FOLDER routines`, in either order: the built-in glutes stays, and the
+    file of one's own that wants "start glutes" is the one named, at its alias's line."""
+    builtin = Path(__file__).parent.parent / "routines"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    subtle = (builtin / "glutes.yaml").read_text().replace("name: glutes", "name: subtle") \
+        .replace("title: Glutes by hand", "title: Subtle glutes") \
+        .replace("  - butt\n", "  - gentle\n").replace("  - buttocks\n", "  - subtle one\n")
+    (mine / "subtle.yaml").write_text(subtle)
+    assert subtle.splitlines()[3] == "  - glutes"
+    for order in ([str(mine), str(builtin)], [str(builtin), str(mine)]):
+        listed = voicecoach("list", "--json", "--routines", *order)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stderr == (
+            f"voicecoach: {mine / 'subtle.yaml'}:4: aliases[0]: 'start glutes' already starts "
+            f"the built-in routine 'glutes' ({builtin / 'glutes.yaml'}); choose another alias "
+            "(this file is left out)\n"), order
+        assert {row["name"] for row in json.loads(listed.stdout)} == set(library.routines)
+        started = voicecoach("rehearse", "glutes", "--routines", *order)
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.splitlines()[1].startswith("00:00  coach: Glutes by hand."), order
+        assert "Subtle" not in started.stdout
+
+
 def test_check_and_list_refuse_a_command_as_an_alias_naming_the_word_and_why(tmp_path: Path):
     path = tmp_path / "mine.yaml"
     path.write_text("name: mine\ntitle: Mine\naliases:\n  - mine\n  - stop\nareas: [glutes]\n"

@@ -25,6 +25,11 @@ def write(tmp_path: Path, text: str, name: str = "sample.yaml") -> Path:
     return path
 
 
+# A routine of one's own that wants "start glutes" too (its second alias, line 5).
+SUBTLE = GOOD.replace("name: sample", "name: subtle").replace("title: Sample", "title: Subtle") \
+    .replace("aliases: [sample]", "aliases:\n  - subtle\n  - glutes\n  - gentle")
+
+
 def error_for(tmp_path: Path, text: str, name: str = "sample.yaml") -> RoutineError:
     with pytest.raises(RoutineError) as caught:
         load_routine(write(tmp_path, text, name))
@@ -158,8 +163,9 @@ def test_check_collects_every_problem_in_a_folder(tmp_path: Path):
     routines, errors = check_routines([tmp_path])
     messages = [str(e) for e in errors]
     assert any("broken.yaml:1: not valid YAML" in m for m in messages)
-    # The later file of two that claim the same alias is refused, at its aliases line.
-    assert any("twin.yaml:3: aliases:" in m and "names both" in m for m in messages)
+    # The later file of two that claim the same alias is refused, at that alias's line.
+    assert any("twin.yaml:3: aliases[0]: 'start sample' already starts routine 'sample'" in m
+               for m in messages)
     assert [r.name for r in routines] == ["sample"]
 
 
@@ -244,6 +250,37 @@ def test_every_command_of_the_grammar_is_refused_as_an_alias(tmp_path: Path):
         error = error_for(tmp_path, GOOD.replace("aliases: [sample]",
                                                  f'aliases: [sample, "{command}"]'))
         assert error.message.startswith(f"aliases[1]: {command!r} is a command"), error
+
+
+def test_a_routine_of_ones_own_cannot_take_a_builtin_routines_alias(tmp_path: Path):
+    write(tmp_path, SUBTLE, "subtle.yaml")
+    builtin = builtin_routines_dir()
+    for order in ([tmp_path, builtin], [builtin, tmp_path]):
+        warnings: list[str] = []
+        library = load_library(order, warn=warnings.append)
+        assert library.find("glutes").name == "glutes" and "subtle" not in library.routines
+        assert warnings == [
+            f"{tmp_path / 'subtle.yaml'}:5: aliases[1]: 'start glutes' already starts the "
+            f"built-in routine 'glutes' ({builtin / 'glutes.yaml'}); choose another alias "
+            "(this file is left out)"], order
+
+
+def test_every_phrase_of_ones_own_that_a_builtin_routine_has_is_named_at_its_line(
+        tmp_path: Path):
+    write(tmp_path, SUBTLE.replace("  - gentle\n", "  - butt\n"), "subtle.yaml")
+    _, errors = check_routines([tmp_path, builtin_routines_dir()])
+    assert [(e.line, e.message.split(":")[0]) for e in errors] == [
+        (5, "aliases[1]"), (6, "aliases[2]")]
+
+
+def test_a_routine_of_ones_own_named_like_a_builtin_one_is_left_out(tmp_path: Path):
+    write(tmp_path, SUBTLE.replace("name: subtle", "name: glutes").replace("  - glutes\n", ""),
+          "glutes.yaml")
+    library = load_library([tmp_path, builtin_routines_dir()])
+    assert library.routines["glutes"].title == "Glutes by hand"
+    [error] = library.skipped
+    assert error.path == str(tmp_path / "glutes.yaml") and error.line == 1
+    assert "'glutes' is already the name of the built-in routine 'glutes'" in error.message
 
 
 def test_a_name_that_is_not_the_file_name_is_reported_beside_other_mistakes(tmp_path: Path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -21,7 +21,7 @@ import yaml
 from pydantic import ValidationError
 from yaml.reader import ReaderError
 
-from .core.grammar import CommandGrammar, GrammarError
+from .core.grammar import CommandGrammar, GrammarError, normalize
 from .core.routine import Routine
 from .routine_messages import in_user_words
 
@@ -240,6 +240,11 @@ def _field_name(location: Sequence[int | str]) -> str:
 
 def load_routine(path: Path) -> Routine:
     """Read and validate one routine file. Raises RoutineError, never anything else."""
+    return _load(path)[0]
+
+
+def _load(path: Path) -> tuple[Routine, yaml.Node]:
+    """The routine in `path`, and its YAML nodes (for the lines of later findings)."""
     text = _read_text(path)
     root = _compose(text, path)
     try:
@@ -263,7 +268,7 @@ def load_routine(path: Path) -> Routine:
     name_problems = _name_problems(routine.name, root, path)
     if name_problems:
         raise name_problems[0]
-    return routine
+    return routine, root
 
 
 def _validation_problems(exc: ValidationError, root: yaml.Node, path: Path) -> list[RoutineError]:
@@ -320,38 +325,75 @@ class Library:
 def check_routines(paths: Iterable[Path]) -> tuple[list[Routine], list[RoutineError]]:
     """Load every file, collecting all problems instead of stopping at the first. A routine
     whose name or aliases clash with one loaded before it is refused, so the routines returned
-    always make one grammar together."""
+    always make one grammar together. The built-in routines load first, whatever the order of
+    `paths`: a file of one's own can never take "start glutes" from the library."""
     routines: list[Routine] = []
     errors: list[RoutineError] = []
-    owners: dict[str, Path] = {}
-    for path in routine_files(paths):
+    owners: dict[str, Path] = {}  # routine name -> its file
+    spoken: dict[str, str] = {}  # a phrase said after "start" -> the routine it starts
+    for path in _builtin_first(routine_files(paths)):
         try:
-            routine = load_routine(path)
+            routine, root = _load(path)
         except RoutineError as error:
             errors.extend(error.problems)
             continue
-        if routine.name in owners:
-            other = owners[routine.name]
-            errors.append(RoutineError(path, 1, f"name: {routine.name!r} is also {other}"))
-            continue
-        try:
-            CommandGrammar.for_routines({r.name: r.aliases for r in [*routines, routine]})
-        except GrammarError as exc:
-            errors.append(RoutineError(path, _top_level_line(path, "aliases"), f"aliases: {exc}"))
+        clashes = _clashes(routine, root, path, owners, spoken)
+        if not clashes:
+            try:
+                CommandGrammar.for_routines({r.name: r.aliases for r in [*routines, routine]})
+            except GrammarError as exc:
+                clashes = [RoutineError(path, _line_of(root, ["aliases"]), f"aliases: {exc}")]
+        if clashes:
+            errors.extend(clashes)
             continue
         owners[routine.name] = path
+        spoken.update(dict.fromkeys(_phrases(routine).values(), routine.name))
         routines.append(routine)
     return routines, errors
 
 
-def _top_level_line(path: Path, key: str) -> int:
-    """The line where `key:` starts in a file that has just loaded (1 if it is written some
-    other way, e.g. in a flow mapping)."""
-    try:
-        lines = _read_text(path).splitlines()
-    except RoutineError:  # changed since it loaded: the clash is still worth naming
-        return 1
-    return next((n for n, line in enumerate(lines, start=1) if line.startswith(f"{key}:")), 1)
+def _is_builtin(path: Path) -> bool:
+    return path.resolve().parent == builtin_routines_dir().resolve()
+
+
+def _builtin_first(files: list[Path]) -> list[Path]:
+    """`files` with the built-in library's first, each file once, the others in their order."""
+    unique = list({path.resolve(): path for path in files}.values())
+    return sorted(unique, key=lambda path: not _is_builtin(path))
+
+
+def _phrases(routine: Routine) -> dict[tuple[str | int, ...], str]:
+    """What can be said after "start" for `routine`, by the field that gives it."""
+    phrases: dict[tuple[str | int, ...], str] = {
+        ("name",): normalize(routine.name.replace("-", " "))}
+    for number, alias in enumerate(routine.aliases):
+        phrases[("aliases", number)] = normalize(alias)
+    return phrases
+
+
+def _clashes(routine: Routine, root: yaml.Node, path: Path, owners: Mapping[str, Path],
+             spoken: Mapping[str, str]) -> list[RoutineError]:
+    """The routine's name, and each phrase that starts it, that a routine loaded before already
+    has: each at its own line, the other routine named (and said to be built in, if it is)."""
+
+    def described(name: str) -> str:
+        other = owners[name]
+        return f"{'the built-in routine' if _is_builtin(other) else 'routine'} {name!r} ({other})"
+
+    if routine.name in owners:
+        message = (f"name: {routine.name!r} is already the name of {described(routine.name)}; "
+                   "give this routine another name (and its file the same one)")
+        return [RoutineError(path, _line_of(root, ["name"]), message)]
+    problems: list[RoutineError] = []
+    for location, phrase in _phrases(routine).items():
+        owner = spoken.get(phrase)
+        if owner is None or owner == routine.name:
+            continue
+        called = "name" if location == ("name",) else "alias"
+        message = (f"{_field_name(location)}: 'start {phrase}' already starts "
+                   f"{described(owner)}; choose another {called}")
+        problems.append(RoutineError(path, _line_of(root, location), message))
+    return problems
 
 
 def load_library(paths: Iterable[Path] | None = None,
