@@ -89,7 +89,7 @@ def test_rehearse_json_is_one_object_a_line_ending_finished(capsys, tmp_path: Pa
 def test_rehearse_text_is_a_readable_transcript(capsys):
     code, out, _ = run(capsys, "rehearse", "quick")
     assert code == 0
-    assert out.splitlines()[1].startswith("00:00  coach: Quick five-minute hip routine.")
+    assert out.splitlines()[1].startswith("00:00  coach: Quick hip routine.")
     assert out.splitlines()[-1] == "05:00  -- finished"
 
 
@@ -347,3 +347,32 @@ def test_check_names_every_mistake_of_a_file_in_one_run(tmp_path: Path):
         in result.stdout
     assert f"{path}:24: steps[1].rest_seconds: the last step cannot have rest_seconds" \
         in result.stdout
+
+
+def test_list_and_show_give_the_minutes_a_session_takes_at_the_users_speech_rate(
+        tmp_path: Path, library):
+    """Speech takes time: at 150 words a minute (the default) quick-hip takes 7:23, not the
+    5 minutes of its holds and rests; at a user's own 80 it takes longer still."""
+    import os
+
+    from voicecoach.rehearsal import rehearse
+
+    settings = tmp_path / "settings.toml"
+    settings.write_text("speech_rate = 80\n")
+    for rate, extra in ((150, {}), (80, {"VOICECOACH_CONFIG": str(settings)})):
+        env = {**os.environ, **extra}
+        listed = subprocess.run([sys.executable, "-m", "voicecoach", "list", "--json"],
+                                capture_output=True, text=True, timeout=60, check=False, env=env)
+        assert listed.returncode == 0, listed.stderr
+        for row in json.loads(listed.stdout):
+            took = rehearse(library, row["name"], words_per_minute=rate).records[-1]["t"]
+            assert abs(row["minutes"] * 60 - took) <= 30, (rate, row["name"], took)
+        shown = subprocess.run([sys.executable, "-m", "voicecoach", "show", "quick-hip"],
+                               capture_output=True, text=True, timeout=60, check=False, env=env)
+        minutes = round(rehearse(library, "quick-hip", words_per_minute=rate).records[-1]["t"]
+                        / 60)
+        assert f"(quick-hip, {minutes} min, hands" in shown.stdout, rate
+    typed = voicecoach("list", "--json", "--speech-rate", "300")
+    quick = next(row for row in json.loads(typed.stdout) if row["name"] == "quick-hip")
+    assert quick["minutes"] == round(
+        rehearse(library, "quick-hip", words_per_minute=300).records[-1]["t"] / 60)

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from voicecoach.core import Command, Intent
 from voicecoach.core.pressure_words import asks_for_more
-from voicecoach.rehearsal import ScriptError, Utterance, parse_script, rehearse
+from voicecoach.hearing.listener import CommandListener
+from voicecoach.rehearsal import (
+    ScriptError,
+    Utterance,
+    parse_script,
+    rehearse,
+    routine_minutes,
+    routine_seconds,
+)
+from voicecoach.session.stream import StreamSession
+from voicecoach.session.wiring import make_engine
+
+from .fakes import ScriptedRecognizer
 
 
 def test_every_builtin_routine_finishes_in_the_sum_of_its_holds_sides_and_rests(library):
@@ -139,3 +154,75 @@ def test_rehearsing_glutes_after_repeated_pain_keeps_light_pressure_to_the_end(t
     for words in ("medium pressure", "deeper", "firmly"):
         assert not [text for text in said if words in text], words
     assert records[-1] == {"t": pytest.approx(records[-1]["t"]), "state": "finished"}
+
+
+# --- a routine's minutes: one estimate of speaking time, at the user's rate ------------------
+
+_NUMBER_WORDS = {word: number for number, word in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty"])} | {"thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50,
+                               "sixty": 60}
+_MINUTES_SAID = re.compile(rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})[ -]minutes?\b", re.IGNORECASE)
+
+
+def minutes_said(text: str) -> list[int]:
+    """Every number of minutes `text` states ("five-minute", "about 7 minutes")."""
+    return [int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()]
+            for n in _MINUTES_SAID.findall(text)]
+
+
+def test_minutes_said_reads_digits_and_words():
+    assert minutes_said("A quick five-minute routine, about 7 minutes, Twenty minutes") == [
+        5, 7, 20]
+
+
+def test_every_builtin_routine_is_listed_at_the_minutes_a_rehearsal_takes(library):
+    """Speech is part of a session: quick-hip was listed at 5 minutes and took 7:23 at 150
+    words a minute. Rounded to the minute, the listed figure is the rehearsal's."""
+    for name, routine in library.routines.items():
+        for rate in (80, 150, 300):
+            took = rehearse(library, name, words_per_minute=rate).records[-1]["t"]
+            assert routine_seconds(routine, rate) == pytest.approx(took), (name, rate)
+            assert abs(routine_minutes(routine, rate) * 60 - took) <= 30, (name, rate)
+
+
+def test_no_builtin_routine_states_minutes_that_its_session_contradicts(library):
+    """What a routine says of its own length (its title, its introduction, and the closing
+    line, where the coach adds how long the session took) agrees with a rehearsal at 150
+    words a minute, within a minute: "five minutes well spent" after 7:23 is refused."""
+    for name, routine in library.routines.items():
+        result = rehearse(library, name, words_per_minute=150)
+        took = result.records[-1]["t"] / 60
+        closing = [r["say"] for r in result.records if "say" in r][-1]
+        for text in (routine.title, routine.introduction, closing):
+            for minutes in minutes_said(text):
+                assert abs(minutes - took) <= 1, (name, text, f"took {took:.1f} min")
+
+
+def test_a_printed_line_takes_the_time_a_rehearsal_gives_it_at_the_users_rate(library):
+    """A muted session (nothing to play: the line is printed) moves on when saying the line
+    would have ended, by the same estimate as the rehearsal's, at the user's rate."""
+    rate = 100
+    session = StreamSession(make_engine(library), CommandListener(ScriptedRecognizer([]),
+                                                                  library.grammar),
+                            None, words_per_minute=rate)
+    session.start(Command(Intent.START, {"routine": "quick-hip"}, "start quick hip"))
+    session.run(QuietRoom(60))
+    printed = next(e.t for e in session.entries if e.who == "state" and e.text == "instructing")
+    rehearsed = rehearse(library, "quick-hip", words_per_minute=rate).records
+    said = next(r["t"] for r in rehearsed if r.get("state") == "instructing")
+    assert printed == pytest.approx(said, abs=0.1)
+
+
+class QuietRoom:
+    """Digital silence, made as it is read."""
+
+    def __init__(self, seconds: int) -> None:
+        self._blocks = iter([np.zeros(800, dtype=np.int16)] * (seconds * 20))
+
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
+        return next(self._blocks, None)
+
+    def close(self) -> None:
+        pass

@@ -218,7 +218,7 @@ def test_muted_session_prints_lines_and_goes_on(library):  # type: ignore[no-unt
     inbox.put(QUIT)
     runner.join(timeout=1)
     speaking.close()
-    assert any(e.who == "coach" and e.text.startswith("Quick five-minute") for e in notes)
+    assert any(e.who == "coach" and e.text.startswith("Quick hip routine") for e in notes)
     assert session.engine.state is SessionState.HOLDING  # printed lines count as said
 
 

@@ -7,7 +7,7 @@ the coach's speech, the engine's next deadline), so a twenty-minute routine take
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from .core.messages import (
     StopSpeaking,
     Tick,
 )
+from .core.routine import Routine
+from .core.speaking_time import seconds_to_say
 from .library import Library
 
 MAX_EVENTS = 1_000_000  # a session that needs more is a bug, not a long routine
@@ -78,7 +80,7 @@ class _VirtualSpeaker:
     def say(self, action: Say, now: float) -> None:
         seconds = 0.0
         if self.words_per_minute:
-            seconds = len(action.text.split()) * 60.0 / self.words_per_minute
+            seconds = seconds_to_say(action.text, self.words_per_minute)
         start = now if action.interrupt or self.silent_at is None else max(now, self.silent_at)
         self.silent_at = start + seconds
 
@@ -92,7 +94,33 @@ def rehearse(
     script: Iterable[Utterance] = (),
     words_per_minute: float | None = None,
 ) -> Rehearsal:
-    engine = SessionEngine(library.routines)
+    return _rehearse(library.routines, routine_name, script, library.grammar.parse,
+                     words_per_minute, pace=1.0)
+
+
+def routine_seconds(routine: Routine, words_per_minute: float, pace: float = 1.0) -> float:
+    """How long `routine` takes when nobody says a word: its holds (at `pace`) and rests, and
+    the coach speaking at `words_per_minute`. The real engine runs it, so the figure cannot
+    leave out a line the coach says."""
+    result = _rehearse({routine.name: routine}, routine.name, (), lambda text: None,
+                       words_per_minute, pace)
+    return float(result.records[-1]["t"])
+
+
+def routine_minutes(routine: Routine, words_per_minute: float, pace: float = 1.0) -> int:
+    """`routine_seconds` in whole minutes, as lists show them (at least 1)."""
+    return max(1, round(routine_seconds(routine, words_per_minute, pace) / 60))
+
+
+def _rehearse(
+    routines: Mapping[str, Routine],
+    routine_name: str,
+    script: Iterable[Utterance],
+    parse: Callable[[str], Command | None],
+    words_per_minute: float | None,
+    pace: float,
+) -> Rehearsal:
+    engine = SessionEngine(routines, pace=pace)
     speaker = _VirtualSpeaker(words_per_minute)
     pending = sorted(script, key=lambda utterance: utterance.at)
     records: list[dict[str, Any]] = []
@@ -116,7 +144,7 @@ def rehearse(
             dispatch(SpeechFinished(), now)
         elif pending and pending[0].at <= now:
             utterance = pending.pop(0)
-            command = library.grammar.parse(utterance.text)
+            command = parse(utterance.text)
             records.append(_heard(now, utterance.text, command))
             if command is not None:
                 dispatch(Heard(command), now)

@@ -128,12 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing = add("list", "list the routines")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     routines_option(listing)
+    minutes_option(listing)
     listing.set_defaults(run=cmd_list)
 
     show = add("show", "show one routine's steps")
     show.add_argument("routine", help="routine name or spoken alias, e.g. glutes")
     show.add_argument("--json", action="store_true", help="the routine as JSON")
     routines_option(show)
+    minutes_option(show)
     show.set_defaults(run=cmd_show)
 
     check = add("check", "validate routine files (default: the built-in library)")
@@ -256,6 +258,13 @@ def routines_option(command: argparse.ArgumentParser) -> None:
                          help="routine files or folders to use instead of the built-in library")
 
 
+def minutes_option(command: argparse.ArgumentParser) -> None:
+    """The speech rate a routine's minutes are counted at: the coach's words take time too."""
+    command.add_argument("--speech-rate", type=option_type(SPEECH_RATE), metavar="WPM",
+                         help="count the minutes with the coach speaking at this rate, in words "
+                         "a minute (default: the `speech_rate` setting, 150)")
+
+
 def session_options(command: argparse.ArgumentParser) -> None:
     """What `run` and `serve` share: input, recogniser, devices, voice, display, history."""
     command.add_argument("--input", metavar="FILE.wav",
@@ -320,7 +329,8 @@ SETTING_FOR_OPTION = {
     "output_device": "output_device",
 }
 # Commands that act for the user; the others (bench, accuracy, ...) measure, on the defaults.
-USES_SETTINGS = frozenset({"run", "serve", "demo", "listen"})
+# `list` and `show` count a routine's minutes at the user's speech rate and pace.
+USES_SETTINGS = frozenset({"run", "serve", "demo", "listen", "list", "show"})
 
 
 # What each of those options takes, as messages about a wrong value say it.

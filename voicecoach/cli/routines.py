@@ -17,7 +17,7 @@ from ..core.routine import Routine
 from ..core.wording import counted
 from ..fitting_tables import first_that_fits
 from ..library import Library, builtin_routines_dir, check_routines, load_library
-from ..rehearsal import format_record, parse_script, rehearse
+from ..rehearsal import format_record, parse_script, rehearse, routine_minutes
 from .notes import UsageError
 
 
@@ -32,21 +32,27 @@ def warn(line: str) -> None:
     print(f"voicecoach: {line}", file=sys.stderr)
 
 
-def _summary(routine: Routine) -> dict[str, Any]:
+def _minutes(routine: Routine, args: argparse.Namespace) -> int:
+    """The minutes a session of `routine` takes for this user: the coach at their speech rate,
+    the holds at their pace."""
+    return routine_minutes(routine, args.speech_rate, args.settings.pace)
+
+
+def _summary(routine: Routine, minutes: int) -> dict[str, Any]:
     return {
         "name": routine.name,
         "title": routine.title,
         "aliases": routine.aliases,
         "areas": [area.value for area in routine.areas],
         "tool": routine.tool.value,
-        "minutes": routine.minutes,
+        "minutes": minutes,
         "steps": len(routine.steps),
     }
 
 
 def cmd_list(args: argparse.Namespace, out: Console) -> int:
     library = library_from(args)
-    rows = [_summary(routine) for routine in library.routines.values()]
+    rows = [_summary(routine, _minutes(routine, args)) for routine in library.routines.values()]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -86,7 +92,8 @@ def cmd_show(args: argparse.Namespace, out: Console) -> int:
     if args.json:
         print(json.dumps(routine.model_dump(mode="json"), indent=2))
         return 0
-    out.print(f"[bold]{escape(routine.title)}[/bold]  ({routine.name}, {routine.minutes} min, "
+    out.print(f"[bold]{escape(routine.title)}[/bold]  ({routine.name}, "
+              f"{_minutes(routine, args)} min, "
               f"{routine.tool}, {', '.join(routine.areas)})")
     out.print(escape(routine.introduction))
     for note in routine.safety:

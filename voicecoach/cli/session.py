@@ -58,6 +58,7 @@ def demo(args: argparse.Namespace, library: Library) -> int:
             on_entry=view.entry,
             recorder=recorder,
             record=_recording_to(recording, kept),
+            words_per_minute=settings.voice.words_per_minute,
         )
         try:
             with stop_on_signals(session.stop):
@@ -194,7 +195,8 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
                                  source=SessionSource.RECORDING)
         session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
                                 on_entry=view.entry, recorder=recorder,
-                                record=_recording_to(recording))
+                                record=_recording_to(recording),
+                                words_per_minute=settings.voice.words_per_minute)
         try:
             with stop_on_signals(session.stop):
                 if routine is not None:

@@ -31,13 +31,13 @@ from .messages import (
 from .precautions import Precautions
 from .routine import Cue, Pressure, PressureChange, Routine, Step, Technique
 from .schedule import Moment, StepSchedule
+from .speaking_time import seconds_to_say
 from .timer import EPSILON, Countdown
 
 PACE_BOUNDS = (0.5, 2.0)
 PRESSURE_OFFSET_BOUNDS = (-2, 2)
 QUESTION_REPEAT_SECONDS = 20.0
 MAX_FIRINGS_PER_EVENT = 10_000
-WORDS_PER_SECOND = 2.5  # a calm coaching voice; used only when the speaker never reports back
 
 UNPRESSED_TECHNIQUES = (Technique.HEAT, Technique.ICE, Technique.BREATHING)
 
@@ -58,7 +58,9 @@ def clamp(value: float, bounds: tuple[float, float]) -> float:
 
 
 def speaking_seconds(text: str) -> float:
-    return len(text.split()) / WORDS_PER_SECOND * 1.5 + 2.0
+    """When to move on if the speaker never says it has finished: half as long again as saying
+    `text` takes, and two seconds more (a deadline must not cut a slow voice short)."""
+    return seconds_to_say(text) * 1.5 + 2.0
 
 
 class SessionCourse:

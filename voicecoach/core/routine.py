@@ -287,10 +287,6 @@ class Routine(_Strict):
     def total_seconds(self) -> int:
         return sum(step.total_seconds for step in self.steps)
 
-    @property
-    def minutes(self) -> int:
-        return max(1, round(self.total_seconds / 60))
-
 
 def _repeated_aliases(routine: object) -> list[Finding]:
     """Each alias that says what an earlier one says ("Glutes" after "glutes"), at its line."""

@@ -32,6 +32,7 @@ from ..core.messages import (
     StopSpeaking,
     Tick,
 )
+from ..core.speaking_time import USUAL_WORDS_PER_MINUTE, seconds_to_say
 from ..hearing.listener import CommandListener, Decision
 from ..speaking.playback import Playback
 from .transcript import Entry, left_alone
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 BLOCK = SAMPLE_RATE // 20  # 50 ms
-WORDS_PER_SECOND = 2.5  # how long a line takes when it can only be printed
 
 
 class Guard(Protocol):
@@ -93,6 +93,7 @@ class StreamSession:
     record: Callable[[Samples], None] | None = None
     recorder: Recorder | None = None  # the history, and what to say before a start
     now: float = 0.0
+    words_per_minute: float = USUAL_WORDS_PER_MINUTE  # how fast a printed line would be said
     stopped_by: str | None = None  # why the session was ended before its input, e.g. "SIGTERM"
     _line_number: int = 0
 
@@ -205,7 +206,7 @@ class StreamSession:
         if self.voice is not None:
             return self.voice.audio_for(text)
         # Printing only: the line still takes the time it would take to say.
-        seconds = len(text.split()) / WORDS_PER_SECOND
+        seconds = seconds_to_say(text, self.words_per_minute)
         return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16)
 
     def _note(self, entry: Entry) -> None:
