@@ -1,5 +1,6 @@
-"""Which spoken names would be taken for commands. Read from the command grammar itself, so a
-phrase added to the grammar is refused as a name at once, and one taken out is free again.
+"""Which spoken names would be taken for commands. Read from the command grammar itself
+(`grammar.commands_within`, which the wake word is checked with too), so a phrase added to the
+grammar is refused as a name at once, and one taken out is free again.
 
 A routine's alias is said after "start", and the recognisers hear every command at any moment
 (keyword spotting even finds a command inside a longer utterance): an alias that holds a command
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from .grammar import COMMAND_PHRASES, CommandGrammar, normalize
+from .grammar import COMMAND_PHRASES, CommandGrammar, commands_within, normalize
 from .intents import Intent
 
 
@@ -32,15 +33,9 @@ class CommandInName:
 
 
 @cache
-def _commands() -> dict[str, Intent]:
-    """Every sentence the coach obeys that names no routine, with what it does."""
-    grammar = CommandGrammar.for_routines({})
-    commands: dict[str, Intent] = {}
-    for sentence in grammar.sentences:
-        command = grammar.parse(sentence)
-        if command is not None:
-            commands[sentence] = command.intent
-    return commands
+def _without_routines() -> CommandGrammar:
+    """Every command that names no routine."""
+    return CommandGrammar.for_routines({})
 
 
 def _ways_to_start(phrase: str, start_phrases: Sequence[str]) -> list[str]:
@@ -55,15 +50,16 @@ def command_in_name(name: str) -> CommandInName | None:
     phrase = normalize(name)
     if not phrase:
         return None
-    commands = _commands()
+    grammar = _without_routines()
     for sentence in _ways_to_start(phrase, COMMAND_PHRASES[Intent.START]):
-        if sentence in commands:  # "start over" is already a command of its own
-            return CommandInName(sentence, sentence, commands[sentence])
+        command = grammar.parse(sentence)
+        if command is not None:  # "start over" is already a command of its own
+            return CommandInName(sentence, sentence, command.intent)
+    held = commands_within(phrase)  # the longest first: "go back", not "go"
+    if not held:
+        return None
+    command = grammar.parse(held[0])
+    # The words that begin a start ("start", "begin") are no sentence alone, but start one.
+    intent = command.intent if command is not None else Intent.START
     usual = _ways_to_start(phrase, COMMAND_PHRASES[Intent.START][:1])[0]  # "start pause"
-    words = phrase.split()
-    for length in range(len(words), 0, -1):  # the longest first: "go back", not "go"
-        for first in range(len(words) - length + 1):
-            said = " ".join(words[first : first + length])
-            if said in commands:
-                return CommandInName(said, usual, commands[said])
-    return None
+    return CommandInName(held[0], usual, intent)
