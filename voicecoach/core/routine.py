@@ -131,6 +131,18 @@ class PressurePlan(_Strict):
         return level
 
 
+def _asking_for_no_more_pressure(text: str, which: str, fix: str) -> str:
+    """`text` unchanged, or the reason it may not ask for more pressure: `which` says when it
+    is said, `fix` where such words belong."""
+    words = asks_for_more(text)
+    if words:
+        raise ValueError(
+            f"{words!r} asks for more pressure, and {which} even when the pressure must stay "
+            f"light (after pain, or after lighter); {fix}"
+        )
+    return text
+
+
 class Cue(_Strict):
     """Something to say `at_seconds` into the hold, e.g. "switch to circular motions". Words
     that ask for more pressure belong in the pressure ramp, tied to a level."""
@@ -143,15 +155,10 @@ class Cue(_Strict):
     def _asks_for_no_more_pressure(cls, say: str) -> str:
         # A cue is said whatever the pressure is, also after "that hurts"; only a ramp point,
         # tied to its level, can be left unsaid when the pressure must stay light.
-        words = asks_for_more(say)
-        if words:
-            raise ValueError(
-                f"{words!r} asks for more pressure, and a cue is said even when the pressure "
-                "must stay light (after pain, or after lighter); move these words to the "
-                "step's pressure ramp (after_seconds, level, say), which is said only when "
-                "the pressure may rise"
-            )
-        return say
+        return _asking_for_no_more_pressure(
+            say, "a cue is said",
+            "move these words to the step's pressure ramp (after_seconds, level, say), which "
+            "is said only when the pressure may rise")
 
 
 class Step(_Strict):
@@ -169,15 +176,10 @@ class Step(_Strict):
     @field_validator("instruction")
     @classmethod
     def _instruction_asks_for_no_more_pressure(cls, instruction: str) -> str:
-        words = asks_for_more(instruction)
-        if words:
-            raise ValueError(
-                f"{words!r} asks for more pressure, and the instruction is said even when the "
-                "pressure must stay light (after pain, or after lighter); the coach says the "
-                "level after it, and the step's pressure ramp (after_seconds, level, say) asks "
-                "for more when it may"
-            )
-        return instruction
+        return _asking_for_no_more_pressure(
+            instruction, "the instruction is said",
+            "the coach says the level after it, and the step's pressure ramp (after_seconds, "
+            "level, say) asks for more when it may")
 
     @model_validator(mode="wrap")
     @classmethod
