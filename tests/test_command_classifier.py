@@ -14,11 +14,9 @@ from voicecoach.audio.synthetic import Voice, synthesize, with_room
 from voicecoach.core.grammar import CommandGrammar
 from voicecoach.core.intents import Command, Intent
 from voicecoach.hearing.command_classifier import (
-    FEATURE_SIZE,
     OTHER,
     ClassifierError,
     CommandClassifier,
-    Layer,
     context_samples,
     find_classifier,
     label_for,
@@ -30,23 +28,14 @@ from voicecoach.library import load_library
 from voicecoach.training.augment import shared_folder
 
 from .audio_helpers import needs_espeak
+from .classifier_helpers import random_classifier
 
 LABELS = ("pause", "side:left", "stop", OTHER)
 
 
 def small_classifier(seed: int = 0, sentences: tuple[str, ...] = ("stop", "pause"),
                      labels: tuple[str, ...] = LABELS) -> CommandClassifier:
-    """Random weights of the real shape: for what does not depend on what was learnt."""
-    rng = np.random.default_rng(seed)
-    inputs, hidden = FEATURE_SIZE, 8
-    layers = [Layer(rng.normal(0, 0.05, (inputs, hidden)).astype(np.float32),
-                    np.zeros(hidden, np.float32)),
-              Layer(rng.normal(0, 0.5, (hidden, len(labels))).astype(np.float32),
-                    np.zeros(len(labels), np.float32))]
-    return CommandClassifier(labels, sentences, np.zeros(inputs, np.float32),
-                             np.ones(inputs, np.float32), layers,
-                             rng.random((20, hidden)).astype(np.float32),
-                             np.full(20, labels.index(OTHER)), 16)
+    return random_classifier(labels, sentences, seed)
 
 
 def every_label(grammar: CommandGrammar) -> tuple[str, ...]:

@@ -21,10 +21,8 @@ from voicecoach.audio.synthetic import write_wav
 from voicecoach.cli import main
 from voicecoach.core.grammar import CommandGrammar
 from voicecoach.hearing.command_classifier import (
-    FEATURE_SIZE,
     OTHER,
     CommandClassifier,
-    Layer,
     find_classifier,
     needed_labels,
     user_model_path,
@@ -35,22 +33,14 @@ from voicecoach.training.dataset import QUICK
 from voicecoach.training.user_model import backup_path, card_path
 
 from .audio_helpers import needs_espeak, spoken_wav
+from .classifier_helpers import random_classifier
 
 QUICK_LABELS = (*sorted(QUICK.labels or ()), OTHER)  # as a quick run orders them
 
 
 def toy_model(labels: tuple[str, ...], sentences: list[str], seed: int = 0) -> CommandClassifier:
     """Random weights of the real shape, with the labels and sentences asked for."""
-    rng = np.random.default_rng(seed)
-    hidden = 8
-    layers = [Layer(rng.normal(0, 0.05, (FEATURE_SIZE, hidden)).astype(np.float32),
-                    np.zeros(hidden, np.float32)),
-              Layer(rng.normal(0, 0.5, (hidden, len(labels))).astype(np.float32),
-                    np.zeros(len(labels), np.float32))]
-    return CommandClassifier(labels, sentences, np.zeros(FEATURE_SIZE, np.float32),
-                             np.ones(FEATURE_SIZE, np.float32), layers,
-                             rng.random((20, hidden)).astype(np.float32),
-                             np.full(20, labels.index(OTHER)), 16, card={"seed": seed})
+    return random_classifier(labels, sentences, seed, card={"seed": seed})
 
 
 def full_model(grammar: CommandGrammar, seed: int = 0) -> CommandClassifier:
