@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.core import (
+    Command,
+    Heard,
     Intent,
     PainReported,
     Pressure,
     Say,
+    SessionEngine,
     SessionFinished,
     SessionState,
     StateChanged,
@@ -22,6 +25,7 @@ from voicecoach.core.phrasebook import (
     RUNNING_HELP,
     START_HINT,
 )
+from voicecoach.rehearsal import routine_minutes
 
 from .coach_driver import CoachDriver
 from .conftest import make_routine
@@ -307,7 +311,23 @@ def test_status_tells_step_and_times(started: CoachDriver):
     started.hear("status")
     text = started.said()[-1]
     assert text.startswith("Step 1 of 3. Kneading, left side: 45 seconds left.")
-    assert "About 4 minutes to go." in text  # 45 + 60 + 20 + 30 + 10 + 45 = 210 s
+    # 45 + 60 + 20 + 30 + 10 + 45 = 210 s of holds and rests, and 28 s of words at 150 a minute
+    assert "About 4 minutes to go." in text
+
+
+@pytest.mark.parametrize("rate", [150, 80])
+@pytest.mark.parametrize("name", ["quick-hip", "glutes"])
+def test_how_long_at_the_start_says_the_minutes_list_shows_at_the_users_speech_rate(
+        library, name: str, rate: int):
+    """The coach and `voicecoach list` give one figure: the holds at the user's pace and the
+    coach's own words at their speech rate (quick-hip's holds and rests alone are 5 minutes;
+    said at 150 words a minute, the session takes 7)."""
+    engine = SessionEngine(library.routines, words_per_minute=rate)
+    engine.handle(Heard(Command(Intent.START, {"routine": name})), 0.0)
+    answer = [a.text for a in engine.handle(Heard(Command(Intent.STATUS)), 3.0)
+              if isinstance(a, Say)]
+    listed = routine_minutes(library.routines[name], rate)
+    assert f"about {listed} minutes in all." in answer[0], (answer, listed)
 
 
 def test_first_pain_report_interrupts_and_keeps_pressure_light(started: CoachDriver):

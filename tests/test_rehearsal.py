@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.core import Command, Intent
+from voicecoach.core import Command, Heard, Intent, Say
 from voicecoach.core.pressure_words import asks_for_more
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.rehearsal import (
@@ -23,7 +23,8 @@ from voicecoach.rehearsal import (
     routine_seconds,
 )
 from voicecoach.session.stream import StreamSession
-from voicecoach.session.wiring import make_engine
+from voicecoach.session.wiring import SessionSettings, make_engine
+from voicecoach.speaking.tts import VoiceSettings
 
 from .fakes import ScriptedRecognizer
 
@@ -198,6 +199,57 @@ def test_no_builtin_routine_states_minutes_that_its_session_contradicts(library)
         for text in (routine.title, routine.introduction, closing):
             for minutes in minutes_said(text):
                 assert abs(minutes - took) <= 1, (name, text, f"took {took:.1f} min")
+
+
+@pytest.mark.parametrize("rate", [150, 80])
+def test_the_coach_says_the_minutes_list_shows_at_the_same_speech_rate(tmp_path: Path,
+                                                                       rate: int):
+    """`rehearse quick-hip --words-per-minute 80` with "how long left" at 0:03 says the minutes
+    `list --speech-rate 80` shows (5 minutes of holds and rests; 7 or more with the words)."""
+    script = tmp_path / "commands.txt"
+    script.write_text("00:03 how long left\n")
+    rehearsed = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "rehearse", "quick-hip", "--commands", str(script),
+         "--words-per-minute", str(rate), "--json"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert rehearsed.returncode == 0, rehearsed.stderr
+    records = [json.loads(line) for line in rehearsed.stdout.splitlines()]
+    answer = next(r["say"] for r in records if r["t"] >= 3 and "say" in r)
+    listed = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "list", "--json", "--speech-rate", str(rate)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert listed.returncode == 0, listed.stderr
+    minutes = next(row["minutes"] for row in json.loads(listed.stdout)
+                   if row["name"] == "quick-hip")
+    assert minutes >= 7
+    assert f"about {minutes} minutes in all." in answer, (answer, minutes)
+
+
+def test_a_session_built_from_the_users_settings_says_how_long_at_their_speech_rate(library):
+    """`run` and `serve` build the engine from the settings: it counts at their speech_rate."""
+    settings = SessionSettings(voice=VoiceSettings(words_per_minute=80))
+    engine = make_engine(library, settings)
+    engine.handle(Heard(Command(Intent.START, {"routine": "quick-hip"})), 0.0)
+    [answer] = [a.text for a in engine.handle(Heard(Command(Intent.STATUS)), 3.0)
+                if isinstance(a, Say)]
+    listed = routine_minutes(library.routines["quick-hip"], 80)
+    assert listed > routine_minutes(library.routines["quick-hip"], 150)
+    assert f"about {listed} minutes in all." in answer
+
+
+def test_how_long_halfway_is_what_the_rest_of_the_session_takes_words_and_all(library):
+    """Halfway through quick-hip at 80 words a minute, "to go" is the time the rest of the
+    rehearsal takes, the coach's words included, not just the holds and rests left."""
+    quiet = rehearse(library, "quick-hip", words_per_minute=80).records
+    end = quiet[-1]["t"]
+    holds = [r["t"] for r in quiet if r.get("state") == "holding"]
+    asked_at = next(t for t in holds if t > end / 2) + 5
+    result = rehearse(library, "quick-hip", [Utterance(asked_at, "how long left")],
+                      words_per_minute=80)
+    answer = next(r["say"] for r in result.records if r["t"] >= asked_at and "say" in r)
+    said = re.search(r"About (\d+) minutes to go\.", answer)
+    assert said, answer
+    assert abs(int(said[1]) * 60 - (end - asked_at)) <= 31, (answer, end - asked_at)
 
 
 def test_a_printed_line_takes_the_time_a_rehearsal_gives_it_at_the_users_rate(library):

@@ -22,11 +22,10 @@ from .core.messages import (
     SessionState,
     SpeechFinished,
     StateChanged,
-    StopSpeaking,
     Tick,
 )
 from .core.routine import Routine
-from .core.speaking_time import seconds_to_say
+from .core.speaking_time import USUAL_WORDS_PER_MINUTE, VirtualSpeaker
 from .library import Library
 
 MAX_EVENTS = 1_000_000  # a session that needs more is a bug, not a long routine
@@ -70,24 +69,6 @@ class Rehearsal:
     end_state: SessionState
 
 
-class _VirtualSpeaker:
-    """Knows when the coach would fall silent: instantly, or at a speaking rate."""
-
-    def __init__(self, words_per_minute: float | None) -> None:
-        self.words_per_minute = words_per_minute
-        self.silent_at: float | None = None
-
-    def say(self, action: Say, now: float) -> None:
-        seconds = 0.0
-        if self.words_per_minute:
-            seconds = seconds_to_say(action.text, self.words_per_minute)
-        start = now if action.interrupt or self.silent_at is None else max(now, self.silent_at)
-        self.silent_at = start + seconds
-
-    def stop(self, now: float) -> None:
-        self.silent_at = now
-
-
 def rehearse(
     library: Library,
     routine_name: str,
@@ -101,10 +82,11 @@ def rehearse(
 def routine_seconds(routine: Routine, words_per_minute: float, pace: float = 1.0) -> float:
     """How long `routine` takes when nobody says a word: its holds (at `pace`) and rests, and
     the coach speaking at `words_per_minute`. The real engine runs it, so the figure cannot
-    leave out a line the coach says."""
-    result = _rehearse({routine.name: routine}, routine.name, (), lambda text: None,
-                       words_per_minute, pace)
-    return float(result.records[-1]["t"])
+    leave out a line the coach says; and it is the engine's own "how long", asked at the
+    start, so the coach says the minutes a list shows."""
+    engine = SessionEngine({routine.name: routine}, pace=pace, words_per_minute=words_per_minute)
+    engine.handle(Heard(Command(Intent.START, {"routine": routine.name})), 0.0)
+    return engine.seconds_to_go(0.0)
 
 
 def routine_minutes(routine: Routine, words_per_minute: float, pace: float = 1.0) -> int:
@@ -120,8 +102,10 @@ def _rehearse(
     words_per_minute: float | None,
     pace: float,
 ) -> Rehearsal:
-    engine = SessionEngine(routines, pace=pace)
-    speaker = _VirtualSpeaker(words_per_minute)
+    # An instant speaker (no rate) still has the coach count its minutes at the usual rate.
+    engine = SessionEngine(routines, pace=pace,
+                           words_per_minute=words_per_minute or USUAL_WORDS_PER_MINUTE)
+    speaker = VirtualSpeaker(words_per_minute)
     pending = sorted(script, key=lambda utterance: utterance.at)
     records: list[dict[str, Any]] = []
 
@@ -154,17 +138,14 @@ def _rehearse(
     return Rehearsal(records, finished=state is SessionState.FINISHED, end_state=state)
 
 
-def _record(action: Action, now: float, speaker: _VirtualSpeaker) -> list[dict[str, Any]]:
+def _record(action: Action, now: float, speaker: VirtualSpeaker) -> list[dict[str, Any]]:
     t = round(now, 3)
+    speaker.hear(action, now)
     match action:
         case Say():
-            speaker.say(action, now)
             return [{"t": t, "say": action.text}]
         case StateChanged(state):
             return [{"t": t, "state": state.value}]
-        case StopSpeaking():
-            speaker.stop(now)
-            return []
         case _:
             return []
 

@@ -45,7 +45,7 @@ class CommandHandlers(SessionCourse):
         self._question = question
         self._question_text = text
         # Until the speaker reports the question said, an estimate of when it will be.
-        self._question_asked_at = now + speaking_seconds(text)
+        self._question_asked_at = now + speaking_seconds(text, self._words_per_minute)
         self._question_repeated = False
         self._say(out, text, interrupt=True)
 
@@ -59,8 +59,9 @@ class CommandHandlers(SessionCourse):
             self._begin_step(0, now, out, lead=words)
         elif self._phase in SPOKEN_PHASES:
             # Only a phase still being spoken is read again: an instruction the pause cut off.
-            self._spoken_deadline = now + speaking_seconds(self._spoken_text)
-            self._say(out, f"{words} {self._spoken_text}", interrupt=True)
+            said = f"{words} {self._spoken_text}"
+            self._expect_words(said, now)
+            self._say(out, said, interrupt=True)
         else:
             self._say(out, f"{words} {self._where_we_are()}", interrupt=True)
 
@@ -194,7 +195,7 @@ class CommandHandlers(SessionCourse):
             return self._not_running(now, out)
         if self._phase in SPOKEN_PHASES:
             if not self._paused:
-                self._spoken_deadline = now + speaking_seconds(self._spoken_text)
+                self._expect_words(self._spoken_text, now)
             self._say(out, self._spoken_text, interrupt=True)
         elif self._phase is SessionState.RESTING:
             upcoming = self._routine.steps[self._step + 1]
@@ -286,7 +287,7 @@ class CommandHandlers(SessionCourse):
         if self._routine is None:
             return self._not_running(now, out)
         routine = self._routine
-        total = wording.about_minutes(self._routine_seconds_left())
+        total = wording.about_minutes(self.seconds_to_go(now))
         if self._phase is SessionState.INTRODUCING:
             text = phrases.STATUS_STARTING.say(
                 title=routine.title, steps=wording.counted(len(routine.steps), "step"),

@@ -9,6 +9,7 @@ routine.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -31,13 +32,14 @@ from .messages import (
 from .precautions import Precautions
 from .routine import Cue, Pressure, PressureChange, Routine, Step, Technique
 from .schedule import Moment, StepSchedule
-from .speaking_time import seconds_to_say
+from .speaking_time import USUAL_WORDS_PER_MINUTE, VirtualSpeaker, seconds_to_say
 from .timer import EPSILON, Countdown
 
 PACE_BOUNDS = (0.5, 2.0)
 PRESSURE_OFFSET_BOUNDS = (-2, 2)
 QUESTION_REPEAT_SECONDS = 20.0
 MAX_FIRINGS_PER_EVENT = 10_000
+MAX_EVENTS_TO_THE_END = 1_000_000  # a session left alone that needs more is a bug
 
 UNPRESSED_TECHNIQUES = (Technique.HEAT, Technique.ICE, Technique.BREATHING)
 
@@ -57,19 +59,24 @@ def clamp(value: float, bounds: tuple[float, float]) -> float:
     return min(max(value, low), high)
 
 
-def speaking_seconds(text: str) -> float:
+def speaking_seconds(text: str, words_per_minute: float = USUAL_WORDS_PER_MINUTE) -> float:
     """When to move on if the speaker never says it has finished: half as long again as saying
-    `text` takes, and two seconds more (a deadline must not cut a slow voice short)."""
-    return seconds_to_say(text) * 1.5 + 2.0
+    `text` at the user's rate takes, and two seconds more (a deadline must not cut a slow voice
+    short)."""
+    return seconds_to_say(text, words_per_minute) * 1.5 + 2.0
 
 
 class SessionCourse:
     def __init__(self, routines: Mapping[str, Routine], *, pace: float = 1.0,
-                 wake_word: bool = False) -> None:
+                 wake_word: bool = False,
+                 words_per_minute: float = USUAL_WORDS_PER_MINUTE) -> None:
         """`wake_word`: while no session runs, act only on commands said after the wake word
-        (`Command.addressed`), so that a television cannot start a routine."""
+        (`Command.addressed`), so that a television cannot start a routine.
+        `words_per_minute`: the rate the voice is asked for (the user's `speech_rate`), so that
+        the minutes the coach says a session takes count its words as `voicecoach list` does."""
         self._routines = dict(routines)
         self._wake_word = wake_word
+        self._words_per_minute = words_per_minute
         self._faults = FaultBook()
         self._default_pace = clamp(pace, PACE_BOUNDS)
         self._precautions = Precautions()
@@ -101,6 +108,7 @@ class SessionCourse:
         self._spoken_parts: list[str] = []
         self._spoken_with_pressure = False  # an instruction ends with the level to use
         self._spoken_deadline = 0.0
+        self._spoken_until = 0.0  # when its words end, said at the user's rate
         self._pace = self._default_pace
         self._pressure_offset = 0  # the user's lighter and firmer, summed: for the history
         self._levels_above_plan = 0  # "firmer" than the plan asks
@@ -233,9 +241,15 @@ class SessionCourse:
         self._schedule = None
         self._spoken_parts, self._spoken_with_pressure = parts, with_pressure
         said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
-        self._spoken_deadline = now + speaking_seconds(said)
+        self._expect_words(said, now)
         # Moving on by itself the coach queues its words; answering a command it cuts in.
         self._say(out, said, interrupt=self._answering)
+
+    def _expect_words(self, said: str, now: float) -> None:
+        """A spoken phase's words, `said` from `now`: when they end at the user's rate, and
+        when to move on if the speaker never says they have."""
+        self._spoken_until = now + seconds_to_say(said, self._words_per_minute)
+        self._spoken_deadline = now + speaking_seconds(said, self._words_per_minute)
 
     @property
     def _spoken_text(self) -> str:
@@ -245,6 +259,13 @@ class SessionCourse:
         if self._spoken_with_pressure:
             parts.append(self._pressure_words(self._pressure_at(0.0)))
         return " ".join(wording.sentence(part) for part in parts if part)
+
+    def _speech_finished(self, now: float, out: list[Action]) -> None:
+        """The speaker has said everything it was given."""
+        if self._question is not None and not self._question_repeated:
+            self._question_asked_at = now  # the wait for an answer starts now
+        elif self._phase in SPOKEN_PHASES and not self._frozen:
+            self._leave_spoken_phase(now, out)
 
     def _leave_spoken_phase(self, now: float, out: list[Action]) -> None:
         if self._phase is SessionState.INTRODUCING:
@@ -405,6 +426,8 @@ class SessionCourse:
         return phrases.USE_PRESSURE.say(level=level)
 
     def _routine_seconds_left(self) -> float:
+        """The holds and rests still to run, at the pace: the snapshot's count, which moves
+        only with them. What the coach says is `seconds_to_go`, its words included."""
         assert self._routine is not None
         steps = self._routine.steps
         if self._phase is SessionState.CLOSING:
@@ -428,6 +451,55 @@ class SessionCourse:
             other_sides = (step.sides - 1 - self._side) * step.hold_seconds * self._pace
             current = this_side + other_sides + step.rest_seconds
         return current + sum(whole(later) for later in steps[self._step + 1 :])
+
+    # --- how long the session has to go ---------------------------------------------------
+
+    def seconds_to_go(self, now: float) -> float:
+        """How long the session has to go if nobody says another word: a copy of this course
+        run on to its end on a virtual clock, the coach speaking at the user's rate (a pause
+        as if resumed now, a question as if answered with "carry on"). In the introduction it
+        is the whole session, the figure `voicecoach list` shows (rehearsal.routine_seconds is
+        this run from the start), so that the coach and the list say the same minutes."""
+        if self._routine is None:
+            return 0.0
+        # Routines are read, never changed: the copy shares them.
+        shared: dict[int, object] = {id(r): r for r in self._routines.values()}
+        shared[id(self._routines)] = self._routines
+        probe = copy.deepcopy(self, shared)
+        probe._catch_up(now, [])  # what fell due by now, as the engine would have fired it
+        probe._paused = probe._answering = False
+        probe._question = None
+        speaker = VirtualSpeaker(self._words_per_minute, self._words_end(now))
+        return probe._run_unheard(now, speaker) - now
+
+    def _words_end(self, now: float) -> float | None:
+        """When the words of the phase being spoken end, if it is one."""
+        if self._phase not in SPOKEN_PHASES:
+            return None
+        if self._phase is SessionState.INTRODUCING or self._paused:
+            # The introduction counts whole, as the session's length does; an instruction or
+            # a closing that a pause cut off is read again when the session resumes.
+            return now + seconds_to_say(self._spoken_text, self._words_per_minute)
+        return max(now, self._spoken_until)
+
+    def _run_unheard(self, now: float, speaker: VirtualSpeaker) -> float:
+        """Run on from `now`, nobody saying a word, until the session ends: when it does. The
+        clock jumps from the end of the coach's words to the next deadline, as a rehearsal's
+        does."""
+        for _ in range(MAX_EVENTS_TO_THE_END):
+            due = [m for m in (speaker.silent_at, self.next_deadline()) if m is not None]
+            if self._routine is None or not due:
+                return now
+            now = max(now, min(due))
+            out: list[Action] = []
+            self._catch_up(now, out)
+            if speaker.silent_at is not None and speaker.silent_at <= now:
+                speaker.silent_at = None
+                self._speech_finished(now, out)
+                self._catch_up(now, out)
+            for action in out:
+                speaker.hear(action, now)
+        raise RuntimeError(f"a session left alone did not end by {now}s")  # a bug, not input
 
     # --- speaking -------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 
 from . import phrasebook as phrases
 from .commands import IDLE_HINT_SECONDS
-from .course import PACE_BOUNDS, QUESTION_REPEAT_SECONDS, SPOKEN_PHASES, TIMED_PHASES
+from .course import PACE_BOUNDS, QUESTION_REPEAT_SECONDS, TIMED_PHASES
 from .faults import failure_words, recovery_words
 from .intents import Command, Intent
 from .messages import (
@@ -46,6 +46,7 @@ from .messages import (
 from .precautions import Precautions
 from .questions import Answers
 from .routine import Routine
+from .speaking_time import USUAL_WORDS_PER_MINUTE
 from .vocabulary import Listening, Vocabulary, vocabulary_for
 
 __all__ = ["IDLE_HINT_SECONDS", "PACE_BOUNDS", "QUESTION_REPEAT_SECONDS", "SessionEngine"]
@@ -56,10 +57,14 @@ class SessionEngine(Answers):
     `Tick` (`next_deadline`)."""
 
     def __init__(self, routines: Mapping[str, Routine], *, pace: float = 1.0,
-                 wake_word: bool = False) -> None:
+                 wake_word: bool = False,
+                 words_per_minute: float = USUAL_WORDS_PER_MINUTE) -> None:
         """`wake_word`: while no session runs, act only on commands said after the wake word
-        (`Command.addressed`), so that a television cannot start a routine."""
-        super().__init__(routines, pace=pace, wake_word=wake_word)
+        (`Command.addressed`), so that a television cannot start a routine.
+        `words_per_minute`: the rate the voice is asked for (the user's `speech_rate`): the
+        minutes the coach says a session takes count its words, as `voicecoach list` does."""
+        super().__init__(routines, pace=pace, wake_word=wake_word,
+                         words_per_minute=words_per_minute)
         self._handlers: dict[Intent, Callable[[Command, float, list[Action]], None]] = {
             Intent.START: self._on_start,
             Intent.NEXT: self._on_next,
@@ -130,10 +135,7 @@ class SessionEngine(Answers):
             case DeviceRecovered(device):
                 self._device_recovered(device, now, out)
             case SpeechFinished():
-                if self._question is not None and not self._question_repeated:
-                    self._question_asked_at = now  # the wait for an answer starts now
-                elif self._phase in SPOKEN_PHASES and not self._frozen:
-                    self._leave_spoken_phase(now, out)
+                self._speech_finished(now, out)
             case Precautions():
                 self._precautions = event
             case Tick():

@@ -124,7 +124,8 @@ def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str 
 def make_engine(library: Library, settings: SessionSettings | None = None) -> SessionEngine:
     settings = settings or SessionSettings()
     return SessionEngine(library.routines, pace=settings.pace,
-                         wake_word=library.grammar.wake_word is not None)
+                         wake_word=library.grammar.wake_word is not None,
+                         words_per_minute=settings.voice.words_per_minute)
 
 
 def make_recorder(settings: Settings, say: Callable[[str], None], *, history: bool = True,
