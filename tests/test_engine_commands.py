@@ -21,6 +21,7 @@ from voicecoach.core import (
 from voicecoach.core.engine import IDLE_HINT_SECONDS
 from voicecoach.core.phrasebook import (
     IDLE_PAIN_ADVICE,
+    PAIN_ADVICE,
     PROFESSIONAL_ADVICE,
     RUNNING_HELP,
     START_HINT,
@@ -365,6 +366,47 @@ def test_second_pain_report_suggests_stopping_and_seeing_a_professional(started)
     assert "Shall we stop?" in started.said()[-1]
     started.hear("yes")
     assert started.state is SessionState.FINISHED
+
+
+def test_a_third_pain_report_is_not_called_the_second(started: CoachDriver):
+    started.hear("ouch")
+    started.hear("it hurts")
+    assert "That's the second time" in started.said()[-1]
+    started.hear("no")
+    started.advance(5)
+    started.hear("that hurts")
+    asked = started.said()[-1]
+    assert started.state is SessionState.ASKING and "Shall we stop?" in asked
+    assert "second" not in asked
+    assert "It keeps hurting" in asked
+    started.hear("no")
+    started.hear("that hurts")  # a fourth, and later ones: the same true words
+    assert started.said()[-1] == asked
+
+
+def test_pain_keeps_counting_when_the_user_switches_routine(started: CoachDriver):
+    """The same sitting: pain in glutes, then "start outer hip", then pain again is the second
+    report, and the coach asks whether to stop rather than giving first-report advice."""
+    started.hear("that hurts")
+    assert started.said()[-1] == PAIN_ADVICE
+    started.hear("start outer hip")
+    started.hear("yes")
+    started.advance(5)
+    started.hear("that hurts")
+    assert started.state is SessionState.ASKING
+    assert "That's the second time" in started.said()[-1]
+    started.hear("yes")
+    # The history counts each routine's own reports: glutes' pain is not counted twice.
+    assert [f.summary.pain_reports for f in started.of_type(SessionFinished)] == [1, 1]
+
+
+def test_pain_counts_afresh_in_a_session_started_after_one_has_ended(started: CoachDriver):
+    started.hear("that hurts")
+    started.hear("stop")
+    started.hear("start outer hip")
+    started.advance(5)
+    started.hear("that hurts")
+    assert started.said()[-1] == PAIN_ADVICE
 
 
 def test_declining_to_stop_after_pain_carries_on_gently(started: CoachDriver):

@@ -209,3 +209,19 @@ def test_a_routine_started_instead_of_a_gently_held_one_is_held_gently_too():
     since = coach.now
     assert _pressures_to_the_end(coach) <= {Pressure.LIGHT, None}
     assert _asking_for_more(coach.said(since=since)) == []
+
+
+def test_pain_said_while_a_switch_is_asked_keeps_the_next_routine_light():
+    """Pain in glutes, then "start outer hip", and pain again before the answer: it has hurt
+    twice in this sitting, so the routine switched to is held light from its first step."""
+    coach = _coach()
+    coach.hear("start glutes")
+    coach.advance(5)
+    coach.hear("that hurts")
+    coach.hear("start outer hip")
+    coach.hear("that hurts")
+    coach.hear("yes")
+    since = coach.now
+    assert _pressures_to_the_end(coach) <= {Pressure.LIGHT, None}
+    assert _asking_for_more(coach.said(since=since)) == []
+    assert "Use light pressure." in coach.said_text(since=since)

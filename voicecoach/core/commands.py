@@ -95,8 +95,8 @@ class CommandHandlers(SessionCourse):
 
     def _on_start(self, command: Command, now: float, out: list[Action]) -> None:
         target = self._routines.get(command.slots.get("routine", ""))
-        # A session held light after pain is replaced by one held light too.
-        self._next_session_gentle = self._pressure_ceiling is Pressure.LIGHT
+        # Only what this start asks for decides how the next session begins.
+        self._next_session_gentle, self._switching_to = False, None
         if target is None and self._routine is None:
             self._idle_hint(now, out)
         elif target is None:
@@ -108,7 +108,7 @@ class CommandHandlers(SessionCourse):
         elif target.name == self._routine.name:
             self._say(out, phrases.ALREADY_DOING.say(title=target.title), interrupt=True)
         else:
-            self._switch_target = target
+            self._switch_target = self._switching_to = target
             self._ask(
                 Question.SWITCH_ROUTINE,
                 phrases.SWITCH_QUESTION.say(current=self._routine.title, target=target.title),
@@ -325,6 +325,8 @@ class CommandHandlers(SessionCourse):
             self._say(out, phrases.IDLE_PAIN_ADVICE.say(), interrupt=True)
             return
         self._pain_reports += 1
+        self._pain_reports_this_sitting += 1
+        reports = self._pain_reports_this_sitting
         step = self._current_step
         pressed = step.technique not in UNPRESSED_TECHNIQUES
         out.append(
@@ -344,14 +346,15 @@ class CommandHandlers(SessionCourse):
         if self._phase is SessionState.RESTING:
             self._light_steps.add(self._step + 1)
         self._announced_pressure = Pressure.LIGHT
-        if self._pain_reports > 1:
+        if reports > 1:
             # Hurt again: whether the user stops or carries on gently, the pressure stays
             # light for the rest of the session, until they say "firmer" themselves.
             self._pressure_ceiling = Pressure.LIGHT
-        if self._pain_reports == 1 or self._question is not None:
+        if reports == 1 or self._question is not None:
             self._say(out, phrases.PAIN_ADVICE.say(), interrupt=True)
             return
-        self._ask(Question.STOP_AFTER_PAIN, phrases.SECOND_PAIN_QUESTION.say(), now, out)
+        asked = phrases.SECOND_PAIN_QUESTION if reports == 2 else phrases.PAIN_AGAIN_QUESTION
+        self._ask(Question.STOP_AFTER_PAIN, asked.say(), now, out)
 
     def _on_side(self, command: Command, now: float, out: list[Action]) -> None:
         if self._routine is None:

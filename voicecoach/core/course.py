@@ -87,8 +87,16 @@ class SessionCourse:
         self._brief_in_question = False
         self._hinted_at: float | None = None  # when the last hint between sessions was said
         # The next session starts gentle: it was offered as one after pain that keeps coming
-        # back, or it replaces a session that was being held light after pain.
+        # back.
         self._next_session_gentle = False
+        # A switch of routine ("start outer hip", "yes") is the same sitting: it goes on
+        # counting the pain reports, which decide when the coach asks whether to stop, and
+        # keeps the light pressure promised after pain. A session started after one has ended
+        # counts afresh (pain that keeps coming back across sessions is `Precautions`').
+        self._switching_to: Routine | None = None  # the routine a switch was asked for
+        self._pain_reports_this_sitting = 0
+        # The last session ended held at light pressure (after pain, or the user's "lighter").
+        self._ended_held_light = False
         self._clear_session(0.0)
 
     def _clear_session(self, now: float) -> None:
@@ -116,7 +124,7 @@ class SessionCourse:
         # a session the user carries on with, the level the user chose with "lighter".
         self._pressure_ceiling: Pressure | None = None
         self._light_steps: set[int] = set()  # steps that hurt: light to their end
-        self._pain_reports = 0
+        self._pain_reports = 0  # this routine's, for its history
         self._announced_pressure = Pressure.LIGHT
         self._extra_hold_seconds = 0.0
         self._completed: set[int] = set()
@@ -215,7 +223,11 @@ class SessionCourse:
         return self._side_order[self._side].value
 
     def _start_routine(self, routine: Routine, now: float, out: list[Action]) -> None:
-        gentle, self._next_session_gentle = self._next_session_gentle, False
+        switched = self._switching_to is routine
+        gentle = self._next_session_gentle or (switched and self._ended_held_light)
+        self._next_session_gentle, self._switching_to = False, None
+        if not switched:
+            self._pain_reports_this_sitting = 0
         self._clear_session(now)
         self._routine = routine
         if gentle:
@@ -352,6 +364,7 @@ class SessionCourse:
 
     def _finish(self, reason: EndReason, now: float, out: list[Action]) -> None:
         assert self._routine is not None
+        self._ended_held_light = self._pressure_ceiling is Pressure.LIGHT
         summary = SessionSummary(
             routine=self._routine.name,
             reason=reason,

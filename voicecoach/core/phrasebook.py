@@ -180,10 +180,16 @@ PAIN_ADVICE = Phrase(
     "Ease off to light pressure now. If the pain is sharp or shooting, stop completely. "
     "I'll keep the pressure light for the rest of this step."
 )
-# A second report in one session: the coach suggests stopping and asks, it does not decide.
+# A second report in one session (a routine switched to goes on counting): the coach suggests
+# stopping and asks, it does not decide.
 # From here the pressure stays light for the rest of the session, until the user says "firmer".
 SECOND_PAIN_QUESTION = Phrase(
     "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
+    "here, and see a professional if the pain persists. Shall we stop? Say yes or no."
+)
+# The third report and every later one: words that stay true however many times it has hurt.
+PAIN_AGAIN_QUESTION = Phrase(
+    "Ease off now. It keeps hurting: that's more than twice in this session. I suggest we stop "
     "here, and see a professional if the pain persists. Shall we stop? Say yes or no."
 )
 CARRY_ON_GENTLY = Phrase(

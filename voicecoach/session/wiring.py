@@ -14,6 +14,7 @@ from ..core.phrasebook import (
     IDLE_PAIN_ADVICE,
     NOT_PAUSED,
     PAIN_ADVICE,
+    PAIN_AGAIN_QUESTION,
     PAUSED,
     RUNNING_HELP,
     SAFETY_BRIEF,
@@ -96,6 +97,7 @@ URGENT_LINES = (
     PAIN_ADVICE.say(),
     IDLE_PAIN_ADVICE.say(),
     SECOND_PAIN_QUESTION.say(),
+    PAIN_AGAIN_QUESTION.say(),
 )
 # Answers to the other commands a user gives most, ready before they are needed.
 COMMON_LINES = (
