@@ -262,8 +262,8 @@ def test_an_unfinished_session_lasts_until_its_last_activity(store: HistoryStore
 def test_ctrl_c_marks_only_an_unfinished_session_interrupted(store: HistoryStore) -> None:
     running, done = begin(store), begin(store, at=T0 + minutes(1))
     store.finish_session(done, "completed", 4, 1.0, 0, T0 + minutes(9))
-    store.mark_unfinished_as_interrupted(running, T0 + minutes(10))
-    store.mark_unfinished_as_interrupted(done, T0 + minutes(10))
+    store.end_unfinished(running, T0 + minutes(10))
+    store.end_unfinished(done, T0 + minutes(10))
     first, second = store.sessions()
     assert (first.how_it_ended, first.ended_at) == ("interrupted", T0 + minutes(10))
     assert (second.how_it_ended, second.ended_at) == ("completed", T0 + minutes(9))

@@ -15,6 +15,7 @@ import numpy as np
 
 from voicecoach.audio.source import AudioError, Samples
 from voicecoach.core.messages import Device, DeviceFailed, DeviceRecovered, Heard
+from voicecoach.core.phrasebook import GREETING_WITH_WAKE_WORD
 from voicecoach.session.live import MicrophoneInput
 from voicecoach.session.supervision import Backoff, SpeakerSupervisor, SupervisedSource
 
@@ -223,7 +224,9 @@ def test_serve_waits_coaches_and_waits_again_on_stream_time(tmp_path: Path):
     assert states.index("introducing") > 0 or states[0] == "introducing"
     first_heard = next(e for e in entries if e["who"] == "you")
     assert first_heard["text"] == "start quick"  # heard, understood, and not acted on
-    assert not any(e["who"] == "coach" and e["t"] < 4.0 for e in entries)
+    # Only the greeting (how to start, with the wake word) before "coach start quick".
+    assert [e["text"] for e in entries if e["who"] == "coach" and e["t"] < 4.0] == [
+        GREETING_WITH_WAKE_WORD.say(wake_word="coach")]
     with HistoryStore(default_history_path()) as history:
         routines = [s.routine for s in history.sessions()]
     assert routines == ["quick-hip", "glutes"]

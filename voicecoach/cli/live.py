@@ -12,7 +12,6 @@ from typing import Any
 from ..audio.source import device_from_text
 from ..core.intents import Command, Intent
 from ..core.messages import Device, DeviceFailed, DeviceRecovered
-from ..core.phrasebook import GREETING, GREETING_WITH_WAKE_WORD
 from ..history.records import SessionSource
 from ..library import Library
 from ..session.live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
@@ -20,7 +19,14 @@ from ..session.stopping import StopRequest, exit_code, stop_on_signals
 from ..session.supervision import SpeakerSupervisor, SupervisedSource
 from ..session.terminal import PanelView, PlainView, protected_stdout
 from ..session.transcript import Entry
-from ..session.wiring import make_engine, make_listener, make_recorder, make_voice, prefetch_routine
+from ..session.wiring import (
+    greeting,
+    make_engine,
+    make_listener,
+    make_recorder,
+    make_voice,
+    prefetch_routine,
+)
 from ..speaking.playback import Playback, Rendered
 from .notes import note
 from .origins import origin_of
@@ -92,7 +98,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             if routine is not None:
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
             else:
-                speaking.say(_greeting(library.grammar.wake_word), interrupt=False)
+                speaking.say(greeting(library.grammar.wake_word), interrupt=False)
             def stop(signal_name: str) -> None:
                 stopped(signal_name)
                 inbox.put(QUIT)
@@ -116,12 +122,6 @@ def _checks(speaker: SpeakerSupervisor | None, speaking: Speaking) -> Callable[[
         speaking.check()
 
     return check
-
-
-def _greeting(wake_word: str | None) -> str:
-    if wake_word:
-        return GREETING_WITH_WAKE_WORD.say(wake_word=wake_word)
-    return GREETING.say()
 
 
 def _supervised_microphone(args: argparse.Namespace, inbox: queue.Queue[object], view: Any,

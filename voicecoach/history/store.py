@@ -315,14 +315,15 @@ class HistoryStore:
                  session_id),
             )
 
-    def mark_unfinished_as_interrupted(self, session_id: int, at: datetime) -> None:
-        """Ctrl-C: end the session as "interrupted", unless it has already ended."""
+    def end_unfinished(self, session_id: int, at: datetime, reason: str = INTERRUPTED) -> None:
+        """The process is ending with the session under way: end it as `reason` ("interrupted"
+        by Ctrl-C, "unfinished" when its recording ran out), unless it has already ended."""
         stamp = _stamp(at)
         with self._transaction() as db:
             db.execute(
                 "UPDATE sessions SET ended_at = ?, end_reason = ?,"
                 " last_activity_at = max(last_activity_at, ?) WHERE id = ? AND ended_at IS NULL",
-                (stamp, INTERRUPTED, stamp, session_id),
+                (stamp, reason, stamp, session_id),
             )
 
     # --- reads -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..core.messages import (
 )
 from ..core.precautions import PAIN_WINDOW_SECONDS, PastPain, Precautions, persistent_pain
 from ..history.records import SessionSource
-from ..history.store import HistoryStore
+from ..history.store import INTERRUPTED, HistoryStore
 from ..settings import Settings, record_safety_brief_accepted
 from .history_writer import Fact, HistoryWriter
 
@@ -51,7 +51,8 @@ class Recorder(Protocol):
     def record(self, action: Action) -> bool:
         """Write what `action` says happened; True when the precautions may have changed."""
 
-    def close(self) -> None: ...
+    def close(self, reason: str = INTERRUPTED) -> None:
+        """The process is ending: a session under way ends as `reason`."""
 
 
 class SessionRecorder:
@@ -191,10 +192,10 @@ class SessionRecorder:
         """Wait until everything recorded so far is written (tests); True if it was."""
         return self._writer.flush(timeout)
 
-    def close(self) -> None:
+    def close(self, reason: str = INTERRUPTED) -> None:
         """The process is ending (Ctrl-C, SIGTERM, end of input), perhaps with a session under
-        way: it ends as interrupted, and what is pending is written (a bounded wait) or named.
-        Safe to call twice, and from a signal handler."""
+        way: it ends as `reason` (a recording that ran out: "unfinished"), and what is pending
+        is written (a bounded wait) or named. Safe to call twice, and from a signal handler."""
         if self._closed:
             return
         self._closed = True
@@ -202,7 +203,7 @@ class SessionRecorder:
         if self._writes and token is not None:
             at = datetime.fromtimestamp(self._wall_clock(), UTC)
             self._writer.submit(_session_fact("session end", token, lambda store, session:
-                                              store.mark_unfinished_as_interrupted(session, at),
+                                              store.end_unfinished(session, at, reason),
                                               keep=True))
         self._session = None
         self._writer.close()

@@ -25,6 +25,7 @@ from ..core.messages import (
     Heard,
     Say,
     SessionFinished,
+    SessionStarted,
     SessionState,
     SessionSummary,
     SpeechFinished,
@@ -64,6 +65,19 @@ class Voice(Protocol):
     def change(self, change: str) -> None: ...
 
 
+class StreamClock:
+    """The time of day a moment of the stream stands for: the wall clock when the stream began,
+    plus the stream's own seconds. A 147 s recording is played through in a second or two, and
+    the history must keep the 147 s it took to say, not the second it took to read."""
+
+    def __init__(self, began: float) -> None:
+        self.began = began  # seconds since the epoch
+        self.seconds = 0.0  # into the stream, as the session has reached
+
+    def __call__(self) -> float:
+        return self.began + self.seconds
+
+
 class EchoPath:
     """The loudspeaker-to-microphone path of a simulated room: a delay and a gain."""
 
@@ -92,9 +106,16 @@ class StreamSession:
     # memory does not grow with the length of the input.
     record: Callable[[Samples], None] | None = None
     recorder: Recorder | None = None  # the history, and what to say before a start
+    # The recorder's clock, moved to each event's stream time before the recorder sees it.
+    clock: StreamClock | None = None
     now: float = 0.0
     words_per_minute: float = USUAL_WORDS_PER_MINUTE  # how fast a printed line would be said
     stopped_by: str | None = None  # why the session was ended before its input, e.g. "SIGTERM"
+    input_ended_at: float | None = None  # the stream time at which the input ran out
+    commands_heard: int = 0  # commands acted on, so the end can say when there were none
+    # The routine under way and the stream time it began, so the end can say where the input
+    # left it; None between sessions.
+    under_way: tuple[str, float] | None = None
     _line_number: int = 0
 
     def __post_init__(self) -> None:
@@ -104,6 +125,11 @@ class StreamSession:
 
     def start(self, command: Command) -> None:
         self._dispatch(Heard(command), self.now)
+
+    def say(self, text: str) -> None:
+        """A line of the coach's own, not the engine's (the greeting), queued as the engine's
+        are: it takes the time to say it, and what the engine says next waits for it."""
+        self._act(Say(text, interrupt=False), self.now)
 
     def stop(self, why: str) -> None:
         """End `run` after the block in hand (safe to call from a signal handler: it only sets
@@ -117,6 +143,8 @@ class StreamSession:
         while self.stopped_by is None and (max_seconds is None or self.now < max_seconds):
             chunk = None if ended else source.read()
             if chunk is None:
+                if not ended:
+                    self.input_ended_at = self.now
                 ended = True
                 if not self.playback.busy:
                     break
@@ -126,6 +154,8 @@ class StreamSession:
                     break
                 self._block(chunk[start : start + BLOCK])
         self._tick_until(self.now)
+        if self.clock is not None:  # what is written after the run (its end) is at its end
+            self.clock.seconds = self.now
 
     # --- one block of stream time ---------------------------------------------------------------
 
@@ -166,6 +196,7 @@ class StreamSession:
             detail["woke"] = True
         self._note(Entry(self.now, "you", decision.text or "(not understood)", detail))
         if decision.command is not None and allowed:
+            self.commands_heard += 1
             self._dispatch(Heard(decision.command), self.now)
 
     def _tick_until(self, moment: float) -> None:
@@ -175,6 +206,8 @@ class StreamSession:
     # --- actions --------------------------------------------------------------------------------
 
     def _dispatch(self, event: Event, at: float) -> None:
+        if self.clock is not None:
+            self.clock.seconds = at
         for action in self.engine.handle(event, at):
             self._act(action, at)
         self.listener.listen_for(self.engine.listening)
@@ -193,8 +226,11 @@ class StreamSession:
                     self.voice.change(change)
             case StateChanged(state):
                 self._note(Entry(at, "state", state.value))
+            case SessionStarted(routine):
+                self.under_way = (routine, at)
             case SessionFinished(summary):
                 self.summaries.append(summary)
+                self.under_way = None
         if self.recorder is not None and self.recorder.record(action):
             self._dispatch(self.recorder.precautions(), at)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import TextIO
 from ..core.engine import SessionEngine
 from ..core.phrasebook import (
     ALREADY_PAUSED,
+    GREETING,
+    GREETING_WITH_WAKE_WORD,
     IDLE_PAIN_ADVICE,
     NOT_PAUSED,
     PAIN_ADVICE,
@@ -123,6 +126,13 @@ def prefetch_routine(voice: TextToSpeech | None, library: Library, routine: str 
     voice.prefetch(lines)
 
 
+def greeting(wake_word: str | None) -> str:
+    """What the coach says first when no routine was named: how to start one."""
+    if wake_word:
+        return GREETING_WITH_WAKE_WORD.say(wake_word=wake_word)
+    return GREETING.say()
+
+
 def make_engine(library: Library, settings: SessionSettings | None = None) -> SessionEngine:
     settings = settings or SessionSettings()
     return SessionEngine(library.routines, pace=settings.pace,
@@ -131,12 +141,14 @@ def make_engine(library: Library, settings: SessionSettings | None = None) -> Se
 
 
 def make_recorder(settings: Settings, say: Callable[[str], None], *, history: bool = True,
-                  source: SessionSource = SessionSource.MICROPHONE) -> SessionRecorder:
+                  source: SessionSource = SessionSource.MICROPHONE,
+                  wall_clock: Callable[[], float] = time.time) -> SessionRecorder:
     """The user's history and their settings file, which keeps the safety brief's answer.
     `history` False (`--no-history`, trying things out): nothing is written to the history,
     but its pain reports still decide the warning about pain that keeps coming back.
     `source`: where the sessions' commands come from; a recording's pain is nobody's, and its
-    "yes" to the safety brief is not kept in the settings (only a person's is)."""
+    "yes" to the safety brief is not kept in the settings (only a person's is).
+    `wall_clock`: what time it is for the history (a recording's own time: `StreamClock`)."""
     path = default_history_path()
 
     def open_store() -> HistoryStore | None:
@@ -144,13 +156,14 @@ def make_recorder(settings: Settings, say: Callable[[str], None], *, history: bo
             return None  # only reading: no history is no pain reports, not a new file
         return HistoryStore(path, busy_timeout=WRITER_BUSY_TIMEOUT)
 
-    return SessionRecorder(open_store, settings, default_settings_path(), say, source=source,
-                           writes=history)
+    return SessionRecorder(open_store, settings, default_settings_path(), say, wall_clock,
+                           source=source, writes=history)
 
 
-def make_demo_recorder(settings: Settings, say: Callable[[str], None]) -> SessionRecorder:
+def make_demo_recorder(settings: Settings, say: Callable[[str], None],
+                       wall_clock: Callable[[], float] = time.time) -> SessionRecorder:
     """The demo's user is not the real one: a history in memory, the settings file untouched,
     and the safety brief always read, as on a first run."""
     fresh = settings.model_copy(update={"safety_brief_accepted": None})
-    return SessionRecorder(lambda: HistoryStore(":memory:"), fresh, None, say,
+    return SessionRecorder(lambda: HistoryStore(":memory:"), fresh, None, say, wall_clock,
                            source=SessionSource.DEMO)
