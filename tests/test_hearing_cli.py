@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -57,6 +59,24 @@ def test_unreadable_wav_is_a_clear_error(capsys, tmp_path: Path):
     assert code == 1 and f"{broken}: ends in the middle of its header (18 bytes" in err
     code, _, err = run(capsys, "listen", "--input", str(tmp_path / "missing.wav"))
     assert code == 1 and "no such file" in err
+
+
+@needs_espeak
+def test_listen_names_an_empty_file_and_goes_on_to_the_next(tmp_path: Path):
+    before = spoken_wav(tmp_path, "pause")
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    after = spoken_wav(tmp_path, "start glutes")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "listen", "--input", str(before), str(empty),
+         str(after), "--json", "--no-profile"],
+        capture_output=True, text=True, timeout=120, check=False)
+    heard = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["file"], line["intent"]) for line in heard if line["intent"]] == [
+        (str(before), "pause"), (str(after), "start")]
+    assert f"voicecoach: {empty}: the file is empty (0 bytes)" in result.stderr
+    assert f"voicecoach: 1 of 3 files could not be heard: {empty}" in result.stderr
+    assert result.returncode == 1  # the files heard are heard, and the exit says one was not
 
 
 def test_vosk_without_a_model_says_how_to_get_one(capsys):

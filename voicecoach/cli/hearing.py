@@ -15,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 from rich.text import Text
 
-from ..audio.source import AudioSource, device_from_text
+from ..audio.source import AudioError, AudioSource, device_from_text
 from ..core.grammar import CommandGrammar
 from ..core.vocabulary import Listening, vocabulary_for
 from ..hearing.backends import Backend, build_recognizer
@@ -93,17 +93,28 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
 
         # Ctrl-C or SIGTERM: what was heard so far is decided and printed, then the end.
         stop = StopRequest()
+        failed: list[str] = []
         with stop_on_signals(stop):
             for index, path in enumerate(args.input):
                 if stop.made:
                     break
                 if index:
                     listener.restart()
-                with WavFileSource(Path(path), chunk_seconds=0.05, on_note=_say) as source:
-                    _listen_to(source, path, listener, args, should_stop=lambda: stop.made)
+                # A file that cannot be read (empty, damaged, missing) is named, and the others
+                # are still heard: one bad file must not cost the rest of a batch.
+                try:
+                    with WavFileSource(Path(path), chunk_seconds=0.05, on_note=_say) as source:
+                        _listen_to(source, path, listener, args, should_stop=lambda: stop.made)
+                except AudioError as exc:
+                    _say(str(exc))
+                    failed.append(path)
         if stop.made:
             _say(f"stopped by {stop.by}")
-        return exit_code(stop.by)
+            return exit_code(stop.by)
+        if failed and len(args.input) > 1:
+            _say(f"{len(failed)} of {len(args.input)} files could not be heard: "
+                 f"{', '.join(failed)}")
+        return 1 if failed else 0
     from ..audio.microphone import MicrophoneSource
 
     microphone = MicrophoneSource(device_from_text(args.device), rate=args.rate,
