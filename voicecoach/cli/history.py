@@ -74,7 +74,7 @@ def _read(path: Path, since: datetime | None) -> tuple[list[SessionRecord], list
     # Looking must not create a history: no file simply means no sessions yet.
     if not path.exists():
         return [], []
-    with HistoryStore(path) as store:
+    with HistoryStore(path, read_only=True) as store:
         return store.sessions(since), store.notes_between_sessions(since)
 
 

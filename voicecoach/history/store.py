@@ -23,11 +23,14 @@ from typing import Any
 import platformdirs
 
 from .records import Adjustment, Note, PainRecord, SessionRecord, SessionSource
-from .schema import SchemaTooNew, migrate, roll_back, schema_version
+from .schema import MIGRATIONS, SchemaTooNew, migrate, roll_back, schema_version
 
 ENV_VARIABLE = "VOICECOACH_HISTORY"
 BUSY_TIMEOUT_SECONDS = 5.0
 INTERRUPTED = "interrupted"
+# Less free space than this, and a failing open or write is the full disk's doing: SQLite's
+# shared memory alone asks for 32 KiB, and says "disk I/O error", not "full".
+FULL_BELOW_BYTES = 64 * 1024
 
 class HistoryError(Exception):
     """The history file cannot be used: one line naming the file, the cause and the fix.
@@ -57,10 +60,27 @@ def default_history_path() -> Path:
 # --- errors in the user's words ----------------------------------------------------------------
 
 
+def _disk_full(name: str) -> bool:
+    """Whether the drive holding the history has (next to) no space left for the user."""
+    try:
+        drive = os.statvfs(Path(name).absolute().parent)
+    except OSError:
+        return False
+    return drive.f_bavail * drive.f_frsize < FULL_BELOW_BYTES
+
+
+def _full(name: str) -> HistoryError:
+    return HistoryError(f"{name}: the disk is full. Fix: free some space and try again.",
+                        transient=True)
+
+
 def _explain(name: str, exc: sqlite3.Error) -> HistoryError:
     code = getattr(exc, "sqlite_errorname", "") or ""
     # Said by every command that opens the history; only `voicecoach history` has --history.
     elsewhere = f"or choose another file with ${ENV_VARIABLE}"
+    if code.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")) and (
+            code.startswith("SQLITE_FULL") or _disk_full(name)):
+        return _full(name)
     if code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         aside = f"mv {shlex.quote(name)} {shlex.quote(name + '.broken')}"
         return HistoryError(
@@ -83,9 +103,6 @@ def _explain(name: str, exc: sqlite3.Error) -> HistoryError:
             "voicecoach (or the program that has the file open) and try again.",
             transient=True,
         )
-    if code.startswith("SQLITE_FULL"):
-        return HistoryError(f"{name}: the disk is full. Fix: free some space and try again.",
-                            transient=True)
     return HistoryError(f"{name}: {exc}. Fix: check the disk, {elsewhere}.",
                         transient=code.startswith("SQLITE_IOERR"))
 
@@ -151,6 +168,55 @@ def _connect(name: str, busy_timeout: float) -> sqlite3.Connection:
     return connection
 
 
+def _connect_to_read(name: str, busy_timeout: float) -> sqlite3.Connection:
+    """The history opened read-only: looking at it needs no space, no lock and no write. On a
+    full disk SQLite cannot even make its shared memory for the log; if the log holds nothing,
+    the file alone is the whole history, and is read as it is (`immutable`)."""
+    if name == ":memory:":
+        return _connect(name, busy_timeout)
+    uri = f"{Path(name).absolute().as_uri()}?mode=ro"
+    with _translated(name):
+        try:
+            connection = _open_uri(uri, busy_timeout)
+        except sqlite3.OperationalError:
+            if not (_disk_full(name) and _log_is_empty(name)):
+                raise
+            connection = _open_uri(f"{uri}&immutable=1", busy_timeout)
+        try:
+            version = schema_version(connection)
+            if version > len(MIGRATIONS):
+                raise SchemaTooNew(version, len(MIGRATIONS))
+        except BaseException:
+            connection.close()
+            raise
+    if version < len(MIGRATIONS):  # from an older voicecoach: brought up to date first
+        connection.close()
+        return _connect(name, busy_timeout)
+    return connection
+
+
+def _open_uri(uri: str, busy_timeout: float) -> sqlite3.Connection:
+    connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None,
+                                 check_same_thread=False)
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        schema_version(connection)  # the first read: where a full disk's shared memory fails
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _log_is_empty(name: str) -> bool:
+    """No write-ahead log, or an empty one: nothing committed lives outside the file."""
+    try:
+        return os.path.getsize(f"{name}-wal") == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def _touch(db: sqlite3.Connection, session_id: int, stamp: str) -> None:
     cursor = db.execute(
         "UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE id = ?",
@@ -191,12 +257,16 @@ class HistoryStore:
     One connection guarded by a lock; every method is one short transaction.
     """
 
-    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
+                 read_only: bool = False) -> None:
         """`busy_timeout`: how long one call waits for another program's lock (a session's
-        writer waits briefly and retries, so that it can be stopped between tries)."""
+        writer waits briefly and retries, so that it can be stopped between tries).
+        `read_only`: for looking only (`voicecoach history`): nothing is written, not even the
+        log's mode, so a full disk or a locked file still shows the past sessions."""
         self.path = str(path)
         self._lock = threading.Lock()
-        self._connection = _connect(self.path, busy_timeout)
+        self._connection = (_connect_to_read if read_only else _connect)(self.path,
+                                                                         busy_timeout)
 
     def __enter__(self) -> HistoryStore:
         return self
