@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,10 @@ from ..history import (
     notes_table,
     write_csv,
 )
+from ..history.journal import Journal, journal_path
+from .notes import note
 
+MERGE_BUSY_TIMEOUT = 0.5  # a locked history is not worth a wait: it is read without the merge
 NO_HISTORY = (
     "No sessions recorded yet. Say “start glutes” in `voicecoach run` and each session will be "
     "listed here."
@@ -74,8 +78,24 @@ def _read(path: Path, since: datetime | None) -> tuple[list[SessionRecord], list
     # Looking must not create a history: no file simply means no sessions yet.
     if not path.exists():
         return [], []
+    _merge_journal(path)
+    # Read-only: looking needs no space and no lock, so a full disk still shows the past.
     with HistoryStore(path, read_only=True) as store:
         return store.sessions(since), store.notes_between_sessions(since)
+
+
+def _merge_journal(path: Path) -> None:
+    """What a session kept beside the history when it could not write it, merged in first, so
+    that it is shown; if the history cannot be written yet, it waits for next time."""
+    journal = Journal(journal_path(path))
+    if not journal.path.exists():
+        return
+    try:
+        with HistoryStore(path, busy_timeout=MERGE_BUSY_TIMEOUT) as store:
+            journal.merge_into(store)
+    except (HistoryError, sqlite3.Error, OSError) as exc:
+        note(f"{journal.count()} records kept in {journal.path} are not shown: they cannot be "
+             f"merged into the history yet ({exc})")
 
 
 def _sessions(count: int) -> str:

@@ -265,6 +265,7 @@ class HistoryStore:
         log's mode, so a full disk or a locked file still shows the past sessions."""
         self.path = str(path)
         self._lock = threading.Lock()
+        self._batch_thread: int | None = None  # the thread inside all_or_nothing(), if any
         self._connection = (_connect_to_read if read_only else _connect)(self.path,
                                                                          busy_timeout)
 
@@ -280,7 +281,21 @@ class HistoryStore:
             self._connection.close()
 
     @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """The writes made inside, from this thread, are one transaction: all are kept, or,
+        if one fails with an error that is not caught inside, none."""
+        with self._transaction():
+            self._batch_thread = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._batch_thread = None
+
+    @contextmanager
     def _transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        if self._batch_thread == threading.get_ident():  # inside all_or_nothing(): its own
+            yield self._connection
+            return
         with self._lock, _translated(self.path):
             db = self._connection
             db.execute(begin)

@@ -8,8 +8,9 @@ disk never holds up the loop that answers the user.
 Facts are written in the order they happened, each with the time it happened (stamped by the
 caller), however late. When too many wait (a lock held for hours), the oldest facts that can be
 spared (steps, adjustments, device notes) make room; a session's start and end, pain reports and
-the safety brief's answer are always kept. `close()` waits a bounded time for what is pending
-and then says what could not be written.
+the safety brief's answer are always kept. `close()` waits a bounded time for what is pending;
+what still could not be written goes to the journal beside the history (history/journal.py),
+merged into it the next time it is opened here, and the end says so.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from ..history.journal import Journal, Record, SessionLost, apply
 from ..history.records import PainRecord
 from ..history.store import HistoryError, HistoryStore, UnknownSession
 from ..settings import SettingsError
@@ -36,10 +39,6 @@ TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.E
                     errno.EINTR, errno.ETIMEDOUT}
 
 
-class SessionLost(Exception):
-    """A fact about a session whose start could not be written: it has nowhere to go."""
-
-
 @dataclass(frozen=True)
 class Fact:
     """One thing to write. `write` gets the writer (its store and session ids)."""
@@ -48,6 +47,13 @@ class Fact:
     write: Callable[[HistoryWriter], None]
     keep: bool = False  # never left out when the queue is full
     needs_store: bool = True  # False: the settings file
+    # The fact as data (history/journal.py), for the journal when it cannot be written.
+    record: Record | None = None
+
+
+def history_fact(what: str, record: Record, *, keep: bool = False) -> Fact:
+    """A fact for the history, written by `apply`: the same now or, from the journal, later."""
+    return Fact(what, lambda writer: writer.apply(record), keep=keep, record=record)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -73,12 +79,15 @@ class HistoryWriter:
     def __init__(self, open_store: Callable[[], HistoryStore | None],
                  note: Callable[[str], None], *, past_pain_since: datetime | None = None,
                  capacity: int = CAPACITY, retry_seconds: tuple[float, ...] = RETRY_SECONDS,
-                 drain_seconds: float = DRAIN_SECONDS, close_store: bool = True) -> None:
+                 drain_seconds: float = DRAIN_SECONDS, close_store: bool = True,
+                 journal: Path | None = None) -> None:
         """`open_store` runs on the writer's thread (opening may migrate, which needs the
         lock); it returns None when there is no history to use. `past_pain_since`: read the
         people's pain reports since then once the store is open (see `past_pain`).
-        `close_store` False: the caller owns the store and closes it."""
+        `close_store` False: the caller owns the store and closes it. `journal`: where to keep
+        what cannot be written by the end (None: it is only named), merged in once open."""
         self._close_store = close_store
+        self._journal = Journal(journal) if journal is not None else None
         self._open_store = open_store
         self._note = note
         self._capacity = capacity
@@ -96,7 +105,7 @@ class HistoryWriter:
         self._past_pain: list[PainRecord] | None = None
         self._past_pain_read = threading.Event()
         self.store: HistoryStore | None = None
-        self._sessions: dict[int, int] = {}  # the recorder's session token -> the history's id
+        self._sessions: dict[str, int] = {}  # a record's session key -> the history's id
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
         self._thread.start()
 
@@ -135,14 +144,19 @@ class HistoryWriter:
         with self._changed:
             return self._changed.wait_for(lambda: not self._pending, timeout)
 
-    def session(self, token: int) -> int:
-        """The history's id of the recorder's session `token`."""
-        if token not in self._sessions:
-            raise SessionLost(token)
-        return self._sessions[token]
+    def apply(self, record: Record) -> None:
+        """Write `record` to the store (on the writer's thread)."""
+        assert self.store is not None
+        apply(self.store, record, self)
 
-    def started(self, token: int, session_id: int) -> None:
-        self._sessions[token] = session_id
+    def id_of(self, record: Record) -> int:
+        """The history's id of the session `record` names."""
+        if record["session"] not in self._sessions:
+            raise SessionLost(record["session"])
+        return self._sessions[record["session"]]
+
+    def started(self, record: Record, session_id: int) -> None:
+        self._sessions[record["session"]] = session_id
 
     def close(self) -> None:
         """Write what is pending (waiting at most `drain_seconds`), stop, and say what could
@@ -157,15 +171,40 @@ class HistoryWriter:
         if threading.current_thread() is not self._thread:
             self._thread.join(JOIN_SECONDS)
         with self._changed:
-            left = Counter(fact.what for fact in self._pending) + self._dropped
-            why, self._pending = self._trouble, deque()
+            pending, why, self._pending = list(self._pending), self._trouble, deque()
+        # Unless a disk hangs: the write under way may still land, and must not land twice.
+        kept = {id(fact) for fact in (
+            self._keep_in_journal(pending) if not self._thread.is_alive() else [])}
+        left = Counter(fact.what for fact in pending if id(fact) not in kept) + self._dropped
         if left:
-            listed = ", ".join(f"{n} {what}{'s' if n > 1 else ''}" for what, n in left.items())
-            self._note(f"not written to the history: {listed}" + (f" ({why})" if why else ""))
+            self._note(f"not written to the history: {_listed(left)}" +
+                       (f" ({why})" if why else ""))
         # Unless a disk hangs: then the write under way still holds the store.
         if self._close_store and self.store is not None and not self._thread.is_alive():
             with suppress(HistoryError, sqlite3.Error):
                 self.store.close()
+
+    def _keep_in_journal(self, pending: list[Fact]) -> list[Fact]:
+        """The facts of `pending` kept in the journal (none if it could not be written)."""
+        kept = [fact for fact in pending if fact.record is not None]
+        if self._journal is None or not kept:
+            return []
+        try:
+            self._journal.append([self._for_journal(fact.record) for fact in kept
+                                  if fact.record is not None])
+        except OSError as exc:
+            self._note(f"{self._journal.path}: cannot keep what was not written ({_cause(exc)})")
+            return []
+        # Why was said when the trouble began; now, that nothing is lost.
+        self._note(f"the history could not be written by the end: "
+                   f"{_listed(Counter(fact.what for fact in kept))} kept in "
+                   f"{self._journal.path}, merged into it next time")
+        return kept
+
+    def _for_journal(self, record: Record) -> Record:
+        """`record`, naming its session by the history's id as well once its start is in."""
+        session = self._sessions.get(record["session"]) if record["session"] else None
+        return {**record, "session_id": session} if session is not None else record
 
     # --- the writer's thread -------------------------------------------------------------------
 
@@ -192,10 +231,27 @@ class HistoryWriter:
                 self._pause(attempt)
                 attempt += 1
                 continue
+            if self.store is not None:
+                self._merge_journal(self.store)
             if self.store is not None and self._pain_since is not None:
                 self._read_past_pain(self.store, self._pain_since)
             break
         self._past_pain_read.set()
+
+    def _merge_journal(self, store: HistoryStore) -> None:
+        """What an earlier session kept in the journal, into the history now (before the past
+        pain is read: the journal may hold some)."""
+        if self._journal is None or not self._journal.path.exists():
+            return
+        try:
+            merged = self._journal.merge_into(store)
+        except (HistoryError, sqlite3.Error, OSError) as exc:
+            self._say_once("journal", f"{self._journal.path}: not merged into the history yet "
+                           f"({_cause(exc)}); it is kept for next time")
+            return
+        if merged:
+            self._note(f"{self._journal.path}: {merged} record{'s' if merged > 1 else ''} "
+                       "kept by an earlier session are now in the history")
 
     def _read_past_pain(self, store: HistoryStore, since: datetime) -> None:
         try:
@@ -260,3 +316,7 @@ class HistoryWriter:
         if topic not in self._said:  # a broken disk must not flood the terminal
             self._said.add(topic)
             self._note(message)
+
+
+def _listed(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {what}{'s' if n > 1 else ''}" for what, n in counts.items())

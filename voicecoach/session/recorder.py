@@ -10,6 +10,7 @@ pain reports read once at start-up, and those of this sitting.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,10 +28,11 @@ from ..core.messages import (
     StepSkipped,
 )
 from ..core.precautions import PAIN_WINDOW_SECONDS, PastPain, Precautions, persistent_pain
+from ..history.journal import Record
 from ..history.records import SessionSource
 from ..history.store import INTERRUPTED, HistoryStore
 from ..settings import Settings, record_safety_brief_accepted
-from .history_writer import Fact, HistoryWriter
+from .history_writer import Fact, HistoryWriter, history_fact
 
 STARTUP_READ_SECONDS = 1.0  # how long the first start waits for past pain reports
 # Sources whose "that hurts" is nobody's pain: a test recording, the demo's scripted user.
@@ -41,6 +43,7 @@ NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
 A_PERSON_LISTENING = (SessionSource.MICROPHONE, SessionSource.KEYBOARD)
 RECORDED_CONSENT = ('a recording\'s "yes" to the safety brief holds for this recording only: '
                     "the brief is read again at your next live session")
+KEPT_ALWAYS = ("session start", "pain report", "session end")
 
 
 class Recorder(Protocol):
@@ -67,10 +70,12 @@ class SessionRecorder:
         source: SessionSource = SessionSource.MICROPHONE,
         writes: bool = True,
         writer: Callable[..., HistoryWriter] = HistoryWriter,
+        journal: Path | None = None,
     ) -> None:
         """`history`: the store, or how to open it (on the writer's thread), or None.
         `source`: where this sitting's audio comes from. `writes` False (`--no-history`): read
-        the past pain reports, but write nothing to the history."""
+        the past pain reports, but write nothing to the history. `journal`: where to keep what
+        could not be written by the end, for the next time (history/journal.py)."""
         self._settings = settings
         self._settings_path = settings_path
         self._note = note
@@ -78,6 +83,7 @@ class SessionRecorder:
         self._source = source
         self._writes = writes and history is not None
         self._token = 0  # this sitting's sessions, numbered for the writer
+        self._sitting = uuid.uuid4().hex  # with the number, a session's key in the journal
         self._session: int | None = None
         self._closed = False
         # This sitting's pain, in memory: the writer may be far behind the user.
@@ -87,7 +93,7 @@ class SessionRecorder:
         opener = history if callable(history) or history is None else (lambda: history)
         since = datetime.fromtimestamp(wall_clock() - PAIN_WINDOW_SECONDS, UTC)
         self._writer = writer(opener or (lambda: None), note, past_pain_since=since,
-                              close_store=callable(history))
+                              close_store=callable(history), journal=journal)
 
     def precautions(self) -> Precautions:
         now = self._wall_clock()
@@ -131,48 +137,47 @@ class SessionRecorder:
         return arrived
 
     def _fact(self, action: Action, at: datetime) -> Fact | None:
-        token, source = self._session, self._source
+        """The history's fact for `action`, as data (history/journal.py), if it is one."""
+        session = self._key(self._session)
+        fact: tuple[str, Record] | None = None
         match action:
             case SessionStarted(routine, title, steps_total, pace):
-                def begin(w: HistoryWriter) -> None:
-                    assert w.store is not None and token is not None
-                    w.started(token, w.store.begin_session(routine, title, steps_total, pace,
-                                                           at, source))
-                return Fact("session start", begin, keep=True)
-            case StepCompleted(index, title) if token is not None:
-                return _session_fact("finished step", token, lambda store, session:
-                                     store.record_step_completed(session, index, title, at))
-            case StepSkipped(index, title) if token is not None:
-                return _session_fact("skipped step", token, lambda store, session:
-                                     store.record_step_skipped(session, index, title, at))
-            case Adjusted(change, pace, offset) if token is not None:
-                return _session_fact("change", token, lambda store, session:
-                                     store.record_adjustment(session, change, pace, offset, at))
-            case PainReported() if token is not None:
-                pain = action
-                return _session_fact("pain report", token, lambda store, session:
-                                     store.record_pain(session, pain.step_index,
-                                                       pain.step_title, pain.side,
-                                                       pain.pressure, pain.areas, at),
-                                     keep=True)
+                fact = "session start", {"fact": "start", "routine": routine, "title": title,
+                                         "steps_total": steps_total, "pace": pace,
+                                         "source": str(self._source)}
+            case StepCompleted(index, title) if session is not None:
+                fact = "finished step", {"fact": "step finished", "index": index,
+                                         "title": title}
+            case StepSkipped(index, title) if session is not None:
+                fact = "skipped step", {"fact": "step skipped", "index": index, "title": title}
+            case Adjusted(change, pace, offset) if session is not None:
+                fact = "change", {"fact": "change", "change": change, "pace": pace,
+                                  "pressure_offset": offset}
+            case PainReported() if session is not None:
+                fact = "pain report", {"fact": "pain", "step_index": action.step_index,
+                                       "step_title": action.step_title, "side": action.side,
+                                       "pressure": action.pressure,
+                                       "areas": list(action.areas)}
             case FaultNoted(device, detail, recovered):
                 kind, words = ("recovered", f"{device} back") if recovered else (
                     "fault", f"{device}: {detail}")
+                fact = "device note", {"fact": "note", "kind": kind, "detail": words}
+            case SessionFinished(summary) if session is not None:
+                fact = "session end", {"fact": "end", "reason": summary.reason.value,
+                                       "steps_completed": summary.steps_completed,
+                                       "pace": summary.pace,
+                                       "pressure_offset": summary.pressure_offset,
+                                       "steps_skipped": summary.steps_skipped}
+        if fact is None:
+            return None
+        what, record = fact
+        # The session's start, its end and pain reports are never left out for room.
+        return history_fact(what, {**record, "session": session, "at": at.isoformat()},
+                            keep=what in KEPT_ALWAYS)
 
-                def noted(w: HistoryWriter) -> None:
-                    assert w.store is not None
-                    w.store.record_note(w.session(token) if token is not None else None,
-                                        kind, words, at)
-                return Fact("device note", noted)
-            case SessionFinished(summary) if token is not None:
-                return _session_fact("session end", token, lambda store, session:
-                                     store.finish_session(session, summary.reason.value,
-                                                          summary.steps_completed,
-                                                          summary.pace,
-                                                          summary.pressure_offset, at,
-                                                          summary.steps_skipped),
-                                     keep=True)
-        return None
+    def _key(self, token: int | None) -> str | None:
+        """The session's name in its records: unique beyond this process, for the journal."""
+        return None if token is None else f"{self._sitting}-{token}"
 
     def _remember_brief(self, at: datetime) -> None:
         # In memory at once, so it holds for this sitting even if the file cannot be written.
@@ -199,19 +204,12 @@ class SessionRecorder:
         if self._closed:
             return
         self._closed = True
-        token = self._session
-        if self._writes and token is not None:
+        session = self._key(self._session)
+        if self._writes and session is not None:
             at = datetime.fromtimestamp(self._wall_clock(), UTC)
-            self._writer.submit(_session_fact("session end", token, lambda store, session:
-                                              store.end_unfinished(session, at, reason),
-                                              keep=True))
+            self._writer.submit(history_fact("session end", {
+                "fact": "end unfinished", "reason": reason, "session": session,
+                "at": at.isoformat()}, keep=True))
         self._session = None
         self._writer.close()
 
-
-def _session_fact(what: str, token: int, write: Callable[[HistoryStore, int], None], *,
-                  keep: bool = False) -> Fact:
-    def written(w: HistoryWriter) -> None:
-        assert w.store is not None
-        write(w.store, w.session(token))
-    return Fact(what, written, keep=keep)

@@ -28,6 +28,7 @@ from ..core.phrasebook import (
 from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
 from ..hearing.pipeline import HearingOptions, build_listener
+from ..history.journal import journal_path
 from ..history.records import SessionSource
 from ..history.store import HistoryStore, default_history_path
 from ..library import Library
@@ -154,10 +155,12 @@ def make_recorder(settings: Settings, say: Callable[[str], None], *, history: bo
     def open_store() -> HistoryStore | None:
         if not history and not path.exists():
             return None  # only reading: no history is no pain reports, not a new file
-        return HistoryStore(path, busy_timeout=WRITER_BUSY_TIMEOUT)
+        # Only reading needs no space and no lock: past pain is heard even on a full disk.
+        return HistoryStore(path, busy_timeout=WRITER_BUSY_TIMEOUT, read_only=not history)
 
     return SessionRecorder(open_store, settings, default_settings_path(), say, wall_clock,
-                           source=source, writes=history)
+                           source=source, writes=history,
+                           journal=journal_path(path) if history else None)
 
 
 def make_demo_recorder(settings: Settings, say: Callable[[str], None],
