@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.core import SessionState, Snapshot
+from voicecoach.core import Pressure, SessionState, Snapshot
 from voicecoach.session.live import QUIT, KeyboardInput
 from voicecoach.session.terminal import PanelView
 
@@ -167,3 +167,94 @@ def test_the_keyboard_panel_asks_to_type_and_says_how_to_leave():
     text = render(view, out, Snapshot(state=SessionState.IDLE))
     assert "Type “start” and a routine" in text and "> start gl" in text
     assert "type quit or press Ctrl-D to leave" in text
+
+
+def test_a_line_not_understood_is_answered_with_what_to_type_there_and_then():
+    process = subprocess.Popen([*RUN_KEYBOARD, "--plain", "--no-history"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdin is not None and process.stdout is not None
+
+    def typed(line: str, then: str) -> str:
+        """Type `line`, and read the log until a line with `then` in it."""
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(line + "\n")
+        process.stdin.flush()
+        while then not in (shown := process.stdout.readline()):
+            assert shown, f"the session ended before {then!r}"
+        return shown
+
+    try:
+        idle = typed("banana", "banana")
+        assert idle.endswith("you:   banana  [I didn't understand that. Type start and a "
+                             "routine, for example start glutes; help lists all]\n")
+        typed("start glutes", "Are you okay to continue")  # a first run: the safety brief
+        asked = typed("banana", "banana")
+        assert asked.endswith("[I didn't understand that. Type yes or no]\n")
+        typed("yes", "-- instructing")
+        running = typed("banana", "banana")
+        assert running.endswith("[I didn't understand that. Type pause, next, that hurts or "
+                                "stop; help lists all]\n")
+        process.stdin.write("quit\n")
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def a_step(seconds_left: float) -> Snapshot:
+    return Snapshot(state=SessionState.HOLDING, routine_title="Glutes by hand", step_number=1,
+                    step_count=4, step_title="Warm up", instruction="Glide slowly.",
+                    pressure=Pressure.LIGHT, step_seconds_left=seconds_left,
+                    step_seconds_total=60.0)
+
+
+@pytest.mark.parametrize("columns", [30, 52, 80, 200])
+def test_the_time_bar_has_a_line_of_its_own_at_any_width(columns: int):
+    out = io.StringIO()
+    view = PanelView(out, hearing="keyboard")
+    view.console.width = columns
+    view.last_heard = "“banana” → not understood"
+    view.typing("pau")
+    try:
+        view.show(a_step(seconds_left=20.0), False)
+    finally:
+        view.close()
+    lines = [line for line in out.getvalue().splitlines() if "━" in line]
+    assert lines, out.getvalue()
+    for line in lines:  # the bar alone between the panel's borders: nothing runs on after it
+        inside = line.strip().strip("│").strip()
+        assert set(inside) <= {"━", "╸", "╺", " "}, line
+        assert len(inside) <= 50
+    assert any(line.strip("│ ").startswith("typed:") for line in out.getvalue().splitlines())
+
+
+def test_the_title_says_the_coach_prints_when_nothing_is_spoken():
+    out = io.StringIO()
+    view = PanelView(out, hearing="keyboard")
+    text = render_showing(view, out, a_step(30.0), speaking=True, printing=True)
+    assert "💬 printing" in text and "speaking" not in text
+
+
+def render_showing(view: PanelView, out: io.StringIO, snapshot: Snapshot, *, speaking: bool,
+                   printing: bool) -> str:
+    try:
+        view.show(snapshot, speaking, printing)
+    finally:
+        view.close()
+    return " ".join(out.getvalue().split())
+
+
+def test_a_muted_keyboard_session_says_printing_not_speaking(terminal: Terminal):
+    assert terminal.read_until(b"type quit or press Ctrl-D to leave"), terminal.output[-2000:]
+    terminal.type(b"start quick\r")
+    assert terminal.read_until(b"asking"), terminal.output[-2000:]  # the safety question
+    assert "💬 printing".encode() in terminal.output
+    assert "🔊 speaking".encode() not in terminal.output  # --mute: nothing is spoken
+    terminal.type(b"quit\r")
+    assert terminal.process.wait(timeout=5) == 0

@@ -70,21 +70,23 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             if voice is not None:
                 speaker = _supervised_output(playback, speaking, guard, args, inbox, clock)
                 closers.insert(0, speaker)
-            microphone: MicrophoneInput | None = None
+            listening: MicrophoneInput | KeyboardInput
             if keyboard:
                 typing = view.typing if isinstance(view, PanelView) else None
                 if typing is None:  # the panel says it itself
                     note(KEYBOARD_HINT)
-                closers.insert(0, KeyboardInput(library.grammar, inbox.put, view.entry, clock,
-                                                typing=typing))
+                # A line not understood is answered with what to type now: it listens too.
+                listening = KeyboardInput(library.grammar, inbox.put, view.entry, clock,
+                                          typing=typing)
+                closers.insert(0, listening)
             else:
                 assert listener is not None
                 source = _supervised_microphone(args, inbox, view, clock, speaking, speaker,
                                                 open_now=not serve)
-                microphone = MicrophoneInput(
+                listening = MicrophoneInput(
                     source, listener, guard, inbox.put, view.entry, clock,
                     rebuild_listener=lambda: make_listener(library, settings, say=note))
-                closers.insert(0, microphone)
+                closers.insert(0, listening)
             recorder = make_recorder(
                 args.settings, note, history=not args.no_history,
                 source=SessionSource.KEYBOARD if keyboard else SessionSource.MICROPHONE)
@@ -92,8 +94,7 @@ def run_live(args: argparse.Namespace, library: Library, *, serve: bool = False)
             session = LiveSession(make_engine(library, settings), speaking, inbox, clock,
                                   view.entry, view.show, recorder=recorder,
                                   supervise=_checks(speaker, speaking), warn=note)
-            if microphone is not None:
-                session.listening = microphone.listen_for
+            session.listening = listening.listen_for
             start = None
             if routine is not None:
                 start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")

@@ -45,7 +45,7 @@ from ..core.messages import (
     StopSpeaking,
     Tick,
 )
-from ..core.vocabulary import Vocabulary
+from ..core.vocabulary import Listening, Vocabulary
 from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .stream import Guard
@@ -298,6 +298,14 @@ class MicrophoneInput:
 
 # Typed at the keyboard, these leave the program (as Ctrl-D does); they are not voice commands.
 LEAVE_WORDS = frozenset({"quit", "exit"})
+# What to type instead of a line not understood, by what the coach listens for at that moment.
+# Typing is deliberate, unlike room talk the microphone hears: so it gets an answer.
+TYPE_INSTEAD = {
+    Listening.IDLE: "start and a routine, for example start glutes; help lists all",
+    Listening.ASKED: "yes or no",
+    Listening.PAUSED: "resume, repeat, that hurts or stop; help lists all",
+}
+TYPE_WHILE_RUNNING = "pause, next, that hurts or stop; help lists all"
 CTRL_D, CTRL_U, ESCAPE, BACKSPACES = "\x04", "\x15", "\x1b", ("\x7f", "\x08")
 
 
@@ -315,6 +323,7 @@ class KeyboardInput:
         self._grammar, self._post, self._note, self._clock = grammar, post, note, clock
         self._stdin = stdin
         self._typing = typing
+        self._listening = Listening.IDLE  # set by the main loop (listen_for)
         self._line, self._in_escape = "", False
         self._saved_mode: list[Any] | None = None
         if typing is not None and os.isatty(stdin.fileno()):
@@ -378,11 +387,18 @@ class KeyboardInput:
         if line.strip().lower() in LEAVE_WORDS:
             return False
         command = self._grammar.parse(line)
-        self._note(Entry(self._clock(), "you", line.strip(),
-                         {"intent": command.intent.value if command else None}))
+        detail: dict[str, Any] = {"intent": command.intent.value if command else None}
+        if command is None and line.strip():
+            instead = TYPE_INSTEAD.get(self._listening, TYPE_WHILE_RUNNING)
+            detail["hint"] = f"I didn't understand that. Type {instead}"
+        self._note(Entry(self._clock(), "you", line.strip(), detail))
         if command is not None:
             self._post(Heard(command))
         return True
+
+    def listen_for(self, vocabulary: Vocabulary) -> None:
+        """What the coach listens for now (from the main loop): what a hint suggests."""
+        self._listening = vocabulary.state
 
     def close(self) -> None:
         self._stop.set()
@@ -401,7 +417,8 @@ class LiveSession:
     inbox: queue.Queue[object]
     clock: Callable[[], float]
     note: Callable[[Entry], None]
-    show: Callable[[Any, bool], None] = lambda snapshot, speaking: None
+    # Told the engine's snapshot, whether the coach is talking, and whether it only prints.
+    show: Callable[[Any, bool, bool], None] = lambda snapshot, speaking, printing: None
     summaries: list[SessionSummary] = field(default_factory=list)
     recorder: Recorder | None = None  # the history, and what to say before a start
     supervise: Callable[[], None] = lambda: None  # checks on devices, every turn of the loop
@@ -431,7 +448,8 @@ class LiveSession:
             if isinstance(item, (Heard, Tick, SpeechFinished, DeviceFailed, DeviceRecovered)):
                 self._handle(item)
             self.supervise()
-            self.show(self.engine.snapshot(self.clock()), not self.speaking.idle)
+            self.show(self.engine.snapshot(self.clock()), not self.speaking.idle,
+                      self.speaking.printing)
 
     def _handle(self, event: Event) -> None:
         now = self.clock()

@@ -12,6 +12,7 @@ from typing import TextIO
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
+from rich.table import Table
 from rich.text import Text
 
 from ..core import wording
@@ -60,7 +61,7 @@ class PlainView:
         else:
             print(entry.as_line(), file=self.out, flush=True)
 
-    def show(self, snapshot: Snapshot, speaking: bool) -> None:
+    def show(self, snapshot: Snapshot, speaking: bool, printing: bool = False) -> None:
         pass
 
     def microphone(self, present: bool) -> None:
@@ -72,6 +73,9 @@ class PlainView:
 
 # Where commands come from, as the panel's title says it.
 INPUTS = {"microphone": "👂 microphone", "keyboard": "⌨ keyboard", "none": "🔇 no microphone"}
+SPEAKING = "🔊 speaking"  # while the coach's voice plays
+PRINTING = "💬 printing"  # --mute, no speech engine, or no loudspeaker: nothing is heard
+BAR_WIDTH = 50  # at most; less on a narrow terminal
 
 
 class PanelView:
@@ -87,7 +91,7 @@ class PanelView:
         self.wake_word = wake_word  # between sessions, commands count only after it
         self.hearing = hearing  # a key of INPUTS
         self.typed = ""
-        self._last: tuple[Snapshot, bool] | None = None
+        self._last: tuple[Snapshot, bool, bool] | None = None
         self._lock = threading.Lock()  # the keyboard's thread redraws too
         from rich.live import Live
 
@@ -110,10 +114,12 @@ class PanelView:
         if entry.who in ("coach", "you"):
             self._live_view.console.print(entry.as_line())
 
-    def show(self, snapshot: Snapshot, speaking: bool) -> None:
+    def show(self, snapshot: Snapshot, speaking: bool, printing: bool = False) -> None:
+        """`speaking`: the coach is saying something now; `printing`: its lines are printed,
+        not heard (then the title says so, whether or not a line is under way)."""
         with self._lock:
-            self._last = (snapshot, speaking)
-            self._live_view.update(self._render(snapshot, speaking), refresh=True)
+            self._last = (snapshot, speaking, printing)
+            self._live_view.update(self._render(snapshot, speaking, printing), refresh=True)
 
     def _heard(self) -> Text:
         return Text(f"{'typed' if self.hearing == 'keyboard' else 'heard'}: {self.last_heard}")
@@ -124,8 +130,9 @@ class PanelView:
                     Text("Enter sends it · type quit or press Ctrl-D to leave", style="dim")]
         return [Text("Ctrl-C to leave", style="dim")]
 
-    def _render(self, snapshot: Snapshot, speaking: bool) -> Panel:
-        mode = INPUTS[self.hearing] + (" — 🔊 speaking" if speaking else "")
+    def _render(self, snapshot: Snapshot, speaking: bool, printing: bool) -> Panel:
+        voice = PRINTING if printing else SPEAKING if speaking else None
+        mode = INPUTS[self.hearing] + (f" — {voice}" if voice else "")
         verb = "Type" if self.hearing == "keyboard" else "Say"
         if snapshot.routine_title is None:
             hint = f"{verb} “start” and a routine, e.g. “start glutes”."
@@ -139,7 +146,11 @@ class PanelView:
             return Panel(body, title=f"voicecoach — {snapshot.state} — {mode}")
         left = snapshot.step_seconds_left
         total = snapshot.step_seconds_total or 1.0
-        bar = ProgressBar(total=total, completed=total - (left or 0.0), width=50)
+        # A bar alone on its line, at most BAR_WIDTH: a fixed-width bar does not end its line,
+        # and what followed it ran on after it ("━━━━━typed: ...").
+        bar = Table.grid()
+        bar.add_column(max_width=BAR_WIDTH)
+        bar.add_row(ProgressBar(total=total, completed=total - (left or 0.0), width=None))
         side = f" — {snapshot.side} side" if snapshot.side else ""
         timing = f"{wording.duration(left)} left" if left is not None else ""
         body = Group(

@@ -21,7 +21,10 @@ class Entry:
 
     @property
     def meaning(self) -> str:
-        """What became of something heard: its intent, why it was ignored, or not a command."""
+        """What became of something heard: its intent, why it was ignored, or not a command
+        (with what to say instead, when there is a hint)."""
+        if "hint" in self.detail:
+            return str(self.detail["hint"])
         if "ignored" in self.detail:
             return f"ignored: {self.detail['ignored']}"
         if self.detail.get("woke"):
