@@ -247,12 +247,13 @@ def test_every_phrase_the_coach_offers_works_in_the_state_it_offers_it(
 
 
 def test_the_greetings_offer_what_is_heard_between_sessions(grammar: CommandGrammar) -> None:
-    from voicecoach.cli.live import GREETING, _greeting
+    from voicecoach.core.phrasebook import GREETING
+    from voicecoach.session.wiring import greeting
 
     plain = CommandGrammar.for_routines({"glutes": ["glutes"]}).narrowed(
         vocabulary_for(Listening.IDLE))
     assert offered(GREETING) and all(plain.parse(p) for p in offered(GREETING))
     idle = grammar.narrowed(vocabulary_for(Listening.IDLE, wake_word=True))
-    for phrase in offered(_greeting(WAKE), WAKE):
+    for phrase in offered(greeting(WAKE), WAKE):
         command = idle.parse(phrase)
         assert command is not None and command.addressed, phrase

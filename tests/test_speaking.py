@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.cli.session import RECORDING_ENDED_EARLY
 from voicecoach.session.terminal import protected_stdout
 from voicecoach.speaking.playback import Playback
 from voicecoach.speaking.tts import TextToSpeech, VoiceEngine, VoiceSettings
@@ -274,7 +275,8 @@ def test_run_starts_although_the_cache_folder_cannot_be_created(tmp_path: Path):
     recording = _silence_wav(tmp_path / "quiet.wav")
     result = _run_cli(tmp_path, blocker, "run", "--input", str(recording),
                       "glutes", "--no-history")
-    assert result.returncode == 0, result.stderr
+    # A second of silence ends in the glutes session: unfinished (3), not failed (1).
+    assert result.returncode == RECORDING_ENDED_EARLY, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.count("cannot be used") == 1
 
@@ -283,14 +285,14 @@ def test_run_carries_on_past_a_damaged_cache_entry(tmp_path: Path):
     cache = tmp_path / "cache"
     recording = _silence_wav(tmp_path / "quiet.wav")
     first = _run_cli(tmp_path, cache, "run", "--input", str(recording), "glutes", "--no-history")
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == RECORDING_ENDED_EARLY, first.stderr
     entries = list(cache.glob("voicecoach/speech/*.wav"))
     assert entries
     for entry in entries:  # as a full disk or a power cut would leave them
         entry.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
     result = _run_cli(tmp_path, cache, "run", "--input", str(recording), "glutes",
                       "--no-history")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == RECORDING_ENDED_EARLY, result.stderr
     assert "sox" not in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.count("damaged") == 1
 
@@ -303,7 +305,7 @@ def test_run_starts_with_a_home_folder_that_is_not_there(tmp_path: Path):
         [sys.executable, "-m", "voicecoach", "run", "--input", str(recording), "glutes"],
         capture_output=True, text=True, timeout=180, check=False,
         env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == RECORDING_ENDED_EARLY, result.stderr
     assert "Traceback" not in result.stderr
     assert "speech cache" in result.stderr and "will not be recorded" in result.stderr
 
