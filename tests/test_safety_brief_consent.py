@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from voicecoach.audio.synthetic import Voice, synthesize, with_room, write_wav
+from voicecoach.cli.session import RECORDING_ENDED_EARLY
 from voicecoach.core import Intent, SessionState
 from voicecoach.core.phrasebook import SAFETY_BRIEF
 from voicecoach.history.records import SessionSource
@@ -101,7 +102,8 @@ def test_a_recorded_yes_to_the_brief_leaves_it_for_the_next_live_session(
     result = subprocess.run(
         [sys.executable, "-m", "voicecoach", *command, "--input", str(recording), "--json"],
         capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stderr
+    # The recording ends a few seconds into the routine: the session is unfinished, not failed.
+    assert result.returncode == RECORDING_ENDED_EARLY, result.stderr
     entries = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [e.get("intent") for e in entries if e["who"] == "you"] == ["start", "yes"]
     assert any(e["who"] == "coach" and SAFETY_BRIEF in e["text"] for e in entries)
