@@ -16,7 +16,6 @@ from .course import (
     Question,
     SessionCourse,
     clamp,
-    speaking_seconds,
 )
 from .intents import Command, Intent, Side, VoiceChange
 from .messages import (
@@ -44,10 +43,9 @@ class CommandHandlers(SessionCourse):
     def _ask(self, question: Question, text: str, now: float, out: list[Action]) -> None:
         self._question = question
         self._question_text = text
-        # Until the speaker reports the question said, an estimate of when it will be.
-        self._question_asked_at = now + speaking_seconds(text, self._words_per_minute)
         self._question_repeated = False
-        self._say(out, text, interrupt=True)
+        self._question_heard = False
+        self._read_question(out, text, now)
 
     def _carry_on(self, now: float, out: list[Action], words: str) -> None:
         """After a pause or a question: say `words` and pick up where we were."""

@@ -112,6 +112,11 @@ class SessionCourse:
         self._question_text = ""
         self._question_asked_at = 0.0
         self._question_repeated = False
+        # Whether the question has been said to its end once: its answers wait until then. While
+        # it is being said, when that reading should end (the estimate that stands in if the
+        # speaker never reports back); None once something else cut it off.
+        self._question_heard = False
+        self._question_read_by: float | None = None
         self._switch_target: Routine | None = None
         self._spoken_parts: list[str] = []
         self._spoken_with_pressure = False  # an instruction ends with the level to use
@@ -147,6 +152,8 @@ class SessionCourse:
     def next_deadline(self) -> float | None:
         """When the next Tick would change something, or None while nothing is timed."""
         if self._question is not None:
+            if not self._question_heard and self._question_read_by is not None:
+                return self._question_read_by
             if self._question_repeated:
                 return None
             return self._question_asked_at + QUESTION_REPEAT_SECONDS
@@ -189,8 +196,11 @@ class SessionCourse:
 
     def _fire(self, now: float, out: list[Action]) -> None:
         if self._question is not None:
-            self._question_repeated = True
-            self._say(out, self._question_text)
+            if not self._question_heard and self._question_read_by is not None:
+                self._question_said(now)  # its estimated end has passed: it counts as said
+            else:  # said, and no answer came (or cut off before its end): once more, in full
+                self._question_repeated = True
+                self._read_question(out, self._question_text, now, interrupt=False)
         elif self._phase in SPOKEN_PHASES:
             self._leave_spoken_phase(now, out)
         elif self._phase is SessionState.HOLDING:
@@ -274,8 +284,11 @@ class SessionCourse:
 
     def _speech_finished(self, now: float, out: list[Action]) -> None:
         """The speaker has said everything it was given."""
-        if self._question is not None and not self._question_repeated:
-            self._question_asked_at = now  # the wait for an answer starts now
+        if self._question is not None:
+            if self._question_read_by is not None:
+                self._question_heard = True  # its last reading was not cut off
+            if not self._question_repeated:
+                self._question_asked_at = now  # the wait for an answer starts now
         elif self._phase in SPOKEN_PHASES and not self._frozen:
             self._leave_spoken_phase(now, out)
 
@@ -519,6 +532,26 @@ class SessionCourse:
     def _say(self, out: list[Action], text: str, *, interrupt: bool = False) -> None:
         self._report(out)  # a new state is announced before the words that belong to it
         out.append(Say(text, interrupt=interrupt))
+        if interrupt:
+            self._question_read_by = None  # whatever was being said is cut off
+
+    def _read_question(self, out: list[Action], text: str, now: float, *,
+                       interrupt: bool = True) -> None:
+        """Say `text`, which ends with the open question; until the speaker reports it said,
+        an estimate of when it will have been. Even at the slowest speaking rate (80 words a
+        minute) the estimate falls after the safety brief's red flags."""
+        self._say(out, text, interrupt=interrupt)
+        self._question_read_by = now + speaking_seconds(text, self._words_per_minute)
+        if not self._question_repeated:
+            self._question_asked_at = self._question_read_by
+
+    def _question_said(self, now: float) -> bool:
+        """True once the open question has been said to its end: the speaker reported it, or
+        (a speaker that never reports back) its estimated end has passed."""
+        read_by = self._question_read_by
+        if not self._question_heard and read_by is not None and read_by <= now + EPSILON:
+            self._question_heard = True
+        return self._question_heard
 
     def _report(self, out: list[Action]) -> None:
         if self.state != self._reported:

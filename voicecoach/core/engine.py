@@ -13,6 +13,7 @@
     any running state ──device failed──► paused ──all devices back──► same state
     idle ──start, precautions due──► asking (safety brief, persistent pain) ──yes──► introducing
                                                                          └──no──► idle
+    asking takes yes or no only once the question has been said to its end (questions.py)
 
 Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
 clock starts only once its instruction has been heard; if the speaker never reports back, an
@@ -95,7 +96,8 @@ class SessionEngine(Answers):
     @property
     def listening(self) -> Vocabulary:
         """What the coach would act on now: the listener hears for this and nothing else."""
-        return vocabulary_for(self._listening_state(), self._wake_word)
+        asking = self._question is not None and not self._question_heard
+        return vocabulary_for(self._listening_state(), self._wake_word, answers_wait=asking)
 
     def _listening_state(self) -> Listening:
         if self._question is not None:
@@ -119,8 +121,8 @@ class SessionEngine(Answers):
         self._catch_up(now, out, before_now=isinstance(event, Heard))
         self._answering = isinstance(event, Heard)
         match event:
-            case Heard(command) if self._question is not None:
-                self._answer(command, now, out)
+            case Heard(command, certain, typed) if self._question is not None:
+                self._answer(command, now, out, certain=certain, typed=typed)
             case Heard(command) if self._wake_word and self._routine is None:
                 if command.addressed:
                     self._handlers[command.intent](command, now, out)

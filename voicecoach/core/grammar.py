@@ -182,6 +182,11 @@ COMMAND_PHRASES: Mapping[Intent, Sequence[str]] = {
     Intent.SAFETY: ["safety", "safety brief"],
 }
 
+# Sentences of yes that do not answer a safety question (the safety brief, "shall we stop?"):
+# "sure" is a casual consent to warnings, and it is what recognisers make of other words
+# ("slower" is heard as "sure"). The coach asks "was that yes or no?" instead.
+CASUAL_ANSWERS = frozenset({"sure"})
+
 # What can be said after the wake word: the commands for when no session is running.
 WAKE_INTENTS = frozenset({Intent.START, Intent.LIST, Intent.HELP, Intent.SAFETY})
 

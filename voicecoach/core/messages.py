@@ -48,6 +48,13 @@ class Heard:
     """The user said something the command grammar understood."""
 
     command: Command
+    # False: heard, but not for certain (the command verifier did not single it out among
+    # every command it knows). Enough to pause on; not enough to answer a safety question.
+    # Typed commands are certain.
+    certain: bool = True
+    # Typed at the keyboard: certain, and the coach's words were on the screen from their
+    # first one, so an answer need not wait for a question to be spoken to its end.
+    typed: bool = False
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,9 @@ GENTLE_SESSION_QUESTION = Phrase(
 # thirty seconds of brief again.
 ASK_AGAIN = Phrase("Please say yes or no.")
 ASK_AGAIN_BRIEF = Phrase("Please say yes or no. Say safety to hear the safety check again.")
+# Said when an answer to a safety question was not heard for certain (the command verifier did
+# not single out yes or no), or was only "sure": asking again is better than guessing.
+YES_OR_NO_AGAIN = Phrase("Sorry, was that yes or no?")
 GOOD_START_HINT = Phrase(f"Good. {START_HINT}")
 GOOD_CARRYING_ON = Phrase("Good, carrying on.")
 BRIEF_DECLINED = Phrase(
@@ -183,9 +186,11 @@ PAIN_ADVICE = Phrase(
 # A second report in one session (a routine switched to goes on counting): the coach suggests
 # stopping and asks, it does not decide.
 # From here the pressure stays light for the rest of the session, until the user says "firmer".
+# Anything but an answer (or "repeat") is asked the question alone, not the whole message.
+SHALL_WE_STOP = Phrase("Shall we stop? Say yes or no.")
 SECOND_PAIN_QUESTION = Phrase(
     "Ease off now. That's the second time it has hurt in this session. I suggest we stop "
-    "here, and see a professional if the pain persists. Shall we stop? Say yes or no."
+    f"here, and see a professional if the pain persists. {SHALL_WE_STOP}"
 )
 # The third report and every later one: words that stay true however many times it has hurt.
 PAIN_AGAIN_QUESTION = Phrase(

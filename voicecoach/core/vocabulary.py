@@ -52,6 +52,11 @@ INTENTS: dict[Listening, frozenset[Intent]] = {
 # With a wake word set, between sessions only what follows it counts ("coach, start glutes").
 WAKE_STATES = frozenset({Listening.IDLE})
 
+# While a question is still being said, only these act: the words that protect the user, and
+# the ones that ask to hear it (again). A "yes" five seconds into the safety brief answers
+# nothing the user has heard yet, and nothing else may cut the brief off.
+ACTS_WHILE_ASKING = frozenset({Intent.STOP, Intent.PAIN, Intent.REPEAT, Intent.SAFETY})
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -59,15 +64,26 @@ class Vocabulary:
     # Only commands said after the wake word count (the engine's rule; the grammar keeps the
     # others too, so that they are heard as what they are and left alone).
     addressed_only: bool = False
+    # A question not yet said to its end: its answers wait for it (the engine's rule; they are
+    # still heard, so that they are logged as what they are and left alone).
+    answers_wait: bool = False
 
     @property
     def intents(self) -> frozenset[Intent]:
         return INTENTS[self.state]
 
     def ignores(self, command: Command) -> bool:
+        """The engine's rules for what it leaves alone here: a command not said after the wake
+        word, and an answer to a question that has not been said to its end."""
+        return self.ignores_unaddressed(command) or (
+            self.answers_wait and command.intent not in ACTS_WHILE_ASKING)
+
+    def ignores_unaddressed(self, command: Command) -> bool:
         """The wake-word rule: here, a command not said after the wake word is left alone."""
         return self.addressed_only and not command.addressed
 
 
-def vocabulary_for(state: Listening, wake_word: bool = False) -> Vocabulary:
-    return Vocabulary(state, addressed_only=wake_word and state in WAKE_STATES)
+def vocabulary_for(state: Listening, wake_word: bool = False, *,
+                   answers_wait: bool = False) -> Vocabulary:
+    return Vocabulary(state, addressed_only=wake_word and state in WAKE_STATES,
+                      answers_wait=answers_wait and state is Listening.ASKED)
