@@ -16,7 +16,7 @@ from typing import Protocol
 
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
-from ..core.intents import Command
+from ..core.intents import Command, Intent
 from ..core.vocabulary import Vocabulary
 from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis, NarrowableRecognizer, Recognizer, StreamClock
@@ -56,6 +56,10 @@ class Decision:
     # The verifier's probability for what it favoured; None: nothing checked.
     verified: float | None = None
     woke: bool = False  # the wake word alone: the next command, if it comes soon, is addressed
+    # The command is heard for certain: the verifier singles it out among every command it
+    # knows (`Verdict.unambiguous`), or none runs and the detector decides everything alone.
+    # An answer to a safety question needs it.
+    certain: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -84,7 +88,7 @@ class CommandListener:
     _partial_since: float = 0.0
     _vocabulary: Vocabulary | None = None
     _hearing: CommandGrammar | None = None  # the grammar narrowed to the vocabulary
-    _narrowed: dict[Vocabulary, CommandGrammar] = field(default_factory=dict)
+    _narrowed: dict[frozenset[Intent], CommandGrammar] = field(default_factory=dict)
     _recent: RecentAudio = field(default_factory=RecentAudio)
     _woken_at: float | None = None  # stream seconds: when the wake word alone was heard
 
@@ -98,12 +102,16 @@ class CommandListener:
         if vocabulary == self._vocabulary:
             return
         self._vocabulary = vocabulary
-        if vocabulary is None:
-            self._hearing = None
-        else:
-            if vocabulary not in self._narrowed:
-                self._narrowed[vocabulary] = self.grammar.narrowed(vocabulary)
-            self._hearing = self._narrowed[vocabulary]
+        hearing = None
+        if vocabulary is not None:
+            # By the intents alone: the engine's other rules (the wake word, answers waiting
+            # for their question) change what it acts on, not what is heard.
+            if vocabulary.intents not in self._narrowed:
+                self._narrowed[vocabulary.intents] = self.grammar.narrowed(vocabulary)
+            hearing = self._narrowed[vocabulary.intents]
+        if hearing is self._hearing:
+            return
+        self._hearing = hearing
         if isinstance(self.recognizer, NarrowableRecognizer):
             self.recognizer.listen_for(self.hearing)
 
@@ -161,10 +169,12 @@ class CommandListener:
         proposals = self._proposals(hypothesis)
         command = proposals[0] if proposals and hypothesis.text != REJECTED else None
         verified = None
+        certain = self.verifier is None
         if self.verifier is not None and proposals:
             verdict = self.verifier.verify(self._utterance(hypothesis), proposals, self.hearing)
             command = verdict.command
             verified = verdict.probability if verdict.checked else None
+            certain = verdict.checked and verdict.unambiguous
         woke = command is None and self.hearing.wakes(hypothesis.text)
         if woke:
             self._woken_at = self.clock.seconds
@@ -179,6 +189,7 @@ class CommandListener:
             early=early,
             verified=verified,
             woke=woke,
+            certain=certain and command is not None,
         )
 
     def _addressed(self, command: Command, hypothesis: Hypothesis) -> Command:

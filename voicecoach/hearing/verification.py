@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
-from .command_classifier import OTHER, label_for
+from .command_classifier import OTHER, Floats, label_for
 from .utterance import crop_utterance
 
 if TYPE_CHECKING:
@@ -57,6 +57,11 @@ class Verdict:
     label: str  # the label the classifier favoured among what it was asked about
     probability: float  # its probability (0 when nothing was checked)
     checked: bool = True  # False: no classifier could judge it (the detector decided alone)
+    # The classifier, asked about every command it knows and not only the few this state
+    # allows, favours the confirmed one too: what an answer to a safety question needs. Among
+    # yes, no, stop and "that hurts", "slower" can sound most like yes, and "hold on" like no;
+    # among every command, they sound like slower and pause.
+    unambiguous: bool = False
 
 
 class Verifier(Protocol):
@@ -93,8 +98,8 @@ class EmbeddingVerifier:
             if (command := grammar.parse(sentence)) is not None
             and (label := label_for(command)) in known
         }
-        cut = crop_utterance(audio, ROOM_BEFORE_S, ROOM_AFTER_S)
-        probabilities = self.classifier.probabilities(cut, allowed)
+        features = self.classifier.features(crop_utterance(audio, ROOM_BEFORE_S, ROOM_AFTER_S))
+        probabilities = self.classifier.probabilities_of(features, allowed)
         commands = {label: p for label, p in probabilities.items() if label in allowed}
         if not commands:
             return Verdict(None, "", 0.0)
@@ -104,5 +109,17 @@ class EmbeddingVerifier:
         for proposal in proposals:
             if (label_for(proposal) == favoured and share >= MIN_SHARE
                     and other <= self.other_ceiling(proposal.intent)):
-                return Verdict(proposal, favoured, commands[favoured])
+                return Verdict(proposal, favoured, commands[favoured],
+                               unambiguous=self._favoured_among_all(features) == favoured)
         return Verdict(None, favoured, commands[favoured])
+
+    def _favoured_among_all(self, features: Floats) -> str | None:
+        """The command label the classifier favours among all it knows, with at least half of
+        their probability; None when none does."""
+        everything = [label for label in self.classifier.labels if label != OTHER]
+        commands = {label: p for label, p in
+                    self.classifier.probabilities_of(features, everything).items()
+                    if label != OTHER}
+        favoured = max(commands, key=lambda label: commands[label])
+        share = commands[favoured] / (sum(commands.values()) or 1.0)
+        return favoured if share >= MIN_SHARE else None

@@ -257,7 +257,7 @@ class MicrophoneInput:
                 detail["woke"] = True
             self._note(Entry(self._clock(), "you", decision.text or "(not understood)", detail))
             if command is not None:
-                self._post(Heard(command))
+                self._post(Heard(command, certain=decision.certain))
 
     def listen_for(self, vocabulary: Vocabulary) -> None:
         self._wanted = vocabulary
@@ -393,7 +393,7 @@ class KeyboardInput:
             detail["hint"] = f"I didn't understand that. Type {instead}"
         self._note(Entry(self._clock(), "you", line.strip(), detail))
         if command is not None:
-            self._post(Heard(command))
+            self._post(Heard(command, typed=True))
         return True
 
     def listen_for(self, vocabulary: Vocabulary) -> None:

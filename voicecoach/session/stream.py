@@ -177,7 +177,7 @@ class StreamSession:
         self.now = start + count / SAMPLE_RATE
         for decision in self.listener.feed(mic):
             self._hear(decision)
-        if rendered.now_idle:
+        if rendered.now_idle and not self.playback.busy:  # not if a new line came meanwhile
             self._dispatch(SpeechFinished(), self.now)
         self._tick_until(self.now)
 
@@ -197,7 +197,7 @@ class StreamSession:
         self._note(Entry(self.now, "you", decision.text or "(not understood)", detail))
         if decision.command is not None and allowed:
             self.commands_heard += 1
-            self._dispatch(Heard(decision.command), self.now)
+            self._dispatch(Heard(decision.command, certain=decision.certain), self.now)
 
     def _tick_until(self, moment: float) -> None:
         while (due := self.engine.next_deadline()) is not None and due <= moment:

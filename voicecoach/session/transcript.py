@@ -44,7 +44,10 @@ class Entry:
 def left_alone(command: Command | None, listening: Vocabulary | None,
                wake_word: str | None) -> str | None:
     """Why the engine will leave a heard command alone, for the log and --json: between
-    sessions with a wake word, a command said without it (a television's "start glutes")."""
+    sessions with a wake word, a command said without it (a television's "start glutes"); an
+    answer said while the coach was still asking its question."""
     if command is None or listening is None or not listening.ignores(command):
         return None
-    return f'{command.intent} without the wake word "{wake_word}"'
+    if listening.ignores_unaddressed(command):
+        return f'{command.intent} without the wake word "{wake_word}"'
+    return f"{command.intent} before the question had been said to its end"
