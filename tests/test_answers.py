@@ -129,6 +129,12 @@ def test_a_speaker_that_never_reports_back_opens_the_question_at_the_briefs_esti
     assert SafetyBriefAnswered(accepted=True) in engine.handle(Heard(YES), end + 1.0)
 
 
+def test_a_typed_yes_need_not_wait_for_the_brief_to_be_spoken(engine: SessionEngine):
+    # At the keyboard the brief is on the screen from its first word.
+    answered = engine.handle(Heard(YES, typed=True), 2.0)
+    assert SafetyBriefAnswered(accepted=True) in answered
+
+
 def test_the_listener_is_told_that_answers_wait_for_the_brief(engine: SessionEngine):
     grammar = CommandGrammar.for_routines({"glutes": ["glutes"]})
     yes, stop = grammar.parse("yes"), grammar.parse("stop")
