@@ -16,6 +16,7 @@ from voicecoach.core import (
     SessionEngine,
     SessionFinished,
     SessionState,
+    SpeechFinished,
 )
 from voicecoach.core.pressure_words import asks_for_more
 
@@ -161,6 +162,7 @@ def test_an_instruction_read_again_after_pain_asks_for_light_pressure():
     assert engine.state is SessionState.INSTRUCTING
     engine.handle(Heard(Command(Intent.PAIN)), 1.0)
     engine.handle(Heard(Command(Intent.PAIN)), 2.0)
+    engine.handle(SpeechFinished(), 2.5)  # "Shall we stop?" said: now it takes an answer
     actions = engine.handle(Heard(Command(Intent.NO)), 3.0)
     [again] = [a.text for a in actions if isinstance(a, Say)]
     assert "Knead the buttock slowly." in again
