@@ -202,7 +202,10 @@ def report_counts() -> Iterator[None]:
 YAML_CHARACTERS = st.sampled_from(
     list(":-[]{},#&*!|>'\"%@`?~=<\t\r\n \x00\x01\x1b\x7f\x85\xa0\u2028\u2029\ufeff\ufffe")
 )
-CHARACTERS = st.one_of(YAML_CHARACTERS, st.characters())
+# Any character a file can hold: a routine file is UTF-8 on disk, and a lone surrogate
+# (which Hypothesis draws by default) has no UTF-8 form at all.
+FILE_CHARACTERS = st.characters(codec="utf-8")
+CHARACTERS = st.one_of(YAML_CHARACTERS, FILE_CHARACTERS)
 Mutation = Callable[[st.DrawFn, str], str]
 
 
@@ -292,18 +295,18 @@ WRONG_LEAVES = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(),  # floats include nan and inf
     st.sampled_from([10**100, -(10**100), 2**63, -1, 0, "", " ", "x" * 700, "light", "glutes",
                      "kneading", "hands", "../../etc/passwd", "{__import__('os')}"]),
-    st.text(max_size=20),
+    st.text(FILE_CHARACTERS, max_size=20),
 )
 WRONG_VALUES = st.recursive(
     WRONG_LEAVES,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
-                                                                max_size=4),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(FILE_CHARACTERS, max_size=12), inner, max_size=4),
     max_leaves=12,
 )
 
 
 UNKNOWN_KEYS = st.one_of(
-    st.text(max_size=20), st.none(), st.integers(), st.floats(), st.booleans(),
+    st.text(FILE_CHARACTERS, max_size=20), st.none(), st.integers(), st.floats(), st.booleans(),
     st.sampled_from(["colour", "Name", "name ", "stepz", "a\nb", "\u2028", "x" * 400, "<<"]),
 )
 
@@ -390,7 +393,8 @@ def re_encoded_routine(draw: st.DrawFn) -> tuple[str, bytes]:
 BINARY_JUNK = st.one_of(
     st.tuples(SEED_NAMES, st.binary(max_size=4096)),
     st.tuples(SEED_NAMES, st.builds(bytes.__add__, BYTE_ORDER_MARKS, st.binary(max_size=256))),
-    st.tuples(SEED_NAMES, st.text(max_size=200).map(lambda text: text.encode("utf-8"))),
+    st.tuples(SEED_NAMES,
+              st.text(FILE_CHARACTERS, max_size=200).map(lambda text: text.encode("utf-8"))),
     spliced_routine(),
     re_encoded_routine(),
 )
