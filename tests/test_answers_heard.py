@@ -92,7 +92,7 @@ class Agreeing:
     def __init__(self, unambiguous: bool, checked: bool = True) -> None:
         self.unambiguous, self.checked = unambiguous, checked
 
-    def verify(self, audio, proposals, grammar):  # type: ignore[no-untyped-def]
+    def verify(self, audio, proposals, grammar, agreed=()):  # type: ignore[no-untyped-def]
         from voicecoach.hearing.verification import Verdict
 
         return Verdict(proposals[0], "yes", 0.9, checked=self.checked,

@@ -111,7 +111,7 @@ class RecordingVerifier:
         self.confirm = confirm
         self.asked: list[tuple[int, list[str]]] = []
 
-    def verify(self, audio, proposals, grammar):  # type: ignore[no-untyped-def]
+    def verify(self, audio, proposals, grammar, agreed=()):  # type: ignore[no-untyped-def]
         from voicecoach.hearing.verification import Verdict
 
         self.asked.append((len(audio), [p.text for p in proposals]))
