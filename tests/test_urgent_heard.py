@@ -1,4 +1,4 @@
-"""An urgent command the recogniser heard right is never thrown away: real espeak-ng speech
+"""A "that hurts" the recogniser heard right is never thrown away: real espeak-ng speech
 through the real PocketSphinx recogniser, checked by a classifier with hand-set weights that
 calls everything "other speech" (as the shipped one does most real voices) or hears another
 command in it."""
@@ -38,27 +38,28 @@ def heard(text: str, logits: dict[str, float]) -> list[Decision]:
 
 
 @needs_espeak
-@pytest.mark.parametrize(("said", "intent"), [("stop", Intent.STOP), ("ouch", Intent.PAIN)])
-def test_an_urgent_command_heard_right_is_acted_on_though_the_verifier_calls_it_other(
-        said: str, intent: Intent) -> None:
-    [decision] = heard(said, OTHER_SPEECH)
-    assert decision.command is not None and decision.command.intent is intent
+def test_a_pain_report_heard_right_is_acted_on_though_the_verifier_calls_it_other() -> None:
+    [decision] = heard("ouch", OTHER_SPEECH)
+    assert decision.command is not None and decision.command.intent is Intent.PAIN
     # Acted on, but never certain: an answer to a safety question still needs the classifier.
     assert not decision.certain
 
 
 @needs_espeak
-def test_an_urgent_command_the_verifier_hears_as_another_command_is_not_acted_on() -> None:
+def test_a_pain_report_the_verifier_hears_as_another_command_is_not_acted_on() -> None:
     # The boundary of the rule: a clear share for another command vetoes the transcript, a
     # mere leaning towards one does not.
-    assert all(decision.command is None for decision in heard("stop", HEARS_PAUSE))
-    [leaning] = heard("stop", LEANS_TO_PAUSE)
-    assert leaning.command is not None and leaning.command.intent is Intent.STOP
+    assert all(decision.command is None for decision in heard("ouch", HEARS_PAUSE))
+    [leaning] = heard("ouch", LEANS_TO_PAUSE)
+    assert leaning.command is not None and leaning.command.intent is Intent.PAIN
 
 
 @needs_espeak
-def test_a_pause_heard_right_still_needs_the_verifier_where_a_stop_does_not() -> None:
-    # A stray pause is already the most common false action, and a missed one costs little.
-    assert all(decision.command is None for decision in heard("pause", OTHER_SPEECH))
-    [stop] = heard("stop", OTHER_SPEECH)
-    assert stop.command is not None and stop.command.intent is Intent.STOP
+@pytest.mark.parametrize("said", ["stop", "pause"])
+def test_a_stop_or_pause_heard_right_still_needs_the_verifier_where_ouch_does_not(
+        said: str) -> None:
+    # A false stop ends the session (measured: more of them, and no stop gained); a stray pause
+    # is already the commonest false action, and a missed one costs little.
+    assert all(decision.command is None for decision in heard(said, OTHER_SPEECH))
+    [ouch] = heard("ouch", OTHER_SPEECH)
+    assert ouch.command is not None and ouch.command.intent is Intent.PAIN

@@ -4,8 +4,8 @@ could follow it ("pause", "stop"), otherwise on the final result; never twice pe
 The listener hears only what makes sense in the coach's current state (`listen_for`): the
 recogniser is narrowed to that state's sentences when it can be, and anything else is not a
 command. With a verifier, each final result is only a proposal: the utterance's audio is
-checked, and the listener acts only when the verifier agrees (or, for "stop" and "that
-hurts", when two of the recogniser's passes agree and the verifier hears no other command).
+checked, and the listener acts only when the verifier agrees (or, for "that hurts", when two
+of the recogniser's passes agree and the verifier hears no other command).
 With a conditioner, every sample passes through it first (a noise floor, level control, a
 clipping notice).
 """
@@ -225,8 +225,8 @@ class CommandListener:
         """The recogniser's confident transcript, when it has one: the grammar's best sentence,
         heard again by another of its passes (the best single word or keyword spotting, which
         hear the utterance with the room around it). One pass alone snaps any speech onto a
-        command: trusted alone, it took twice as many near-misses for "that hurts" or "stop"
-        (see verification.py)."""
+        command: trusted alone, it took twice as many near-misses for "that hurts" (see
+        verification.py)."""
         best = self.hearing.parse(hypothesis.text) if hypothesis.text != REJECTED else None
         if best is None:
             return []
