@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from voicecoach.audio.synthetic import write_wav
 from voicecoach.cli import main
 
 from .routine_texts import EVERY_KIND_OF_MISTAKE, THREE_MISTAKES
@@ -237,11 +238,7 @@ def test_list_on_a_wide_terminal_gives_each_routine_one_line(library):
 
 def test_keyboard_and_a_recording_together_are_refused_before_anything_runs(tmp_path: Path):
     recording = tmp_path / "me.wav"
-    with wave.open(str(recording), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(16_000)
-        wav.writeframes(b"\0\0" * 16_000)
+    write_wav(recording, np.zeros(16_000, np.int16))  # a second of silence
     result = voicecoach("run", "--keyboard", "--input", str(recording), "--mute",
                         "--no-history")
     assert result.returncode == 2 and result.stdout == ""
