@@ -16,8 +16,8 @@ SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    about = ("train the command verifier on synthetic speech (Piper and espeak-ng), with "
-             "noise, rooms and levels")
+    about = ("train the command verifier on synthetic speech (Kokoro's voices, Piper and "
+             "espeak-ng), with noise, rooms and levels")
     command = sub.add_parser("train", help=about, description=about + ". Without --out a "
                              "full run writes your user model, used from then on; the model it "
                              "replaces is kept, and --forget goes back to the shipped one.")
@@ -38,9 +38,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     command.add_argument("--noise", metavar="DIR",
                          help="background noise WAVs (default: the shared noise folder, else "
                          "generated noise)")
-    command.add_argument("--cache", metavar="FILE.npz",
-                         help="keep the synthesised clips' embeddings here; a later run with "
-                         "the same plan fits from them in a minute instead of rendering again")
+    command.add_argument("--cache", metavar="DIR",
+                         help="keep the synthesised clips' embeddings in this folder as they "
+                         "are made (default: your cache folder): a stopped run goes on where "
+                         "it stopped, and a run with the same plan fits in minutes")
+    command.add_argument("--no-kokoro", action="store_true",
+                         help="train without Kokoro's voices (Piper and espeak-ng only): "
+                         "quicker, and needs no train extra, but hears real voices less well")
     command.add_argument("--routines", nargs="+", metavar="PATH",
                          help="routine files or folders to use instead of the built-in library")
     command.set_defaults(run=lambda args, out: run(args))
@@ -72,6 +76,7 @@ def _rebuild_command(args: argparse.Namespace) -> list[str]:
     command = ["voicecoach", "train"]
     command += ["--quick"] if args.quick else []
     command += ["--seed", str(args.seed)] if args.seed else []
+    command += ["--no-kokoro"] if args.no_kokoro else []
     command += ["--noise", args.noise] if args.noise else []
     command += ["--routines", *args.routines] if args.routines else []
     command += ["--out", args.out] if args.out else []
@@ -82,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from ..hearing.command_classifier import user_model_path
     from ..library import load_library
     from ..output_files import check_output_file
-    from ..training.pipeline import TrainOptions, train
+    from ..training.pipeline import TrainOptions, train, training_cache
     from ..training.user_model import discard, staging_path
 
     if args.forget:
@@ -96,9 +101,10 @@ def run(args: argparse.Namespace) -> int:
                                                                  file=sys.stderr))
     # Checked before the training's minutes (or hours) of work, not after them.
     check_output_file(out, "--out", (".npz",), create_folder=True)
-    cache = Path(args.cache).expanduser() if args.cache else None
-    if cache is not None:
-        check_output_file(cache, "--cache", create_folder=True)
+    cache = Path(args.cache).expanduser() if args.cache else training_cache()
+    if cache.exists() and not cache.is_dir():
+        raise UsageError(f"--cache {cache} is a file: give a folder, where the clips are kept "
+                         "as they are made")
     noise = Path(args.noise) if args.noise else None
     if noise is not None and not noise.is_dir():
         print(f"voicecoach: no noise folder at {noise}: give a folder of WAV files",
@@ -109,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     task, stop = _progress()
     try:
         result = train(TrainOptions(written, library, args.quick, args.seed, args.workers,
-                                    noise, command, cache), task)
+                                    noise, command, cache, kokoro=not args.no_kokoro), task)
     except BaseException:
         if replacing:  # a half-written model must not wait there to be taken for a new one
             discard(written)
@@ -179,7 +185,8 @@ def _forget(args: argparse.Namespace) -> int:
 
     given = [option for option, value in (("--out", args.out), ("--quick", args.quick),
                                           ("--routines", args.routines),
-                                          ("--noise", args.noise), ("--cache", args.cache))
+                                          ("--noise", args.noise), ("--cache", args.cache),
+                                          ("--no-kokoro", args.no_kokoro))
              if value]
     if given:
         raise UsageError(f"--forget trains nothing, so it takes no {given[0]}: run "

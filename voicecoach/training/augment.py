@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ..audio.noise_split import TRAINING_SHARE, training_part
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.wav_file import read_all
 from ..core.wording import counted
@@ -44,9 +45,9 @@ def generated_noises(seed: int = 0, seconds: float = 20.0) -> list[Samples]:
 
 
 def load_noises(folder: Path | None = None) -> tuple[list[Samples], str]:
-    """The noise recordings in `folder` (with what they are). With no folder given: the shared
-    recordings if present, else generated noise. A folder the user named must hold noise: it is
-    never swapped silently for generated noise."""
+    """The training part of the noise recordings in `folder` (with what they are). With no
+    folder given: the shared recordings if present, else generated noise. A folder the user
+    named must hold noise: it is never swapped silently for generated noise."""
     if folder is not None:
         files = wav_files(folder, "noise")
     else:
@@ -54,7 +55,8 @@ def load_noises(folder: Path | None = None) -> tuple[list[Samples], str]:
         files = sorted(folder.rglob("*.wav")) if folder.is_dir() else []
         if not files:
             return generated_noises(), "generated white, pink and brown noise"
-    return [read_all(path) for path in files], f"{counted(len(files), 'recording')} from {folder}"
+    return ([training_part(read_all(path)) for path in files],
+            f"the first {TRAINING_SHARE:.0%} of {counted(len(files), 'recording')} from {folder}")
 
 
 def _to_int16(signal: Signal) -> Samples:
@@ -110,11 +112,13 @@ def in_room(
     speech_level = level_db(speech)
     if not np.isfinite(speech_level):
         speech_level = 60.0
-    coach_leak = bool(coach_lines) and rng.random() < 0.15
+    coach_leak = bool(coach_lines) and rng.random() < 0.2
     if coach_leak:
         line = coach_lines[int(rng.integers(len(coach_lines)))]
         echo = _bed([line], len(signal), rng)
-        relative = float(rng.uniform(-30.0, -10.0))
+        # From a faint residue the echo canceller leaves to the coach louder than the user
+        # (barge-in: "stop" said over the coach).
+        relative = float(rng.uniform(-30.0, 6.0))
         signal += echo * 10 ** ((speech_level + relative - level_db(_to_int16(echo))) / 20)
     snr: float | None = None
     if rng.random() < 0.65:

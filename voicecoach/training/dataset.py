@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..core.grammar import CommandGrammar
 from ..hearing.command_classifier import OTHER, label_for
 from ..library import Library
+from .kokoro import CHOOSING_SPEAKERS, TRAINING_SPEAKERS
 from .negatives import COMMON_WORDS, HELD_OUT_WORDS, NEAR_MISSES, PARTIAL_COMMANDS, SENTENCES
-from .voices import VoiceSpec, random_espeak, random_piper
+from .voices import VoiceSpec, random_espeak, random_kokoro, random_piper
 
 TRAIN = "train"
 HELD_OUT = "held-out"
@@ -42,13 +43,22 @@ class PlanSize:
     per_word: int = 5
     per_sentence: int = 4
     room: int = 400
-    piper_share: float = 0.5  # of the speech clips: the neural voice, the rest espeak-ng
+    # Of the speech clips: Kokoro's speakers, Piper's joe, and the rest espeak-ng. Kokoro's
+    # natural voices teach what real voices share; espeak-ng's robotic ones less so.
+    kokoro_share: float = 0.5
+    piper_share: float = 0.3
     held_out_per_label: int = 40
     held_out_negatives: int = 600
     labels: tuple[str, ...] | None = None  # None: every label of the grammar
 
 
 FULL = PlanSize()
+
+
+def without_kokoro(size: PlanSize) -> PlanSize:
+    """The same plan spoken by Piper and espeak-ng alone, in today's proportions of the two."""
+    rest = size.piper_share / (1.0 - size.kokoro_share)
+    return replace(size, kokoro_share=0.0, piper_share=rest)
 QUICK = PlanSize(per_label=10, start=10, per_word=1, per_sentence=1, room=6,
                  held_out_per_label=4, held_out_negatives=12,
                  labels=("stop", "pause", "yes"))
@@ -99,9 +109,18 @@ def negative_words(grammar: CommandGrammar) -> list[str]:
 
 
 def _voice(rng: np.random.Generator, size: PlanSize, split: str) -> VoiceSpec:
+    """Training voices; models and thresholds are chosen on Kokoro speakers held out from
+    training (or espeak-ng's held-out voices when training without Kokoro)."""
+    draw = rng.random()
     if split == HELD_OUT:
+        if size.kokoro_share > 0:
+            return random_kokoro(rng, CHOOSING_SPEAKERS)
         return random_espeak(rng, held_out=True)
-    return random_piper(rng) if rng.random() < size.piper_share else random_espeak(rng)
+    if draw < size.kokoro_share:
+        return random_kokoro(rng, TRAINING_SPEAKERS)
+    if draw < size.kokoro_share + size.piper_share:
+        return random_piper(rng)
+    return random_espeak(rng)
 
 
 class _Planner:

@@ -19,8 +19,26 @@ import numpy.typing as npt
 from ..hearing.command_classifier import OTHER, CommandClassifier, pooled
 from ..library import Library
 from .augment import Scene, load_noises, shared_folder
-from .dataset import FULL, HELD_OUT, QUICK, TRAIN, ClipSpec, PlanSize, coach_lines, plan
+from .dataset import (
+    FULL,
+    HELD_OUT,
+    QUICK,
+    TRAIN,
+    ClipSpec,
+    PlanSize,
+    coach_lines,
+    plan,
+    without_kokoro,
+)
 from .fit import CANDIDATES, QUICK_CANDIDATES, Candidate, fit
+from .kokoro import (
+    CHOOSING_SPEAKERS,
+    MEASURING_SPEAKERS,
+    MODEL_FILE,
+    TRAINING_SPEAKERS,
+    VOICES_PACKAGE,
+    make_ready,
+)
 from .negatives import HELD_OUT_WORDS
 from .render import COACH_VOICE, Rendered, render_all
 from .scoring import ALL_STATES, score
@@ -28,6 +46,8 @@ from .voices import HELD_OUT_VOICES
 
 CONTEXT_FRAMES = 16  # 16 embeddings, 80 ms apart: the last 2.0 s of the utterance
 KEPT_FRAMES = 24  # rendered and cached: room to try longer contexts without rendering again
+RECIPE_FILES = ("augment.py", "render.py", "voices.py", "kokoro.py")
+CHUNK_CLIPS = 200  # clips rendered and kept together: at most a few minutes lost to a stop
 COACH_LEAK_LINES = 12  # coach sentences synthesised once per worker for leaking in
 
 
@@ -40,7 +60,9 @@ class TrainOptions:
     workers: int = 2
     noise_folder: Path | None = None
     command: Sequence[str] = field(default_factory=list)  # how this run was asked for
-    cache: Path | None = None  # rendered clips kept here, reused by a run with the same plan
+    cache: Path | None = None  # folder: rendered clips kept here, reused by later runs (None:
+    # nothing kept)
+    kokoro: bool = True  # Kokoro's voices (the train extra) in the training speech
     rendered_seconds: float = 0.0  # set by the run: synthesis and embedding (also when cached)
 
 
@@ -74,40 +96,95 @@ def features_of(rendered: Sequence[Rendered], rows: Sequence[int], context_frame
     return pooled(frames)
 
 
-def _fingerprint(specs: Sequence[ClipSpec], leak_texts: Sequence[str]) -> str:
-    text = repr((KEPT_FRAMES, list(specs), list(leak_texts)))
-    return hashlib.sha256(text.encode()).hexdigest()
+def training_cache() -> Path:
+    """Where rendered clips are kept between runs by default."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("voicecoach")) / "training-clips"
+
+
+def _recipe() -> str:
+    """The code that makes a clip: a changed synthesis or augmentation never reads stale
+    clips."""
+    folder = Path(__file__).parent
+    return hashlib.sha256(b"".join((folder / name).read_bytes() for name in RECIPE_FILES)
+                          ).hexdigest()
+
+
+def _chunk_name(specs: Sequence[ClipSpec], leak_texts: Sequence[str], noise: str) -> str:
+    """A chunk's file name: everything that decides its clips, so a changed plan, noise,
+    context or recipe never reads stale clips."""
+    text = repr((KEPT_FRAMES, list(specs), list(leak_texts), noise, _recipe()))
+    return f"clips-{hashlib.sha256(text.encode()).hexdigest()[:24]}.npz"
+
+
+def _save_chunk(path: Path, rendered: Sequence[Rendered], seconds: float) -> None:
+    scene_rows = np.array([[np.nan, -1, 1, 0, 0] if r.scene is None else [
+        np.nan if r.scene.noise_snr_db is None else r.scene.noise_snr_db, r.scene.reverb,
+        r.scene.speed, r.scene.coach_leak, r.scene.clipped] for r in rendered])
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as out:
+        np.savez(out, scenes=scene_rows, seconds=np.array(seconds),
+                 frames=np.stack([r.frames for r in rendered]))
+    partial.replace(path)  # a chunk is there whole or not at all
+
+
+def _load_chunk(path: Path) -> tuple[list[Rendered], float] | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            scenes = [None if np.isnan(row[0]) and row[1] < 0 else Scene(
+                None if np.isnan(row[0]) else float(row[0]), bool(row[1]), float(row[2]),
+                bool(row[3]), bool(row[4])) for row in data["scenes"]]
+            frames = data["frames"]
+            return [Rendered(f, s) for f, s in zip(frames, scenes, strict=True)], float(
+                data["seconds"])
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable (e.g. a disk that filled up): rendered again
 
 
 def _rendered(specs: Sequence[ClipSpec], options: TrainOptions, leak_texts: Sequence[str],
               progress: Progress) -> list[Rendered]:
-    fingerprint = _fingerprint(specs, leak_texts)
-    if options.cache is not None and options.cache.is_file():
-        with np.load(options.cache, allow_pickle=False) as data:
-            if str(data["fingerprint"]) == fingerprint:
-                options.rendered_seconds = float(data["seconds"])
-                scenes = [None if np.isnan(row[0]) and row[1] < 0 else Scene(
-                    None if np.isnan(row[0]) else float(row[0]), bool(row[1]), float(row[2]),
-                    bool(row[3]), bool(row[4])) for row in data["scenes"]]
-                return [Rendered(f, s) for f, s in zip(data["frames"], scenes, strict=True)]
+    """Every clip's features in plan order. Rendered in chunks, each kept in the cache folder
+    as soon as it is done: a run that is stopped (or a session that ends) goes on from there."""
+    _, noise = load_noises(options.noise_folder)
+    chunks = [specs[i : i + CHUNK_CLIPS] for i in range(0, len(specs), CHUNK_CLIPS)]
+    paths = [None if options.cache is None
+             else options.cache / _chunk_name(chunk, leak_texts, noise) for chunk in chunks]
+    results: list[list[Rendered] | None] = []
+    seconds = 0.0
+    advance = progress("synthesising and embedding", len(specs))
+    for path in paths:
+        loaded = _load_chunk(path) if path is not None and path.is_file() else None
+        results.append(None if loaded is None else loaded[0])
+        if loaded is not None:
+            seconds += loaded[1]
+            advance(len(loaded[0]))
+    missing = [i for i, done in enumerate(results) if done is None]
+    if options.cache is not None and missing:
+        options.cache.mkdir(parents=True, exist_ok=True)
+    todo = [spec for i in missing for spec in chunks[i]]
+    clips = render_all(todo, KEPT_FRAMES, options.noise_folder, leak_texts, options.workers,
+                       advance)
     started = time.monotonic()
-    rendered = render_all(specs, KEPT_FRAMES, options.noise_folder, leak_texts,
-                          options.workers, progress("synthesising and embedding", len(specs)))
-    options.rendered_seconds = time.monotonic() - started
-    if options.cache is not None:
-        scene_rows = np.array([[np.nan, -1, 1, 0, 0] if r.scene is None else [
-            np.nan if r.scene.noise_snr_db is None else r.scene.noise_snr_db, r.scene.reverb,
-            r.scene.speed, r.scene.coach_leak, r.scene.clipped] for r in rendered])
-        options.cache.parent.mkdir(parents=True, exist_ok=True)
-        with options.cache.open("wb") as out:
-            np.savez(out, fingerprint=np.array(fingerprint), scenes=scene_rows,
-                     seconds=np.array(options.rendered_seconds),
-                     frames=np.stack([r.frames for r in rendered]))
-    return rendered
+    for i in missing:
+        chunk = [next(clips) for _ in chunks[i]]
+        spent = time.monotonic() - started
+        seconds += spent
+        started = time.monotonic()
+        path = paths[i]
+        if path is not None:
+            _save_chunk(path, chunk, spent)
+        results[i] = chunk
+    options.rendered_seconds = seconds
+    return [clip for chunk in results if chunk is not None for clip in chunk]
 
 
 def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResult:
     size: PlanSize = QUICK if options.quick else FULL
+    if options.kokoro:
+        make_ready()
+    else:
+        size = without_kokoro(size)
     specs = plan(options.library, size, options.seed)
     labels = [*sorted({spec.label for spec in specs} - {OTHER}), OTHER]
     talk = coach_lines(options.library)
@@ -189,12 +266,20 @@ def _card(
             "by_engine": dict(engines),
         },
         "voices": {
+            "kokoro": (f"Kokoro-82M ({MODEL_FILE}, voices of {VOICES_PACKAGE}): "
+                       f"{len(TRAINING_SPEAKERS)} English speakers and mixes of two of them, "
+                       "speed 0.8-1.25" if size.kokoro_share else "not used"),
+            "kokoro_training_speakers": list(TRAINING_SPEAKERS) if size.kokoro_share else [],
+            "kokoro_choosing_speakers": (list(CHOOSING_SPEAKERS) if size.kokoro_share
+                                         else []),
+            "kokoro_measuring_speakers_never_used": list(MEASURING_SPEAKERS),
             "piper": "joe (en_US-joe-medium), length_scale 0.75-1.35, noise_scale 0.3-1.0, "
                      "noise_w 0.3-1.2",
             "espeak_ng": f"{len(espeak_voices)} voice+variant pairs, pitch 20-80, "
                          "120-200 words a minute",
             "espeak_ng_used": espeak_voices,
-            "held_out_voices": list(HELD_OUT_VOICES),
+            "held_out_voices": ("Kokoro's choosing speakers and their mixes" if size.kokoro_share
+                                else list(HELD_OUT_VOICES)),
         },
         "negatives": {
             "texts": "training/negatives.py: near-misses of each command, parts of commands, "
@@ -207,7 +292,8 @@ def _card(
                      f"{sum(s.noise_snr_db is not None for s in scenes)} of {len(scenes)} clips",
             "reverberation": f"hearing.room.simulate_room, {sum(s.reverb for s in scenes)} clips",
             "speed": f"soxr resampling x0.85-1.15, {sum(s.speed != 1.0 for s in scenes)} clips",
-            "coach_voice": f"{COACH_VOICE.describe()} leaking 10-30 dB under the speech, "
+            "coach_voice": f"{COACH_VOICE.describe()} leaking from 30 dB under the speech to "
+                           "6 dB over it, "
                            f"{sum(s.coach_leak for s in scenes)} clips",
             "level": "active level 40-84 dB (int16 units) or clipped 3-12 dB over full "
                      f"scale ({sum(s.clipped for s in scenes)} clips), then a noise floor "
@@ -217,7 +303,7 @@ def _card(
         },
         "plan": {"per_label": size.per_label, "start": size.start, "per_word": size.per_word,
                  "per_sentence": size.per_sentence, "room": size.room,
-                 "piper_share": size.piper_share},
+                 "kokoro_share": size.kokoro_share, "piper_share": size.piper_share},
         "held_out_figures": {
             "what": "held-out voices (never in training), each command in every state that "
                     "allows it, other speech in every state; percent",

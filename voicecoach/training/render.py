@@ -19,9 +19,11 @@ from ..hearing.command_classifier import utterance_frames
 from ..hearing.embedding import SpeechEmbedder
 from .augment import Scene, fragment, in_room, load_noises, room_only
 from .dataset import ClipSpec
+from .kokoro import KokoroSpeaker
 from .voices import PiperSpeaker, VoiceSpec, espeak
 
-COACH_VOICE = VoiceSpec("espeak", "en-us", pitch=50, words_per_minute=150)
+# The coach speaks with Piper's joe: its voice is what leaks back into the microphone.
+COACH_VOICE = VoiceSpec("piper", "joe")
 
 
 @dataclass(frozen=True)
@@ -31,18 +33,24 @@ class Rendered:
 
 
 class Renderer:
-    """One process's models: the embedder, Piper (loaded on first use) and the noise beds."""
+    """One process's models: the embedder, Piper and Kokoro (each loaded on first use) and the
+    noise beds."""
 
     def __init__(self, context_frames: int, noise_folder: Path | None,
                  coach_texts: Sequence[str]) -> None:
         self.context_frames = context_frames
         self.embedder = SpeechEmbedder()
         self.noises, _ = load_noises(noise_folder)
-        # The coach's voice as the microphone hears it leak from the loudspeaker.
-        self.coach = [espeak(text, COACH_VOICE) for text in coach_texts]
         self._piper: PiperSpeaker | None = None
+        self._kokoro: KokoroSpeaker | None = None
+        # The coach's voice as the microphone hears it leak from the loudspeaker.
+        self.coach = [self.speak(text, COACH_VOICE) for text in coach_texts]
 
     def speak(self, text: str, voice: VoiceSpec) -> Samples:
+        if voice.engine == "kokoro":
+            if self._kokoro is None:
+                self._kokoro = KokoroSpeaker()
+            return self._kokoro.speak(text, voice.name, voice.speed)
         if voice.engine == "piper":
             if self._piper is None:
                 self._piper = PiperSpeaker()
@@ -85,16 +93,20 @@ def render_all(
     coach_texts: Sequence[str],
     workers: int,
     advance: Callable[[int], None] = lambda n: None,
-) -> list[Rendered]:
-    """Every clip's features, in plan order; `advance(n)` after each n clips (progress)."""
+) -> Iterator[Rendered]:
+    """Every clip's features, in plan order, as each is done; `advance(n)` after each n clips
+    (progress)."""
+    if not specs:
+        return
     if workers <= 1:
         renderer = Renderer(context_frames, noise_folder, coach_texts)
-        return list(_counted((renderer.render(spec) for spec in specs), advance))
+        yield from _counted((renderer.render(spec) for spec in specs), advance)
+        return
     # fork: the workers inherit the imported modules; each loads its own ONNX sessions.
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, _start_worker,
                       (context_frames, noise_folder, list(coach_texts))) as pool:
-        return list(_counted(pool.imap(_render_in_worker, specs, chunksize=16), advance))
+        yield from _counted(pool.imap(_render_in_worker, specs, chunksize=8), advance)
 
 
 def _counted(results: Iterator[Rendered], advance: Callable[[int], None]) -> Iterator[Rendered]:

@@ -1,5 +1,6 @@
-"""The synthetic speakers of the training data: espeak-ng's English voices with its variants,
-and Piper's neural voice "joe", each with a spread of pitch, speed and style.
+"""The synthetic speakers of the training data: Kokoro's natural English speakers and mixes of
+two of them, Piper's neural voice "joe", and espeak-ng's English voices with its variants, each
+with a spread of pitch, speed and style.
 
 A few espeak-ng accents and variants are never used for training (`HELD_OUT_VOICES`): the
 benchmark's "synthetic phrases from voices not used in training" are spoken by them.
@@ -7,6 +8,7 @@ benchmark's "synthetic phrases from voices not used in training" are spoken by t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,17 +33,21 @@ HELD_OUT_VARIANTS = ("f4", "m7", "klatt4", "steph2", "iven2")
 
 @dataclass(frozen=True)
 class VoiceSpec:
-    """One way of speaking a text: an espeak-ng voice and its prosody, or Piper's joe."""
+    """One way of speaking a text: a Kokoro speaker, Piper's joe, or an espeak-ng voice, and
+    its prosody."""
 
-    engine: str  # "espeak" or "piper"
-    name: str = ""  # espeak-ng voice with variant, e.g. "en-gb+f3"
+    engine: str  # "kokoro", "piper" or "espeak"
+    name: str = ""  # espeak-ng voice with variant ("en-gb+f3"); Kokoro speaker or mix
     pitch: int = 50  # espeak-ng 0..99
     words_per_minute: int = 160  # espeak-ng
     length_scale: float = 1.0  # piper: > 1 is slower
     noise_scale: float = 0.667  # piper: generator noise
     noise_w: float = 0.8  # piper: phoneme-length noise
+    speed: float = 1.0  # kokoro: > 1 is faster
 
     def describe(self) -> str:
+        if self.engine == "kokoro":
+            return f"kokoro {self.name} (speed {self.speed:.2f})"
         if self.engine == "piper":
             return (f"piper joe (length {self.length_scale:.2f}, noise {self.noise_scale:.2f}, "
                     f"w {self.noise_w:.2f})")
@@ -72,6 +78,20 @@ def random_piper(rng: np.random.Generator) -> VoiceSpec:
     return VoiceSpec("piper", "joe", length_scale=float(rng.uniform(0.75, 1.35)),
                      noise_scale=float(rng.uniform(0.3, 1.0)),
                      noise_w=float(rng.uniform(0.3, 1.2)))
+
+
+KOKORO_MIX_SHARE = 0.5  # of Kokoro clips: a mix of two speakers rather than one
+
+
+def random_kokoro(rng: np.random.Generator, speakers: Sequence[str]) -> VoiceSpec:
+    """One of `speakers`, or a mix of two of them (a new in-between speaker), at 0.8-1.25x."""
+    first = speakers[int(rng.integers(len(speakers)))]
+    name = first
+    if rng.random() < KOKORO_MIX_SHARE:
+        others = [s for s in speakers if s != first]
+        second = others[int(rng.integers(len(others)))]
+        name = f"{first}+{second}@{rng.uniform(0.2, 0.8):.2f}"
+    return VoiceSpec("kokoro", name, speed=round(float(rng.uniform(0.8, 1.25)), 2))
 
 
 def espeak(text: str, voice: VoiceSpec) -> Samples:
