@@ -14,6 +14,7 @@ packages=(
   sox              # converts and measures test audio
   libspeexdsp1     # echo cancellation: the coach must not hear itself
   sphinxtrain      # bw + mllr_solve: adapting PocketSphinx to the user's voice (enroll)
+  npm              # fetches Kokoro's training voices (kokoro-js) for voicecoach train
 )
 
 need_python_venv() {
@@ -26,6 +27,9 @@ for package in "${packages[@]}"; do
     # A Python that already has venv and ensurepip (pyenv, python.org builds) needs neither.
     need_python_venv && missing+=("$package")
     continue
+  fi
+  if [[ $package == npm ]] && command -v npm >/dev/null 2>&1; then
+    continue  # Node's own installers (NodeSource, nvm) bring npm outside Debian's package
   fi
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$package")
