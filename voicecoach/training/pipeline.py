@@ -19,6 +19,8 @@ import numpy.typing as npt
 from ..hearing.command_classifier import OTHER, CommandClassifier, pooled
 from ..library import Library
 from .augment import Scene, load_noises, shared_folder
+from .ceilings import choose as choose_ceilings
+from .ceilings import hearings
 from .dataset import (
     FULL,
     HELD_OUT,
@@ -208,10 +210,19 @@ def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResu
         tried.append((_selection_score(figures), candidate, model, figures))
         advance(1)
     best = max(tried, key=lambda entry: entry[0])
+    classifier = best[2]
+    held = features_of(rendered, held_rows, CONTEXT_FRAMES)
+    ceilings, ceilings_tried = choose_ceilings(
+        hearings(classifier, list(held), [specs[i].label for i in held_rows]))
     fitting = time.monotonic() - fitting_started
     card = _card(options, size, specs, rendered, best[1], best[3], tried,
                  options.rendered_seconds, options.rendered_seconds + fitting)
-    classifier = best[2]
+    card["other_ceilings"] = ceilings
+    card["other_ceilings_chosen"] = {
+        "how": "per kind of command, the most lenient ceiling on the probability of other "
+               "speech that acts on at most the kind's budget of the held-out voices' other "
+               "speech (every state); per kind, each ceiling tried",
+        **ceilings_tried}
     classifier.card.update(card)
     options.out.parent.mkdir(parents=True, exist_ok=True)
     classifier.save(options.out)
