@@ -21,22 +21,22 @@ def other_speech(others: list[float]) -> list[Hearing]:
 
 def test_each_kind_gets_the_most_lenient_ceiling_that_keeps_within_its_budget() -> None:
     urgent = next(kind for kind in KINDS if kind.name == "urgent")
-    # 1000 other-speech hearings: 5 the classifier is only 0.97 sure of, 30 at 0.9999.
-    heard = other_speech([0.97] * 5 + [0.9999] * 30 + [1.0] * 965)
+    # 1000 other-speech hearings: 50 the classifier is only 0.97 sure of, 30 at 0.9999.
+    heard = other_speech([0.97] * 50 + [0.9999] * 30 + [1.0] * 920)
     heard += [Hearing("stop", "stop", 1.0, 0.99), Hearing("pause", "pause", 1.0, 0.5)]
     ceilings, tried = choose(heard)
-    assert urgent.budget == 1.0  # percent: 10 of the 1000 may be acted on as urgent
+    assert urgent.budget == 6.0  # percent: 60 of the 1000 may be acted on as urgent
     assert ceilings["stop"] == ceilings["pain"] == ceilings["pause"] == 0.999
-    assert tried["urgent"]["by_ceiling"]["0.999"] == {"understood": 100.0, "acted_on": 0.5}
-    assert tried["urgent"]["by_ceiling"]["0.9999"]["acted_on"] == 3.5
+    assert tried["urgent"]["by_ceiling"]["0.999"] == {"understood": 100.0, "acted_on": 5.0}
+    assert tried["urgent"]["by_ceiling"]["0.9999"]["acted_on"] == 8.0
 
 
 def test_other_speech_taken_for_another_kind_spends_only_that_kinds_budget() -> None:
-    heard = other_speech([0.6] * 50 + [1.0] * 950)
-    heard += [Hearing(OTHER, "next", 1.0, 0.2)] * 3
+    heard = other_speech([0.6] * 100 + [1.0] * 900)
+    heard += [Hearing(OTHER, "next", 1.0, 0.2)] * 20
     ceilings, _ = choose(heard)
-    assert ceilings["stop"] == 0.5  # 5% at anything more lenient: the strictest tried
-    assert ceilings["next"] == 1 - 1e-6  # 0.3%, within the others' 0.5%
+    assert ceilings["stop"] == 0.5  # 10% at anything more lenient: the strictest tried
+    assert ceilings["next"] == 1 - 1e-6  # 2%, within the others' 3%
 
 
 def test_a_command_the_classifier_splits_with_another_is_not_counted_as_acted_on() -> None:
