@@ -8,8 +8,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from voicecoach.audio.noise_split import measuring_part
+from voicecoach.audio.source import SAMPLE_RATE
+from voicecoach.audio.synthetic import write_wav
 from voicecoach.bench.measure import noise_beds
 from voicecoach.hearing.enrollment_clips import ClipFolderError
 
@@ -71,3 +75,12 @@ def test_noise_beds_never_fall_back_to_generated_noise_for_a_folder_given(tmp_pa
     with pytest.raises(ClipFolderError, match="no such folder"):
         noise_beds(tmp_path / "nowhere")
     assert len(noise_beds(None)) == 2  # no folder asked for: white and pink noise
+
+
+def test_the_bench_hears_only_the_part_of_each_noise_recording_kept_for_measuring(
+        tmp_path: Path):
+    # Training may hear the first 60% of each recording: the bench must not.
+    ramp = (np.arange(10 * SAMPLE_RATE) % 20000 - 10000).astype(np.int16)
+    write_wav(tmp_path / "running_tap.wav", ramp)
+    (bed,) = noise_beds(tmp_path)
+    assert np.array_equal(bed, measuring_part(ramp))

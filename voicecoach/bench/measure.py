@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..audio.massage_gun import SPEECH_DBFS, massage_gun
+from ..audio.noise_split import measuring_part
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, pink_noise, synthesize
 from ..audio.wav_file import read_all
@@ -81,11 +82,12 @@ def accuracy(listener: CommandListener, clips: Sequence[Clip], tick: Tick,
 
 
 def noise_beds(folder: Path | None, seconds: float = 30.0, seed: int = 0) -> list[Samples]:
-    """Background noise: the WAV files of `folder` (any depth), or generated white and pink
-    noise when no folder is given. A folder that gives no noise is a ClipFolderError, never a
-    silent fall back to generated noise the figures would not say they used."""
+    """Background noise: the WAV files of `folder` (any depth), only the part of each kept for
+    measuring (training hears the rest), or generated white and pink noise when no folder is
+    given. A folder that gives no noise is a ClipFolderError, never a silent fall back to
+    generated noise the figures would not say they used."""
     if folder is not None:
-        beds = [read_all(path) for path in wav_files(folder, "noise")]
+        beds = [measuring_part(read_all(path)) for path in wav_files(folder, "noise")]
         beds = [bed[: round(seconds * SAMPLE_RATE)] for bed in beds if len(bed)]
         if not beds:
             raise ClipFolderError(f"{folder}: every WAV file in it is empty; give a folder of "
