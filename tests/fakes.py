@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from voicecoach.audio.source import SAMPLE_RATE
+from voicecoach.bench.spoken_user import ScriptedUser
 from voicecoach.hearing.recognizer import Hypothesis
 
 CHUNK = 800  # 50 ms at 16 kHz
@@ -47,3 +49,38 @@ def final(text: str, end: float = 0.5, confidence: float = 1.0) -> Hypothesis:
 
 def silence(chunks: int = 1) -> np.ndarray:
     return np.zeros(CHUNK * chunks, dtype=np.int16)
+
+
+class TypedRecognizer:
+    """Hears the scripted user as if their lines were typed: each line's words, as a final
+    result, once the stream has passed the end of them (`deaf`: never). `heard_at` adds words
+    nobody said, at stream seconds. Counts time from the samples fed: a fake clock."""
+
+    name = "typed"
+    endpoint_silence_s = 0.5
+
+    def __init__(self, user: ScriptedUser, deaf: bool = False,
+                 heard_at: dict[float, str] | None = None) -> None:
+        self.user, self.deaf = user, deaf
+        self.heard_at = dict(heard_at or {})
+        self.fed_samples = 0
+        self._heard = 0  # of user.said
+
+    def accept(self, samples: np.ndarray) -> list[Hypothesis]:
+        self.fed_samples += len(samples)
+        now = self.fed_samples / SAMPLE_RATE
+        out = []
+        while self._heard < len(self.user.said) and now >= self.user.said[self._heard].end_s:
+            said = self.user.said[self._heard]
+            self._heard += 1
+            if not self.deaf:
+                out.append(final(self.user.script[said.line].text, said.end_s))
+        for at in [at for at in self.heard_at if now >= at]:
+            out.append(final(self.heard_at.pop(at), at))
+        return out
+
+    def finish(self) -> list[Hypothesis]:
+        return []
+
+    def reset(self) -> None:
+        self.fed_samples = 0

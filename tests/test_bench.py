@@ -131,6 +131,9 @@ def test_quick_bench_reports_every_column_room_and_enrollment(tmp_path: Path):
     assert set(configurations) == IDLE_CONFIGURATIONS
     assert "commands understood" in result.stdout and "Audio saved" not in result.stdout
     assert "enrollment" in result.stdout and "talking rooms" in result.stdout
+    spoken = report["spoken_sessions"]["backends"]["pocketsphinx"]
+    assert set(spoken["rooms"]) == {"quiet", "15 dB SNR"} and spoken["overall"]["sessions"] == 2
+    assert "spoken sessions" in result.stdout
     # The coach's lines were heard back in the coach's own voice, and both voices measured.
     assert report["plan"]["coach_voice"].startswith("piper")
     assert set(report["voices"]) == {"piper", "pyttsx3"}

@@ -1,6 +1,7 @@
 """`voicecoach bench`: every figure for each available backend, in one run, in three columns
 (plain, today, verified: see columns.py), plus false commands in talking rooms, enrollment,
-idle listening, and the coach's voices (voice_bench.py)."""
+spoken sessions (spoken_sessions.py), idle listening, and the coach's voices
+(voice_bench.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from .idle_run import Clips, IdleBench, IdlePlan
 from .idle_scenes import TALK_VOICES, Scene
 from .measure import COMMAND_VOICES
 from .ordinary_sentences import ORDINARY_SENTENCES
+from .spoken_sessions import SessionPlan, spoken_sessions
 from .tables import table
 from .voice_bench import ENGINES, HEARD_WITH, VoiceBench, coach_audio, over_the_coach
 
@@ -103,10 +105,11 @@ class Bench:
     def __init__(self, library: Library, model: Path | None, speech: Path | None,
                  noise: Path | None, quick: bool, console: Console, *,
                  idle_seconds: float | None = None, only_idle: bool = False,
-                 only_voices: bool = False) -> None:
+                 only_voices: bool = False, only_sessions: bool = False) -> None:
         """`idle_seconds`: how long each idle room lasts (default 120 s, 20 s with `quick`);
         `only_idle`: measure idle listening only (then the VAD gate's accuracy is measured
-        with the gate off too); `only_voices`: measure the coach's voices only."""
+        with the gate off too); `only_voices`: measure the coach's voices only;
+        `only_sessions`: measure spoken sessions only."""
         # Folders that cannot be used are refused now, not minutes into the run (and noise
         # that is not there is never quietly replaced by generated noise).
         if speech is not None:
@@ -117,6 +120,7 @@ class Bench:
         self.plan = Plan.for_run(quick)
         self.idle_plan = IdlePlan.for_run(quick, idle_seconds)
         self.only_idle, self.only_voices = only_idle, only_voices
+        self.only_sessions = only_sessions
         self.console = console
 
     def backends(self, wanted: Backend) -> list[Backend]:
@@ -136,6 +140,9 @@ class Bench:
             return {"machine": machine(), "plan": {**self._described(), "verifier": verifier},
                     "voices": self._voices(coach_lines(self.library), backends,
                                            pi4.estimate(speed))}
+        if self.only_sessions:
+            return {"machine": machine(), "plan": {"verifier": verifier},
+                    "spoken_sessions": self._spoken(backends)}
         material = self._material()
         results: dict[str, Any] = {}
         rooms_heard: dict[str, Any] = {}
@@ -149,6 +156,7 @@ class Bench:
                 rooms_heard[backend.value] = self._rooms(backend, material.room_scenes)
                 if self.speech is not None:
                     enrollment[backend.value] = self._enrollment(backend, self.speech)
+        spoken = {} if self.only_idle else self._spoken(backends)
         clips = Clips(material.clean, material.sentences + material.recorded_others,
                       material.recorded, self.noise)
         # The Korean model stands in for Vosk's cost when no English model is installed.
@@ -164,7 +172,8 @@ class Bench:
                 "plan": {**self._described(), "verifier": verifier,
                          "coach_voice": material.coach_voice},
                 "backends": results,
-                "rooms": rooms_heard, "enrollment": enrollment, "idle": idle, "voices": voices}
+                "rooms": rooms_heard, "enrollment": enrollment, "spoken_sessions": spoken,
+                "idle": idle, "voices": voices}
 
     def _voices(self, texts: list[str], backends: list[Backend],
                 estimate: pi4.Estimate | None) -> dict[str, Any]:
@@ -176,6 +185,14 @@ class Bench:
                            self.plan.barge_in_lines, self.plan.quick, self._progress, note)
         return bench.run(texts, backends, lambda backend: self._listener(backend, HEARD_WITH),
                          estimate or pi4.estimate(None))
+
+    def _spoken(self, backends: list[Backend]) -> dict[str, Any]:
+        def note(line: str) -> None:
+            self.console.print(f"[yellow]{line}[/yellow]")
+
+        return spoken_sessions(self.library, backends,
+                               lambda backend: self._listener(backend, "verified"), self.noise,
+                               SessionPlan.for_run(self.plan.quick), self._progress, note)
 
     def _described(self) -> dict[str, Any]:
         plan = self.plan

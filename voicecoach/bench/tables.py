@@ -1,5 +1,6 @@
 """The bench's report as tables: one main table per backend (plain / today / verified beside
-the issue's targets), the talking rooms, enrollment, then idle listening and the VAD gate."""
+the issue's targets), the talking rooms, enrollment, spoken sessions, then idle listening and
+the VAD gate."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from .columns import CONFIGURATIONS
 from .idle_table import gate_table, idle_tables
+from .spoken_table import spoken_tables
 from .voice_table import voices_table
 
 Value = Callable[[dict[str, Any]], Any]  # a column's figures -> one cell's number
@@ -62,6 +64,8 @@ def table(report: dict[str, Any]) -> RenderableType:
     parts += [rooms_table(name, rooms) for name, rooms in report.get("rooms", {}).items()]
     parts += [enrollment_table(name, enrolled)
               for name, enrolled in report.get("enrollment", {}).items()]
+    if report.get("spoken_sessions"):
+        parts.append(spoken_tables(report["spoken_sessions"]))
     if report.get("idle"):
         parts += [idle_tables(report["idle"]), gate_table(report["idle"])]
     if report.get("voices"):

@@ -26,7 +26,7 @@ def cmd_bench(args: argparse.Namespace, out: Console) -> int:
                       Path(args.speech) if args.speech else None,
                       Path(args.noise) if args.noise else None, args.quick, console,
                       idle_seconds=args.idle_seconds, only_idle=args.idle_only,
-                      only_voices=args.voices_only)
+                      only_voices=args.voices_only, only_sessions=args.sessions_only)
         report = bench.run(Backend(args.backend))
         console.print(table(report))
     if figures_file is not None:

@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--voices-only", action="store_true",
                       help="measure only the coach's voices (Piper and pyttsx3): speed, "
                            "memory, a session's start, self-hearing and barge-in, Pi 4")
+    only.add_argument("--sessions-only", action="store_true",
+                      help="measure only spoken sessions: a scripted user speaks a whole "
+                           "routine in held-out voices, in a quiet room and over --noise")
     routines_option(bench)
     bench.set_defaults(run=cmd_bench)
 
