@@ -18,7 +18,7 @@ from voicecoach.audio.synthetic import write_wav
 from voicecoach.bench.spoken_room import ROOMS, room_noises
 from voicecoach.bench.spoken_score import EASE_OFF, score
 from voicecoach.bench.spoken_sessions import spoken_session
-from voicecoach.bench.spoken_user import QUICK_SCRIPT, SCRIPT, Said, ScriptedUser
+from voicecoach.bench.spoken_user import QUICK_SCRIPT, SCRIPT, Acted, Said, ScriptedUser
 from voicecoach.bench.spoken_voices import (
     SPEECH_RMS,
     KokoroUser,
@@ -51,6 +51,7 @@ def test_every_line_of_the_script_means_what_it_is_scored_as(library: Library):
     for line in SCRIPT:
         command = library.grammar.parse(line.text)
         assert command is not None and command.intent is line.intent, line.text
+        assert command.slots.get("routine") == line.routine
     assert [line.text for line in QUICK_SCRIPT] == [
         "start glutes", "pause", "resume", "that hurts", "stop"]
 
@@ -91,17 +92,25 @@ def test_a_command_nobody_said_is_counted_as_a_false_action(library: Library):
 
 def test_a_command_taken_for_another_is_missed_and_the_other_is_a_false_action():
     said = [Said(0, 0, 10.0, 11.0), Said(1, 0, 40.0, 40.8)]
-    acted = [(11.5, Intent.START), (41.2, Intent.STOP)]  # "pause" taken for "stop"
+    acted = [Acted(11.5, Intent.START, "glutes"), Acted(41.2, Intent.STOP)]  # "pause": stop
     heard = score(SCRIPT[:2], said, acted, [], 60.0, voice="v", room="quiet", noise=None)
     assert heard.obeyed == ("start glutes",)
     assert heard.missed == ("pause (taken for stop)",)
     assert heard.false_actions == ("stop at 0:41",)
 
 
+def test_another_routine_started_is_not_the_start_the_user_asked_for():
+    said = [Said(0, 0, 10.0, 11.0)]
+    acted = [Acted(11.5, Intent.START, "massage-gun")]  # "start glutes" heard as "start gun"
+    heard = score(SCRIPT[:1], said, acted, [], 60.0, voice="v", room="quiet", noise=None)
+    assert heard.obeyed == () and heard.missed == ("start glutes (taken for start massage-gun)",)
+    assert heard.false_actions == ("start massage-gun at 0:12",)
+
+
 def test_an_answer_later_than_five_seconds_is_not_obeyed_but_not_a_false_action_either():
     said = [Said(1, 0, 10.0, 11.0)]
-    heard = score(SCRIPT[:2], said, [(17.0, Intent.PAUSE)], [], 60.0, voice="v", room="quiet",
-                  noise=None)
+    heard = score(SCRIPT[:2], said, [Acted(17.0, Intent.PAUSE)], [], 60.0, voice="v",
+                  room="quiet", noise=None)
     assert heard.obeyed == () and heard.false_actions == ()
 
 

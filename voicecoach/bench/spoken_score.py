@@ -16,13 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..core.intents import Intent
-from .spoken_user import OBEY_WITHIN_S, Line, Said
+from .spoken_user import OBEY_WITHIN_S, Acted, Line, Said
 
 LATE_S = 10.0  # an action this long after the words is still theirs, if it is what was said
 EASE_OFF = "Ease off"  # how each of the coach's answers to pain begins (a test checks)
 
-Acted = tuple[float, Intent]  # a command the coach acted on, with its stream time
 
 
 @dataclass(frozen=True)
@@ -57,39 +55,39 @@ def score(script: Sequence[Line], said: Sequence[Said], acted: Sequence[Acted],
             missed.append(f"{line.text} (not said: {why})")
             continue
         window = (saying.start_s, saying.end_s + OBEY_WITHIN_S)
-        if _acted_on(acted, line.intent, *window):
+        if _acted_on(acted, line, *window):
             obeyed.append(line.text)
         else:
             missed.append(f"{line.text} ({_instead(acted, *window)})")
-        if any(_acted_on(acted, line.intent, s.start_s, s.end_s + OBEY_WITHIN_S)
+        if any(_acted_on(acted, line, s.start_s, s.end_s + OBEY_WITHIN_S)
                for s in said if s.line == index):
             in_the_end += 1
         if line.reports_pain:
             pain_said += 1
             pain_answered += any(window[0] <= at <= window[1] and text.startswith(EASE_OFF)
                                  for at, text in coach_lines)
-    false_actions = [f"{intent} at {_clock(at)}" for at, intent in acted
-                     if not _asked_for(script, said, at, intent)]
+    false_actions = [f"{action.what} at {_clock(action.at)}" for action in acted
+                     if not _asked_for(script, said, action)]
     return SessionScore(voice, room, noise, seconds, len(script), tuple(obeyed), tuple(missed),
                         in_the_end, sum(s.attempt > 0 for s in said), pain_said, pain_answered,
                         tuple(false_actions))
 
 
-def _acted_on(acted: Sequence[Acted], intent: Intent, start: float, end: float) -> bool:
-    return any(wanted is intent and start <= at <= end for at, wanted in acted)
+def _acted_on(acted: Sequence[Acted], line: Line, start: float, end: float) -> bool:
+    return any(line.answered_by(action) and start <= action.at <= end for action in acted)
 
 
 def _instead(acted: Sequence[Acted], start: float, end: float) -> str:
-    other = [str(intent) for at, intent in acted if start <= at <= end]
+    other = [action.what for action in acted if start <= action.at <= end]
     return f"taken for {', '.join(other)}" if other else "nothing done"
 
 
-def _asked_for(script: Sequence[Line], said: Sequence[Said], at: float, intent: Intent) -> bool:
-    before = [s for s in said if s.start_s <= at]
+def _asked_for(script: Sequence[Line], said: Sequence[Said], action: Acted) -> bool:
+    before = [s for s in said if s.start_s <= action.at]
     if not before:
         return False
     last = before[-1]
-    return script[last.line].intent is intent and at <= last.end_s + LATE_S
+    return script[last.line].answered_by(action) and action.at <= last.end_s + LATE_S
 
 
 def _clock(seconds: float) -> str:

@@ -37,8 +37,8 @@ from .spoken_room import (
     SpokenMicrophone,
     room_noises,
 )
-from .spoken_score import Acted, SessionScore, pooled, score
-from .spoken_user import QUICK_SCRIPT, SCRIPT, CoachView, Line, ScriptedUser
+from .spoken_score import SessionScore, pooled, score
+from .spoken_user import QUICK_SCRIPT, SCRIPT, Acted, CoachView, Line, ScriptedUser
 from .spoken_voices import Voices, kokoro_users, make_voices
 
 # The coach's loudspeaker to the microphone, as `voicecoach demo` hears it: a metre or so away.
@@ -77,7 +77,10 @@ class Watching:
         entries = self._session.entries
         for entry in entries[self._seen :]:
             if entry.who == "you" and entry.detail.get("intent"):
-                self.acted.append((entry.t, Intent(entry.detail["intent"])))
+                # Which routine a "start" started: the words, as the grammar reads them.
+                command = self._session.listener.grammar.parse(entry.text)
+                routine = command.slots.get("routine") if command is not None else None
+                self.acted.append(Acted(entry.t, Intent(entry.detail["intent"]), routine))
             elif entry.who == "coach":
                 self.coach_lines.append((entry.t, entry.text))
         self._seen = len(entries)

@@ -37,20 +37,39 @@ SESSION = frozenset(Listening) - {Listening.IDLE}
 
 
 @dataclass(frozen=True)
+class Acted:
+    """A command the coach acted on, at a stream time."""
+
+    at: float
+    intent: Intent
+    routine: str | None = None  # the routine a "start" started
+
+    @property
+    def what(self) -> str:
+        return f"{self.intent} {self.routine}" if self.routine else str(self.intent)
+
+
+@dataclass(frozen=True)
 class Line:
     text: str  # what the user says
     intent: Intent  # what the coach must act on
     waits_for: frozenset[Listening]  # the coach's listening states in which it is said
+    routine: str | None = None  # the routine "start" must start
 
     @property
     def reports_pain(self) -> bool:
         return self.intent is Intent.PAIN
 
+    def answered_by(self, acted: Acted) -> bool:
+        """The coach did what the line asks ("start gun" is not "start glutes")."""
+        return acted.intent is self.intent and (self.routine is None
+                                                or acted.routine == self.routine)
+
 
 # A glutes session with the thirteen commands users were measured with from outside: every
 # one a person needs, "that hurts" twice (the second time the coach asks whether to stop).
 SCRIPT = (
-    Line("start glutes", Intent.START, frozenset({Listening.IDLE})),
+    Line("start glutes", Intent.START, frozenset({Listening.IDLE}), routine="glutes"),
     Line("pause", Intent.PAUSE, RUNNING),
     Line("resume", Intent.RESUME, frozenset({Listening.PAUSED})),
     Line("next", Intent.NEXT, RUNNING),
@@ -85,7 +104,7 @@ class CoachView:
 
     listening: Vocabulary
     speaking: bool
-    acted: Sequence[tuple[float, Intent]]  # every command acted on so far, with when
+    acted: Sequence[Acted]  # every command acted on so far
 
 
 class ScriptedUser:
@@ -137,8 +156,8 @@ class ScriptedUser:
         last = self._awaiting
         if last is None:
             return False
-        intent = self.script[last.line].intent
-        if any(wanted is intent and at >= last.start_s for at, wanted in coach.acted):
+        line = self.script[last.line]
+        if any(line.answered_by(acted) and acted.at >= last.start_s for acted in coach.acted):
             self._next_line(now)
         elif now >= last.end_s + OBEY_WITHIN_S:
             if self._attempt < RETRIES:
