@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from voicecoach.cli import main
 from voicecoach.hearing.command_classifier import OTHER, CommandClassifier
 from voicecoach.hearing.utterance import crop_utterance, speech_bounds
 from voicecoach.library import load_library
@@ -88,7 +89,10 @@ def test_a_clip_in_a_room_has_a_noise_floor_and_the_detectors_margins() -> None:
 @needs_espeak
 def test_a_quick_training_run_writes_a_model_and_its_card(tmp_path: Path) -> None:
     out = tmp_path / "verifier.npz"
-    assert main(["train", "--quick", "--workers", "1", "--out", str(out)]) == 0
+    # In a child process: Kokoro's phonemizer must not share a process with pyttsx3's espeak-ng
+    # (see test_kokoro_training.py).
+    subprocess.run([sys.executable, "-m", "voicecoach", "train", "--quick", "--workers", "1",
+                    "--out", str(out)], check=True, timeout=600)
     classifier = CommandClassifier.load(out)
     assert classifier.labels == ("pause", "stop", "yes", OTHER)
     assert classifier.covers(load_library().grammar.sentences)

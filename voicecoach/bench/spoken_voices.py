@@ -8,6 +8,7 @@ Kokoro takes about a second of CPU for each second of speech, so what it says is
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class KokoroUser:
     """One Kokoro speaker; `speaker` makes the (shared, slow to load) model when a phrase is not
     in the cache."""
 
-    def __init__(self, speaker_name: str, speaker: Callable[[], KokoroSpeaker],
+    def __init__(self, speaker_name: str, speaker: Callable[[], KokoroSpeaker | ChildKokoro],
                  folder: Path) -> None:
         self.name = f"Kokoro {speaker_name}"
         self._speaker_name, self._speaker, self._folder = speaker_name, speaker, folder
@@ -88,13 +89,40 @@ class KokoroUser:
         return speech
 
 
+class ChildKokoro:
+    """Kokoro speaking in a child process of its own. Its phonemizer loads the espeak-ng library
+    bundled with espeakng-loader, whose data path points at the machine that built it; a
+    process that has it loaded gets that library again when pyttsx3 asks for espeak-ng, which
+    then cannot find its data and exits the whole process (the bench measures pyttsx3 too)."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self._pool = multiprocessing.get_context("fork").Pool(1)
+        atexit.register(self._pool.terminate)
+
+    def speak(self, text: str, name: str, speed: float) -> Samples:
+        speech: Samples = self._pool.apply(_speak_in_child, (text, name, speed))
+        return speech
+
+
+_child_speaker: list[KokoroSpeaker] = []
+
+
+def _speak_in_child(text: str, name: str, speed: float) -> Samples:
+    if not _child_speaker:
+        _child_speaker.append(kokoro.KokoroSpeaker())
+    return _child_speaker[0].speak(text, name, speed)
+
+
 def kokoro_users(count: int, folder: Path | None = None) -> list[UserVoice]:
     folder = folder or cache_folder()
-    loaded: list[KokoroSpeaker] = []
+    loaded: list[ChildKokoro] = []
 
-    def speaker() -> KokoroSpeaker:
+    def speaker() -> ChildKokoro:
         if not loaded:
-            loaded.append(kokoro.KokoroSpeaker())
+            kokoro.make_ready()  # a missing runner is said here, not in the child
+            loaded.append(ChildKokoro())
         return loaded[0]
 
     return [KokoroUser(name, speaker, folder) for name in kokoro.MEASURING_SPEAKERS[:count]]
