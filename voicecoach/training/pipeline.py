@@ -198,22 +198,20 @@ def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResu
     held_rows = [i for i, spec in enumerate(specs) if spec.split == HELD_OUT]
     x = features_of(rendered, train_rows, CONTEXT_FRAMES)
     y = np.array([index[specs[i].label] for i in train_rows], dtype=np.int64)
+    held = list(features_of(rendered, held_rows, CONTEXT_FRAMES))
+    held_labels = [specs[i].label for i in held_rows]
     sentences = options.library.grammar.sentences
     candidates = QUICK_CANDIDATES if options.quick else CANDIDATES
     advance = progress("fitting", len(candidates))
     tried: list[tuple[float, Candidate, CommandClassifier, dict[str, dict[str, float]]]] = []
     for candidate in candidates:
         model = fit(x, y, labels, sentences, candidate, CONTEXT_FRAMES, options.seed)
-        held = features_of(rendered, held_rows, CONTEXT_FRAMES)
-        figures = score(model, list(held),
-                        [specs[i].label for i in held_rows], ALL_STATES)
+        figures = score(model, held, held_labels, ALL_STATES)
         tried.append((_selection_score(figures), candidate, model, figures))
         advance(1)
     best = max(tried, key=lambda entry: entry[0])
     classifier = best[2]
-    held = features_of(rendered, held_rows, CONTEXT_FRAMES)
-    ceilings, ceilings_tried = choose_ceilings(
-        hearings(classifier, list(held), [specs[i].label for i in held_rows]))
+    ceilings, ceilings_tried = choose_ceilings(hearings(classifier, held, held_labels))
     fitting = time.monotonic() - fitting_started
     card = _card(options, size, specs, rendered, best[1], best[3], tried,
                  options.rendered_seconds, options.rendered_seconds + fitting)
