@@ -21,6 +21,8 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 
+from .speech_end import SpeechEnd
+
 # Tried on 60 synthetic commands in the shared noises and on the shared recordings: 3 dB over
 # the 30th percentile heard as many recorded commands as before; 6 dB over the 10th heard
 # fewer noisy ones at 10 dB SNR.
@@ -82,13 +84,15 @@ class FloorEndpointer:
 
     An utterance begins when more than `ratio` of the window's frames are speech to the VAD and
     at least START_LOUD_SHARE stand out from the floor (a word's quiet consonants need not); it
-    ends when more than `ratio` are not speech, after two windows in a row that do not stand
-    out, or after MAX_UTTERANCE_S.
-    `process` hands back each frame a window late, while an utterance is open.
+    ends when `speech_end` (speech_end.py) has heard speech in it and then none, when more than
+    `ratio` are not speech, after two windows in a row that do not stand out, or after
+    MAX_UTTERANCE_S.
+    `process` hands back each frame a window late, while an utterance is open; when
+    `speech_end` ends it, the frames still held up to the end of speech come back at once.
     """
 
     def __init__(self, window_s: float, ratio: float, vad_mode: int,
-                 sample_rate: int = 16_000) -> None:
+                 sample_rate: int = 16_000, speech_end: SpeechEnd | None = None) -> None:
         import pocketsphinx
 
         self._vad = pocketsphinx.Vad(vad_mode, sample_rate, 0.03)
@@ -104,6 +108,7 @@ class FloorEndpointer:
         self._frames = 0
         self._utterance_frames = 0
         self._quiet_run = 0  # frames in a row that did not stand out
+        self._speech_end = speech_end
         self.in_speech = False
         self.speech_start = 0.0
         self.speech_end = 0.0
@@ -125,14 +130,31 @@ class FloorEndpointer:
                 return None
             self.in_speech, self.speech_start = True, oldest_s
             self._utterance_frames = 0
+            if self._speech_end is not None:
+                self._speech_end.begin(oldest_s, b"".join(audio for audio, _, _ in self._window))
         else:
             self._utterance_frames += 1
+            if self._speech_end is not None:
+                self._speech_end.feed(frame)
+                if self._speech_end.ended and self._speech_end.speech_end_s is not None:
+                    return self._ended_with_speech(self._speech_end.speech_end_s)
             # Quiet for two windows: the decoder has had a window of the quiet after the
             # words (a final "k" or "t" is under many a room's floor).
             if (length - spoken > self._needed or self._quiet_run >= 2 * length
                     or self._utterance_frames >= self._max_frames):
                 self.in_speech, self.speech_end = False, oldest_s + self.frame_length
         return self._window[0][0]
+
+    def _ended_with_speech(self, speech_end_s: float) -> bytes:
+        """The utterance over where the speech ended: the frames the window holds up to there
+        go to the decoder now (not the noise after it, which the grammar would take for one
+        more word), and the next utterance begins with a window of new frames."""
+        self.in_speech, self.speech_end = False, speech_end_s
+        first_s = (self._frames - len(self._window)) * self.frame_length
+        held = b"".join(audio for i, (audio, _, _) in enumerate(self._window)
+                        if first_s + i * self.frame_length < speech_end_s)
+        self._window.clear()
+        return held
 
     def end_stream(self, tail: bytes) -> bytes:
         """What the window still holds after the frame last handed back, then `tail`."""

@@ -1,12 +1,13 @@
 """PocketSphinx with its bundled US English model: the recogniser that needs no download.
 
 Audio is cut into utterances by PocketSphinx's own voice-activity endpointer, so the decoder
-only works while someone speaks (when proposing, by the same endpointer with a noise floor:
-speech_floor.py). Each utterance is decoded against the command grammar (JSGF),
-which snaps any speech onto the nearest command. To reject speech that is not a command, the
-utterance is decoded a second time with a free phone loop, and the two acoustic scores are
-compared (a likelihood ratio, per 10 ms frame): a command scores nearly as well as the best
-phone sequence, while "marvin" forced into "move on" scores far worse.
+only works while someone speaks (when proposing, by the same endpointer with a noise floor,
+speech_floor.py, and Silero VAD to find where the speech ends, speech_end.py). Each
+utterance is decoded against the command grammar (JSGF), which snaps any speech onto the
+nearest command. To reject speech that is not a command, the utterance is decoded a second
+time with a free phone loop, and the two acoustic scores are compared (a likelihood ratio, per
+10 ms frame): a command scores nearly as well as the best phone sequence, while "marvin" forced
+into "move on" scores far worse.
 
 Alternatives measured and not taken (see the hearing issue's closing note): a garbage phone loop
 inside the grammar rejects as much but runs seconds per second of audio with usable beams;
@@ -28,6 +29,7 @@ from ..core.intents import Intent
 from .pronunciations import pronounce
 from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis
+from .speech_end import SpeechEnd, SpeechProbability, silero
 from .speech_floor import FloorEndpointer
 
 # ARPAbet phones of the en-us model: one garbage "word" each.
@@ -138,6 +140,7 @@ class PocketSphinxRecognizer:
         self._utterance = bytearray()  # the speech of the open utterance, for the second pass
         self._vad_mode = ps.Vad.STRICT if vad_mode is None else vad_mode
         self._noise_floor = noise_floor
+        self._speech_detector: SpeechProbability | None = None
         self._endpointer = self._new_endpointer()
         self._frame_bytes: int = self._endpointer.frame_bytes
         self._pending = bytearray()
@@ -226,8 +229,9 @@ class PocketSphinxRecognizer:
             self._speech_start_s = float(self._endpointer.speech_start)
         if not self._in_utterance:
             return []  # the rest of an utterance already ended early by finish()
-        self._decoder.process_raw(speech, False, False)
-        self._utterance += speech
+        if speech:  # nothing, when the speech ended before the frames still held
+            self._decoder.process_raw(speech, False, False)
+            self._utterance += speech
         self._frames_in_utterance += 1
         if not self._endpointer.in_speech:
             return self._end_utterance(self._endpointer.speech_end)
@@ -353,7 +357,14 @@ class PocketSphinxRecognizer:
         # The floor (speech_floor.py): in steady noise the VAD alone never lets an utterance
         # end. Only when proposing, where the benchmark measured it: the recogniser deciding
         # alone keeps the endpointer its likelihood-ratio rejection was tuned with.
+        # Silero (speech_end.py) then ends each utterance with the speech, not with the noise
+        # after it.
         if self._noise_floor:
-            return FloorEndpointer(ENDPOINTER_WINDOW_S, ratio=0.9, vad_mode=self._vad_mode)
+            if self._speech_detector is None:
+                self._speech_detector = silero()
+            speech_end = None if self._speech_detector is None else SpeechEnd(
+                self._speech_detector)
+            return FloorEndpointer(ENDPOINTER_WINDOW_S, ratio=0.9, vad_mode=self._vad_mode,
+                                   speech_end=speech_end)
         return _pocketsphinx().Endpointer(window=ENDPOINTER_WINDOW_S, ratio=0.9,
                                           vad_mode=self._vad_mode)
