@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--sessions-only", action="store_true",
                       help="measure only spoken sessions: a scripted user speaks a whole "
                            "routine in held-out voices, in a quiet room and over --noise")
+    only.add_argument("--word-ends-only", action="store_true",
+                      help="measure only where each command's utterance ends, after 0.5-5 s "
+                           "of each --noise recording (its last 40%%) or of a quiet room")
     routines_option(bench)
     bench.set_defaults(run=cmd_bench)
 
