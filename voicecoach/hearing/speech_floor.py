@@ -34,6 +34,11 @@ START_LOUD_SHARE = 0.5  # of the endpointer's window, standing out, for an utter
 # The longest command ("coach, yes I'm okay to continue" said slowly) takes about 3 s; an
 # utterance still open after this is noise the floor has not caught up with.
 MAX_UTTERANCE_S = 6.0
+# What the decoder hears after the end of speech Silero found (speech_end.py). Silero may end
+# a word before its last quiet consonant: cut there, "stop" was heard as "slow" (2 of 52 quiet
+# commands). The whole window after it (0.3 s of dish-washing noise) made "start glutes"
+# "start the hip". 0.2 s is about the quiet the decoder heard after a word before.
+DECODER_TAIL_S = 0.2
 
 
 def percentile(values: npt.NDArray[np.float64], percent: float) -> float:
@@ -88,7 +93,8 @@ class FloorEndpointer:
     `ratio` are not speech, after two windows in a row that do not stand out, or after
     MAX_UTTERANCE_S.
     `process` hands back each frame a window late, while an utterance is open; when
-    `speech_end` ends it, the frames still held up to the end of speech come back at once.
+    `speech_end` ends it, the frames still held up to DECODER_TAIL_S after the end of speech
+    come back at once.
     """
 
     def __init__(self, window_s: float, ratio: float, vad_mode: int,
@@ -146,13 +152,13 @@ class FloorEndpointer:
         return self._window[0][0]
 
     def _ended_with_speech(self, speech_end_s: float) -> bytes:
-        """The utterance over where the speech ended: the frames the window holds up to there
-        go to the decoder now (not the noise after it, which the grammar would take for one
-        more word), and the next utterance begins with a window of new frames."""
+        """The utterance over where the speech ended: the frames the window holds up to
+        DECODER_TAIL_S after it go to the decoder now, and the next utterance begins with a
+        window of new frames."""
         self.in_speech, self.speech_end = False, speech_end_s
         first_s = (self._frames - len(self._window)) * self.frame_length
         held = b"".join(audio for i, (audio, _, _) in enumerate(self._window)
-                        if first_s + i * self.frame_length < speech_end_s)
+                        if first_s + i * self.frame_length < speech_end_s + DECODER_TAIL_S)
         self._window.clear()
         return held
 
