@@ -35,7 +35,8 @@ def listener(library: Library) -> CommandListener:
 
 def dishes_scenes(texts: tuple[str, ...], snrs: tuple[float, ...]) -> list[word_ends.Scene]:
     noise_file = shared_dir() / "audio" / "noise" / DISHES
-    plan = word_ends.Plan((noise_file,), snrs, stretches=2, commands=texts, voices=(VOICE,))
+    plan = word_ends.Plan((noise_file,), snrs, stretches=2, commands=texts, voices=(VOICE,),
+                          every_length=True)
     return word_ends.scenes(plan)
 
 

@@ -36,6 +36,7 @@ AFTER_S = 1.5  # of the same room after the word
 SNRS_DB: tuple[float | None, ...] = (None, 25.0, 15.0, 10.0)  # None: a quiet room
 WORD_FLOOR_DB = 40.0  # the word's end: its last 10 ms within this of its loudest 10 ms
 CHUNK = 800  # samples fed at a time, as a microphone's 50 ms periods
+QUIET_ROUNDS = 4  # the quiet room hears each command this many times (it has no stretches)
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,9 @@ def _rounded(value: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Plan:
-    """Which rooms, levels and hearings: every SESSION_COMMANDS sentence in each stretch, the
-    voices taking turns."""
+    """Which rooms, levels and hearings. Each command once per stretch of each room at each
+    level, the noise's length before it and the voice taking turns (`every_length`: each
+    command after every length of noise, in each stretch)."""
 
     noise_files: tuple[Path, ...]
     snrs_db: tuple[float | None, ...] = SNRS_DB
@@ -188,24 +190,36 @@ class Plan:
     stretches: int = 2  # starting points spread over each recording's measuring part
     commands: tuple[str, ...] = SESSION_COMMANDS
     voices: tuple[Voice, ...] = COMMAND_VOICES
+    every_length: bool = False
+
+
+def _turns(plan: Plan, stretches: int, first: int) -> list[tuple[float, int, str, Voice]]:
+    """(noise before, stretch, command, voice) for one room at one level; `first`: the turns
+    taken so far, so that the next room goes on where this one stopped."""
+    lengths = plan.noise_before_s
+    if plan.every_length:
+        said = [(b, s, t) for b in lengths for s in range(stretches) for t in plan.commands]
+        return [(b, s, t, plan.voices[turn % len(plan.voices)])
+                for turn, (b, s, t) in enumerate(said, first)]
+    pairs = [(s, t) for s in range(stretches) for t in plan.commands]
+    return [(lengths[turn % len(lengths)], s, t,
+             plan.voices[(turn // len(lengths)) % len(plan.voices)])
+            for turn, (s, t) in enumerate(pairs, first)]
 
 
 def scenes(plan: Plan) -> list[Scene]:
-    """Every hearing of `plan`; a quiet room once per command, voice and noise before."""
+    """Every hearing of `plan`; the quiet room (no noise) hears every command QUIET_ROUNDS times."""
     words = {(text, voice): synthesize(text, voice)
              for text in plan.commands for voice in plan.voices}
     made: list[Scene] = []
     if None in plan.snrs_db:
-        for (text, voice), word in words.items():
-            made += [scene(text, voice, word, None, "quiet", None, before, 0, len(made))
-                     for before in plan.noise_before_s]
+        for before, _, text, voice in _turns(plan, QUIET_ROUNDS, 0):
+            made.append(scene(text, voice, words[text, voice], None, "quiet", None, before, 0,
+                              len(made)))
     for path in plan.noise_files:
         noise = measuring_part(read_all(path))
         for snr in (snr for snr in plan.snrs_db if snr is not None):
-            for turn, (before, stretch, text) in enumerate(
-                    (b, s, t) for b in plan.noise_before_s for s in range(plan.stretches)
-                    for t in plan.commands):
-                voice = plan.voices[turn % len(plan.voices)]
+            for before, stretch, text, voice in _turns(plan, plan.stretches, len(made)):
                 offset = len(noise) * stretch // plan.stretches
                 made.append(scene(text, voice, words[text, voice], noise, path.name, snr,
                                   before, offset, len(made)))
