@@ -82,6 +82,25 @@ def test_listen_reports_stop_ending_with_the_word_after_three_seconds_of_dishes(
     assert abs(ends[0] - said.word_end_s) <= LATE_S, (ends, said.word_end_s)
 
 
+
+@needs_espeak
+def test_bench_word_ends_only_reports_each_level_with_its_end_errors(tmp_path: Path):
+    out = tmp_path / "ends.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "bench", "--word-ends-only", "--quick",
+         "--backend", "pocketsphinx", "--noise", str(shared_dir() / "audio" / "noise"),
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["word_ends"]) == {"quiet", "15 dB"}
+    for level in report["word_ends"].values():
+        pooled = level["all"]
+        assert pooled["hearings"] > 0
+        assert pooled["end_error_median_s"] is not None and pooled["end_error_median_s"] < 0.3
+    assert "last 40%" in report["plan"]["measuring_part"]
+
+
 class ScriptedDetector:
     """A speech detector that answers from a script, one probability per chunk, and records
     what it was given."""
