@@ -14,6 +14,8 @@ import pytest
 
 from voicecoach.audio.noise_split import measuring_part, training_part
 from voicecoach.audio.synthetic import write_wav
+from voicecoach.core.intents import Intent
+from voicecoach.hearing.command_classifier import CommandClassifier
 from voicecoach.library import load_library
 from voicecoach.training import kokoro, pipeline
 from voicecoach.training.augment import load_noises
@@ -174,3 +176,42 @@ def test_training_without_kokoro_says_so_in_the_rebuild_command(tmp_path: Path) 
     card = json.loads(out.with_suffix(".json").read_text())
     assert "kokoro" not in card["clips"]["by_engine"]
     assert "--no-kokoro" in card["rebuild"]
+
+
+@needs_espeak
+def test_a_training_run_hears_its_held_out_voices_as_the_coach_does_and_keeps_their_audio(
+        tmp_path: Path) -> None:
+    out = tmp_path / "verifier.npz"
+    train_in_child("--no-kokoro", "--out", str(out), "--cache", str(tmp_path / "clips"))
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert set(card["lead_ceilings"]) == {intent.value for intent in Intent}
+    heard = card["held_out_heard"]
+    assert heard["commands"] > 0 and heard["other_hearings"] > 0
+    assert heard["with_leads_understood"] >= heard["confirming_alone_understood"]
+    assert "other_ceilings" not in card  # training confirms with the fixed ceilings
+    assert list((tmp_path / "clips").glob("audio-clips-*.npz"))
+
+
+@needs_espeak
+def test_leads_for_gives_an_existing_model_lead_ceilings_and_changes_nothing_else(
+        tmp_path: Path) -> None:
+    model = tmp_path / "verifier.npz"
+    train_in_child("--no-kokoro", "--out", str(model), "--cache", str(tmp_path / "clips"))
+    before = CommandClassifier.load(model)
+    again = tmp_path / "again.npz"
+    train_in_child("--no-kokoro", "--leads-for", str(model), "--out", str(again), "--cache",
+                   str(tmp_path / "clips"))
+    after = CommandClassifier.load(again)
+    assert after.labels == before.labels
+    audio = np.random.default_rng(3).normal(0, 2000, 16_000).astype(np.int16)
+    assert after.probabilities(audio, {"stop", "pause"}) == before.probabilities(
+        audio, {"stop", "pause"})
+    assert after.card["lead_ceilings"] == before.card["lead_ceilings"]
+    assert "--leads-for" in after.card["leads_rebuild"]
+
+
+def test_leads_for_without_out_names_the_fix(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "train", "--leads-for",
+                           str(tmp_path / "m.npz")], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "--out FILE.npz" in done.stderr

@@ -45,6 +45,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     command.add_argument("--no-kokoro", action="store_true",
                          help="train without Kokoro's voices (Piper and espeak-ng only): "
                          "quicker, and needs no train extra, but hears real voices less well")
+    command.add_argument("--leads-for", metavar="MODEL.npz",
+                         help="train nothing: choose only the lead ceilings (where the "
+                         "classifier may act on a command the recogniser missed) for this "
+                         "existing model, as a full run would, and write it to --out")
     command.add_argument("--routines", nargs="+", metavar="PATH",
                          help="routine files or folders to use instead of the built-in library")
     command.set_defaults(run=lambda args, out: run(args))
@@ -79,6 +83,7 @@ def _rebuild_command(args: argparse.Namespace) -> list[str]:
     command += ["--no-kokoro"] if args.no_kokoro else []
     command += ["--noise", args.noise] if args.noise else []
     command += ["--routines", *args.routines] if args.routines else []
+    command += ["--leads-for", args.leads_for] if args.leads_for else []
     command += ["--out", args.out] if args.out else []
     return command
 
@@ -87,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from ..hearing.command_classifier import user_model_path
     from ..library import load_library
     from ..output_files import check_output_file
-    from ..training.pipeline import TrainOptions, train, training_cache
+    from ..training.pipeline import TrainOptions, leads_for, train, training_cache
     from ..training.user_model import discard, staging_path
 
     if args.forget:
@@ -95,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("voicecoach: --workers must be at least 1", file=sys.stderr)
         return 1
+    if args.leads_for and not args.out:
+        raise UsageError("--leads-for writes the model with its lead ceilings to --out: give "
+                         "--out FILE.npz (it may be the same file)")
+    if args.leads_for and not Path(args.leads_for).expanduser().is_file():
+        raise UsageError(f"--leads-for {args.leads_for}: no such model file: give a model "
+                         "written by `voicecoach train`")
     out, replacing = _destination(args)
     paths = [Path(p) for p in args.routines or []]
     library = load_library(paths or None, warn=lambda line: print(f"voicecoach: {line}",
@@ -114,16 +125,28 @@ def run(args: argparse.Namespace) -> int:
     written = staging_path(out) if replacing else out
     task, stop = _progress()
     try:
-        result = train(TrainOptions(written, library, args.quick, args.seed, args.workers,
-                                    noise, command, cache, kokoro=not args.no_kokoro), task)
+        options = TrainOptions(written, library, args.quick, args.seed, args.workers, noise,
+                               command, cache, kokoro=not args.no_kokoro)
+        if args.leads_for:
+            result = leads_for(Path(args.leads_for).expanduser(), options, task)
+        else:
+            result = train(options, task)
     except BaseException:
         if replacing:  # a half-written model must not wait there to be taken for a new one
             discard(written)
         raise
     finally:
         stop()
-    figures = result.card["held_out_figures"]["by_threshold"]["0.5"]
     replaced = _install(written, user_model_path()) if replacing else None
+    if args.leads_for:
+        heard = result.card["held_out_heard"]
+        print(f"{out}: lead ceilings chosen; the held-out voices heard as the coach hears them: "
+              f"{heard['confirming_alone_understood']:.1f}% -> "
+              f"{heard['with_leads_understood']:.1f}% of commands understood, "
+              f"{heard['confirming_alone_acted_on']:.1f}% -> "
+              f"{heard['with_leads_acted_on']:.1f}% of other speech acted on")
+        return 0
+    figures = result.card["held_out_figures"]["by_threshold"]["0.5"]
     print(f"{out}: {len(result.classifier.labels)} labels, {result.card['chosen']}, "
           f"{result.card['training_seconds']:.0f} s; held-out voices at p >= 0.5: "
           f"{figures['understood']:.1f}% of commands understood, {figures['acted_on']:.1f}% "
@@ -186,7 +209,8 @@ def _forget(args: argparse.Namespace) -> int:
     given = [option for option, value in (("--out", args.out), ("--quick", args.quick),
                                           ("--routines", args.routines),
                                           ("--noise", args.noise), ("--cache", args.cache),
-                                          ("--no-kokoro", args.no_kokoro))
+                                          ("--no-kokoro", args.no_kokoro),
+                                          ("--leads-for", args.leads_for))
              if value]
     if given:
         raise UsageError(f"--forget trains nothing, so it takes no {given[0]}: run "

@@ -21,7 +21,7 @@ from ..core.wording import counted
 from ..origins import Origin
 from .backends import Backend, build_recognizer
 from .listener import CommandListener
-from .verification import OTHER_CEILINGS, EmbeddingVerifier, Verifier, ceilings_of
+from .verification import OTHER_CEILINGS, EmbeddingVerifier, Verifier, ceilings_of, leads_of
 from .voice_profile import VoiceProfile, load_profile
 
 
@@ -79,7 +79,8 @@ def _verifier(grammar: CommandGrammar, profile: VoiceProfile | None,
                 classifier = adapted
                 described = f"command verifier: adapted to your voice ({profile.verifier_path})"
         say(described)
-        return EmbeddingVerifier(classifier, ceilings_of(classifier.card) or OTHER_CEILINGS)
+        return EmbeddingVerifier(classifier, ceilings_of(classifier.card) or OTHER_CEILINGS,
+                                 leads=leads_of(classifier.card))
     except (ClassifierError, EmbeddingError) as exc:
         say(f"{exc}; the recogniser decides alone, and takes more ordinary talk for commands")
         return None

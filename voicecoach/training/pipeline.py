@@ -19,8 +19,8 @@ import numpy.typing as npt
 from ..hearing.command_classifier import OTHER, CommandClassifier, pooled
 from ..library import Library
 from .augment import Scene, load_noises, shared_folder
+from .ceilings import Chosen, Hearing, listen, summary
 from .ceilings import choose as choose_ceilings
-from .ceilings import hearings
 from .dataset import (
     FULL,
     HELD_OUT,
@@ -33,6 +33,7 @@ from .dataset import (
     without_kokoro,
 )
 from .fit import CANDIDATES, QUICK_CANDIDATES, Candidate, fit
+from .held_out_audio import held_out_audio
 from .kokoro import (
     CHOOSING_SPEAKERS,
     MEASURING_SPEAKERS,
@@ -211,24 +212,76 @@ def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResu
         advance(1)
     best = max(tried, key=lambda entry: entry[0])
     classifier = best[2]
-    ceilings, ceilings_tried = choose_ceilings(hearings(classifier, held, held_labels))
     fitting = time.monotonic() - fitting_started
+    heard = _heard_held_out(classifier, [specs[i] for i in held_rows], options, leak_texts,
+                            progress)
+    chosen = choose_ceilings(heard)
     card = _card(options, size, specs, rendered, best[1], best[3], tried,
                  options.rendered_seconds, options.rendered_seconds + fitting)
-    card["other_ceilings"] = ceilings
-    card["other_ceilings_chosen"] = {
-        "how": "per kind of command, the most lenient ceiling on the probability of other "
-               "speech that acts on at most the kind's budget of the held-out voices' other "
-               "speech (every state); per kind, each ceiling tried",
-        **ceilings_tried}
+    _record_leads(card, chosen, heard)
     classifier.card.update(card)
-    options.out.parent.mkdir(parents=True, exist_ok=True)
-    classifier.save(options.out)
+    _write(classifier, options.out)
+    return TrainResult(classifier, card)
+
+
+def leads_for(model: Path, options: TrainOptions, progress: Progress = _no_progress
+              ) -> TrainResult:
+    """An existing model given lead ceilings chosen as a training run would choose them (the
+    same held-out clips, heard the same way), written to `options.out`; nothing else in it
+    changes."""
+    classifier = CommandClassifier.load(model)
+    size = QUICK if options.quick else FULL
+    if options.kokoro:
+        make_ready()
+    else:
+        size = without_kokoro(size)
+    specs = plan(options.library, size, options.seed)
+    talk = coach_lines(options.library)
+    leak_texts = talk[:: max(1, len(talk) // COACH_LEAK_LINES)][:COACH_LEAK_LINES]
+    heard = _heard_held_out(classifier, [s for s in specs if s.split == HELD_OUT], options,
+                            leak_texts, progress)
+    _record_leads(classifier.card, choose_ceilings(heard), heard)
+    classifier.card["leads_rebuild"] = shlex.join(options.command)
+    _write(classifier, options.out)
+    return TrainResult(classifier, classifier.card)
+
+
+def _record_leads(card: dict[str, Any], chosen: Chosen, heard: Sequence[Hearing]) -> None:
+    card["lead_ceilings"] = chosen.leads
+    card["lead_ceilings_chosen"] = {
+        "how": "per kind of command, the lead ceiling on the probability of other speech "
+               "(acting on a command the recogniser did not propose) with which the coach's "
+               "hearing (PocketSphinx proposing, this model verifying with the fixed confirming "
+               "ceilings, listening by state) understands most of the held-out voices' commands "
+               "of the kind, adding at most the kind's budget of false actions on their other "
+               "speech (four states); per kind, each lead ceiling tried",
+        **chosen.tried}
+    card["held_out_heard"] = summary(heard, chosen)
+
+
+def _write(classifier: CommandClassifier, out: Path) -> None:
     import json
 
-    options.out.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n",
-                                                encoding="utf-8")
-    return TrainResult(classifier, card)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    classifier.save(out)
+    out.with_suffix(".json").write_text(json.dumps(classifier.card, indent=2) + "\n",
+                                        encoding="utf-8")
+
+
+def _heard_held_out(classifier: CommandClassifier, held_specs: Sequence[ClipSpec],
+                    options: TrainOptions, leak_texts: Sequence[str],
+                    progress: Progress) -> list[Hearing]:
+    """The held-out clips heard as the coach hears them, with `classifier` verifying."""
+    _, noise = load_noises(options.noise_folder)
+    chunks = [held_specs[i : i + CHUNK_CLIPS] for i in range(0, len(held_specs), CHUNK_CLIPS)]
+    audio = held_out_audio(held_specs, [_chunk_name(c, leak_texts, noise) for c in chunks],
+                           CHUNK_CLIPS, options.cache, options.noise_folder, leak_texts,
+                           options.workers, progress("the held-out voices' audio",
+                                                     len(held_specs)))
+    clips = [(clip, None if spec.label == OTHER else spec.text)
+             for clip, spec in zip(audio, held_specs, strict=True)]
+    return listen(classifier, options.library.grammar, clips,
+                  progress("hearing the held-out voices", len(clips)))
 
 
 def _card(
