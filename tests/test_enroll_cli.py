@@ -16,7 +16,13 @@ from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import NOISE_FLOOR_RMS, synthesize, with_room
 from voicecoach.cli import main
 from voicecoach.hearing import mllr
-from voicecoach.hearing.enrollment import Take, UtteranceCutter, enroll_from
+from voicecoach.hearing.enrollment import (
+    Take,
+    UtteranceCutter,
+    enroll_from,
+    record_reading,
+)
+from voicecoach.hearing.ordinary_speech import SENTENCES, transcript_of
 from voicecoach.hearing.voice_profile import VoiceProfile, build_profile, read_profile
 
 from .enrollment_helpers import SPEAKER, labelled_folder, needs_enrollment_tools, spoken
@@ -230,7 +236,8 @@ def test_a_clipped_take_is_asked_for_again_and_the_good_takes_are_kept() -> None
     source = ScriptedSource(takes(stop, stop, clipped, hurts, hurts))
     asked: list[Take] = []
     told: list[str] = []
-    examples = enroll_from(source, asked.append, told.append, ["stop", "that hurts"], repeats=2)
+    examples = enroll_from(source, asked.append, told.append, ["stop", "that hurts"], repeats=2,
+                           sentences=())
     assert [text for text, _ in examples] == ["stop", "stop", "that hurts", "that hurts"]
     assert [(t.phrase, t.number) for t in asked] == [
         ("stop", 1), ("stop", 2), ("that hurts", 1), ("that hurts", 1), ("that hurts", 2)]
@@ -242,7 +249,7 @@ def test_silence_is_asked_for_again_and_an_ended_source_keeps_the_takes_so_far()
     source = ScriptedSource(np.concatenate([takes(synthesize("stop", SPEAKER)), room(7.0, 9)]))
     told: list[str] = []
     examples = enroll_from(source, lambda take: None, told.append, ["stop", "pause"],
-                           repeats=1, listen_seconds=3.0)
+                           repeats=1, listen_seconds=3.0, sentences=())
     assert [text for text, _ in examples] == ["stop"]
     assert told[0].startswith("nothing heard") and "ended" in told[-1]
 
@@ -259,3 +266,41 @@ def test_the_cut_utterance_holds_the_whole_phrase_and_little_else() -> None:
     sounding = np.nonzero(np.abs(phrase) > 200)[0]  # espeak-ng pads its words with zeros
     speech = sounding[-1] - sounding[0]
     assert speech <= len(cut) <= speech + SAMPLE_RATE
+
+
+@needs_enrollment_tools
+def test_after_the_commands_each_sentence_is_read_once_and_kept_as_its_words() -> None:
+    first, second = SENTENCES[:2]
+    source = ScriptedSource(takes(synthesize("stop", SPEAKER), synthesize(first, SPEAKER),
+                                  synthesize(second, SPEAKER)))
+    asked: list[Take] = []
+    examples = enroll_from(source, asked.append, lambda message: None, ["stop"], repeats=1,
+                           sentences=[first, second])
+    assert [(t.phrase, t.reading) for t in asked] == [
+        ("stop", False), (first, True), (second, True)]
+    assert [text for text, _ in examples] == [
+        "stop", transcript_of(first), transcript_of(second)]
+    assert "," not in transcript_of(first) and transcript_of(first).islower()
+    assert len(examples[1][1]) > 2 * SAMPLE_RATE  # the whole sentence, not its first word
+
+
+@needs_enrollment_tools
+def test_a_sentence_read_with_a_pause_at_its_comma_is_one_recording() -> None:
+    before, after = SENTENCES[0].split(",")
+    reading = np.concatenate([with_room(synthesize(before, SPEAKER), 0.0, 0.6, seed=1),
+                              with_room(synthesize(after, SPEAKER), 0.0, 0.0, seed=2)])
+    source = ScriptedSource(np.concatenate([room(1.0, 0), reading, room(2.0, 3), reading]))
+    heard = record_reading(source)
+    assert heard is not None
+    both = len(synthesize(before, SPEAKER)) + len(synthesize(after, SPEAKER))
+    assert 0.8 * both <= len(heard) <= len(reading) + SAMPLE_RATE
+
+
+@needs_enrollment_tools
+def test_a_sentence_cut_short_is_asked_for_again() -> None:
+    sentence = SENTENCES[1]
+    source = ScriptedSource(takes(synthesize("pot", SPEAKER), synthesize(sentence, SPEAKER)))
+    told: list[str] = []
+    examples = enroll_from(source, lambda take: None, told.append, [], sentences=[sentence])
+    assert [text for text, _ in examples] == [transcript_of(sentence)]
+    assert len(told) == 1 and "read the whole sentence" in told[0]

@@ -198,6 +198,7 @@ class FakeClassifier:
 
     labels = ("stop", "pause", "pain", "side:left", "other")
     taught: ClassVar[list[str]] = []  # what the last adaptation learnt, across instances
+    taught_seconds: ClassVar[list[float]] = []  # how long each of those clips was
     saved: ClassVar[list[Path]] = []
 
     @classmethod
@@ -206,6 +207,7 @@ class FakeClassifier:
 
     def adapted(self, examples: Sequence[tuple[str, Samples]]) -> FakeClassifier:
         FakeClassifier.taught = [label for label, _ in examples]
+        FakeClassifier.taught_seconds = [len(audio) / 16000 for _, audio in examples]
         return self
 
     def save(self, path: Path) -> None:
@@ -271,3 +273,31 @@ def test_manifest_names_what_the_profile_holds(tmp_path: Path) -> None:
     (folder / MANIFEST).write_text(json.dumps({"format": 1, "mllr": None, "verifier": None}))
     profile = read_profile(folder)
     assert profile is not None and profile.mllr_path is None and profile.words == ["stop"]
+
+
+def test_a_sentence_of_ordinary_talk_is_learnt_as_other_whole_and_in_pieces(
+    library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from voicecoach.hearing.ordinary_speech import (
+        PIECES_PER_SENTENCE,
+        SENTENCES,
+        WORD_SECONDS,
+        transcript_of,
+    )
+
+    monkeypatch.setitem(sys.modules, "voicecoach.hearing.command_classifier",
+                        fake_classifier_module())
+    rng = np.random.default_rng(0)
+    sentence = (rng.normal(0, 3000, 4 * 16000)).astype(np.int16)  # four seconds of "talk"
+    adapt = command_verifier_adapter(library.grammar, lambda message: None)
+    adapt([("stop", np.zeros(16000, np.int16)), (transcript_of(SENTENCES[0]), sentence),
+           ("i will stop by later", sentence)], tmp_path / VERIFIER_FILE)
+    # The sentence with a command in it is learnt whole only: a piece could be its "stop".
+    assert FakeClassifier.taught == ["stop", *["other"] * (1 + PIECES_PER_SENTENCE), "other"]
+    cut = FakeClassifier.taught_seconds[2 : 2 + PIECES_PER_SENTENCE]
+    assert FakeClassifier.taught_seconds[1] == 4.0 and max(cut) < 4.0
+    assert min(cut) <= WORD_SECONDS[1] + 0.3  # a word and the room around it
+    again = FakeClassifier.taught_seconds
+    adapt([("stop", np.zeros(16000, np.int16)), (transcript_of(SENTENCES[0]), sentence),
+           ("i will stop by later", sentence)], tmp_path / VERIFIER_FILE)
+    assert FakeClassifier.taught_seconds == again  # the same clips, the same pieces

@@ -1,12 +1,15 @@
-"""What learning a speaker's voice buys, on the recorded clips.
+"""What learning a speaker's voice buys, on the recorded clips: their commands understood and
+their other words acted on, with no profile, with the enrollment `voicecoach enroll` made before
+it asked for sentences (their commands alone), and with today's (commands and sentences).
 
-No speaker in the Speech Commands set says a word twice, so, as the issue's study did, each
-speaker with at least MIN_OTHER_CLIPS clips of words that are not commands and at least one
-command clip enrolls with their non-command clips (3, then up to 10: the words the profile
-learns are not the ones it is scored on), and their command clips are then scored in state
-through the coach's hearing with that profile (`HearingOptions(profile_folder=...)`), against
-the same clips heard without a profile. Their non-command clips left out of the enrollment are
-scored too, in every state, for other words acted on.
+No speaker in the Speech Commands set says a word twice, and none reads a sentence. So each
+speaker with at least MIN_COMMAND_CLIPS command clips and MIN_OTHER_CLIPS other words enrolls
+twice, once with every other one of their command clips and once with the rest, and each fold's
+profile scores in state the commands it did not learn: every command clip is scored once per
+kind of profile. Their first SENTENCE_WORDS other words, joined three at a time with a short
+pause (`spoken_sentence`), stand in for the sentences they never read; their remaining other
+words are scored in every state, the same clips for every profile. These recordings measure,
+never choose: no threshold or weight is set from them.
 
 Profiles are built in a temporary folder, never the user's.
 """
@@ -17,27 +20,45 @@ import statistics
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ..audio.source import SAMPLE_RATE, Samples
 from ..core.grammar import CommandGrammar
 from ..evaluation import Clip, Figures, evaluate_in_states, recorded_clip
 from ..hearing.backends import Backend
 from ..hearing.enrollment_clips import LabelledClip, load_clip, read_labels
+from ..hearing.listener import CommandListener
 from ..hearing.voice_profile import build_profile, command_verifier_adapter
 from .columns import column_listener
 
 Tick = Callable[[], None]
-MIN_OTHER_CLIPS = 3
-ENROLL_SIZES = (3, 10)  # clips per speaker: exactly 3, then up to 10
+MIN_COMMAND_CLIPS = 3  # two folds, each scoring at least one command it did not learn
+SENTENCE_WORDS = 6  # other words joined into the sentences of the new enrollment
+WORDS_PER_SENTENCE = 3
+MIN_SCORED_OTHERS = 3
+MIN_OTHER_CLIPS = SENTENCE_WORDS + MIN_SCORED_OTHERS
+PAUSE_S = 0.15  # between the words of a joined sentence, as between words read aloud
+FOLDS = 2
+KINDS = ("commands", "commands_and_sentences")  # before issue 21's enrollment, and today's
 
 
 @dataclass(frozen=True)
 class Speaker:
     name: str
-    others: list[LabelledClip]  # words that are not commands: the enrollment material
+    others: list[LabelledClip]  # words that are not commands
     commands: list[LabelledClip]
+
+    @property
+    def sentence_words(self) -> list[LabelledClip]:
+        return self.others[:SENTENCE_WORDS]
+
+    @property
+    def scored_others(self) -> list[LabelledClip]:
+        return self.others[SENTENCE_WORDS:]
 
 
 def speakers(folder: Path, grammar: CommandGrammar, most: int | None = None) -> list[Speaker]:
@@ -50,63 +71,91 @@ def speakers(folder: Path, grammar: CommandGrammar, most: int | None = None) -> 
     for name, clips in sorted(by_name.items()):
         others = [c for c in clips if grammar.parse(c.transcript) is None]
         commands = [c for c in clips if grammar.parse(c.transcript) is not None]
-        if len(others) >= MIN_OTHER_CLIPS and commands:
+        if len(others) >= MIN_OTHER_CLIPS and len(commands) >= MIN_COMMAND_CLIPS:
             found.append(Speaker(name, others, commands))
     return found[:most]
 
 
+def spoken_sentence(words: Sequence[LabelledClip]) -> tuple[str, Samples]:
+    """Recorded words joined into one recording with a short pause between them, with their
+    transcript: a sentence read aloud, as near as single words come to one."""
+    pause = np.zeros(round(PAUSE_S * SAMPLE_RATE), np.int16)
+    parts: list[Samples] = []
+    for clip in words:
+        parts += [load_clip(clip), pause]
+    return " ".join(clip.transcript for clip in words), np.concatenate(parts[:-1])
+
+
+@dataclass
+class _Scores:
+    understood: Figures = field(default_factory=Figures)
+    acted: Figures = field(default_factory=Figures)
+    build_s: list[float] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"understood": self.understood.accuracy,
+                "command_clips": self.understood.commands,
+                "other_false_accept": self.acted.false_accept_rate,
+                "other_hearings": self.acted.others,
+                "build_s_median": statistics.median(self.build_s) if self.build_s else None}
+
+
 def measure_enrollment(folder: Path, grammar: CommandGrammar, backend: Backend,
-                       model: Path | None, sizes: Sequence[int], tick: Tick,
-                       most_speakers: int | None = None) -> dict[str, Any]:
+                       model: Path | None, tick: Tick, most_speakers: int | None = None,
+                       folds: int = FOLDS) -> dict[str, Any]:
     chosen = speakers(folder, grammar, most_speakers)
     base = column_listener("verified", backend, grammar, model)
-    without = Figures()
-    without_others = Figures()
-    enrolled = {size: (Figures(), Figures()) for size in sizes}
-    clips_used: dict[int, list[int]] = {size: [] for size in sizes}
-    build_s: dict[int, list[float]] = {size: [] for size in sizes}
-    smallest = min(sizes)
+    pooled = {kind: _Scores() for kind in ("without_profile", *KINDS)}
+    each: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="voicecoach-bench-profile-") as scratch:
         for speaker in chosen:
-            commands = [_clip(c, grammar) for c in speaker.commands]
-            without.add(evaluate_in_states(base, commands))
-            # The other words no profile learnt from (even the smallest): the same for both.
-            unseen = [_clip(c, grammar) for c in speaker.others[smallest:]]
-            without_others.add(evaluate_in_states(base, unseen))
-            for size in sizes:
-                examples = [(c.transcript, load_clip(c)) for c in speaker.others[:size]]
-                profile = build_profile(examples, Path(scratch) / f"{speaker.name}-{size}",
-                                        adapt_verifier=command_verifier_adapter(grammar, _quiet))
-                clips_used[size].append(len(examples))
-                build_s[size].append(profile.build_seconds)
-                listener = column_listener("verified", backend, grammar, model,
-                                           profile_folder=profile.folder)
-                understood, acted = enrolled[size]
-                understood.add(evaluate_in_states(listener, commands))
-                acted.add(evaluate_in_states(listener, [_clip(c, grammar)
-                                                        for c in speaker.others[size:]]))
+            scores = _measure_speaker(speaker, grammar, base, backend, model, Path(scratch),
+                                      folds)
+            for kind, score in scores.items():
+                pooled[kind].understood.add(score.understood)
+                pooled[kind].acted.add(score.acted)
+                pooled[kind].build_s += score.build_s
+            each.append({"speaker": speaker.name,
+                         **{kind: score.as_json() for kind, score in scores.items()}})
             tick()
     return {
-        "rule": (f"speakers with >= {MIN_OTHER_CLIPS} non-command clips and >= 1 command clip "
-                 "enroll with their non-command clips; their command clips are scored in state"),
+        "rule": (f"speakers with >= {MIN_COMMAND_CLIPS} command clips and >= {MIN_OTHER_CLIPS} "
+                 f"other words; {folds} folds of their commands enroll, the rest scored in "
+                 f"state; {SENTENCE_WORDS} other words joined {WORDS_PER_SENTENCE} at a time "
+                 "stand in for the sentences; their other words left are scored in every "
+                 "state"),
         "speakers": len(chosen),
-        "command_clips": without.commands,
-        "without_profile": {"understood": without.accuracy,
-                            "other_false_accept": without_others.false_accept_rate,
-                            "other_hearings": without_others.others},
-        "enrolled": {str(size): _enrolled(*enrolled[size], clips_used[size], build_s[size])
-                     if size in enrolled else _enrolled(Figures(), Figures(), [], [])
-                     for size in ENROLL_SIZES},
+        "command_clips": pooled["without_profile"].understood.commands,
+        **{kind: score.as_json() for kind, score in pooled.items()},
+        "per_speaker": each,
     }
 
 
-def _enrolled(understood: Figures, acted: Figures, clips: list[int],
-              build_s: list[float]) -> dict[str, Any]:
-    return {"understood": understood.accuracy,
-            "other_false_accept": acted.false_accept_rate,
-            "other_hearings": acted.others,
-            "clips_median": statistics.median(clips) if clips else None,
-            "build_s_median": statistics.median(build_s) if build_s else None}
+def _measure_speaker(speaker: Speaker, grammar: CommandGrammar, base: CommandListener,
+                     backend: Backend, model: Path | None, scratch: Path,
+                     folds: int) -> dict[str, _Scores]:
+    scores = {kind: _Scores() for kind in ("without_profile", *KINDS)}
+    others = [_clip(c, grammar) for c in speaker.scored_others]
+    scores["without_profile"].understood = evaluate_in_states(
+        base, [_clip(c, grammar) for c in speaker.commands])
+    scores["without_profile"].acted = evaluate_in_states(base, others)
+    words = speaker.sentence_words
+    sentences = [spoken_sentence(words[start : start + WORDS_PER_SENTENCE])
+                 for start in range(0, len(words), WORDS_PER_SENTENCE)]
+    for fold in range(folds):
+        learnt = [(c.transcript, load_clip(c)) for c in speaker.commands[fold::folds]]
+        scored = [_clip(c, grammar) for number, c in enumerate(speaker.commands)
+                  if number % folds != fold]
+        for kind in KINDS:
+            examples = learnt + (sentences if kind == "commands_and_sentences" else [])
+            profile = build_profile(examples, scratch / f"{speaker.name}-{fold}-{kind}",
+                                    adapt_verifier=command_verifier_adapter(grammar, _quiet))
+            listener = column_listener("verified", backend, grammar, model,
+                                       profile_folder=profile.folder)
+            scores[kind].understood.add(evaluate_in_states(listener, scored))
+            scores[kind].acted.add(evaluate_in_states(listener, others))
+            scores[kind].build_s.append(profile.build_seconds)
+    return scores
 
 
 def _clip(clip: LabelledClip, grammar: CommandGrammar) -> Clip:

@@ -25,7 +25,7 @@ from ..library import Library
 from ..rehearsal import rehearse
 from . import measure, pi4, rooms
 from .columns import BY_STATE, CONFIGURATIONS, SENTENCE_STATES, column_listener, scored
-from .enrollment import ENROLL_SIZES, measure_enrollment
+from .enrollment import measure_enrollment
 from .figures import Figures, machine, pooled
 from .idle_run import Clips, IdleBench, IdlePlan
 from .idle_scenes import TALK_VOICES, Scene
@@ -54,16 +54,13 @@ class Plan:
     response_lines: int
     room_seconds: float  # each talking room, for false commands an hour
     enroll_speakers: int | None  # None: every speaker who qualifies
-    enroll_sizes: tuple[int, ...]
     quick: bool = False
 
     @classmethod
     def for_run(cls, quick: bool) -> Plan:
         if quick:
-            return cls(COMMAND_VOICES[:1], 1, 4, 1, 12, 12, 3, 3, 1, 2, 12.0, 1,
-                       ENROLL_SIZES[:1], quick=True)
-        return cls(COMMAND_VOICES, None, None, 1, None, None, 60, 60, 8, 10, 300.0, None,
-                   ENROLL_SIZES)
+            return cls(COMMAND_VOICES[:1], 1, 4, 1, 12, 12, 3, 3, 1, 2, 12.0, 1, quick=True)
+        return cls(COMMAND_VOICES, None, None, 1, None, None, 60, 60, 8, 10, 300.0, None)
 
 
 def command_phrases(library: Library, per_intent: int | None) -> list[str]:
@@ -105,11 +102,13 @@ class Bench:
     def __init__(self, library: Library, model: Path | None, speech: Path | None,
                  noise: Path | None, quick: bool, console: Console, *,
                  idle_seconds: float | None = None, only_idle: bool = False,
-                 only_voices: bool = False, only_sessions: bool = False) -> None:
+                 only_voices: bool = False, only_sessions: bool = False,
+                 only_enrollment: bool = False) -> None:
         """`idle_seconds`: how long each idle room lasts (default 120 s, 20 s with `quick`);
         `only_idle`: measure idle listening only (then the VAD gate's accuracy is measured
         with the gate off too); `only_voices`: measure the coach's voices only;
-        `only_sessions`: measure spoken sessions only."""
+        `only_sessions`: measure spoken sessions only; `only_enrollment`: measure enrollment
+        only (on the speakers of `speech`)."""
         # Folders that cannot be used are refused now, not minutes into the run (and noise
         # that is not there is never quietly replaced by generated noise).
         if speech is not None:
@@ -121,6 +120,7 @@ class Bench:
         self.idle_plan = IdlePlan.for_run(quick, idle_seconds)
         self.only_idle, self.only_voices = only_idle, only_voices
         self.only_sessions = only_sessions
+        self.only_enrollment = only_enrollment
         self.console = console
 
     def backends(self, wanted: Backend) -> list[Backend]:
@@ -135,6 +135,10 @@ class Bench:
     def run(self, wanted: Backend) -> dict[str, Any]:
         verifier = verifier_in_use(self.library)
         backends = self.backends(wanted)
+        if self.only_enrollment and self.speech is not None:
+            return {"machine": machine(), "plan": {"verifier": verifier},
+                    "enrollment": {backend.value: self._enrollment(backend, self.speech)
+                                   for backend in backends}}
         if self.only_voices:
             speed = pi4.measure_speed() if not self.plan.quick else None
             return {"machine": machine(), "plan": {**self._described(), "verifier": verifier},
@@ -337,8 +341,8 @@ class Bench:
 
         count = len(speakers(folder, self.library.grammar, self.plan.enroll_speakers))
         with self._progress(f"{backend.value} enrollment", count) as tick:
-            return measure_enrollment(folder, self.library.grammar, backend, self.model,
-                                      self.plan.enroll_sizes, tick, self.plan.enroll_speakers)
+            return measure_enrollment(folder, self.library.grammar, backend, self.model, tick,
+                                      self.plan.enroll_speakers)
 
     def _progress(self, label: str, total: int) -> Any:
         console = self.console

@@ -11,12 +11,16 @@ from typing import Any
 from rich.console import Console
 
 from ..output_files import OutputError, check_output_file, write_text_atomically
+from .notes import UsageError
 from .routines import library_from
 
 
 def cmd_bench(args: argparse.Namespace, out: Console) -> int:
     from ..session.terminal import protected_stdout
 
+    if args.enrollment_only and not args.speech:
+        raise UsageError("--enrollment-only enrolls recorded speakers: give them with --speech "
+                         "DIR (e.g. ../shared/audio/speech-commands)")
     # Checked before the benchmark's minutes of work, not after them.
     figures_file = check_output_file(Path(args.json).expanduser(), "--json") if args.json else None
     with protected_stdout() as terminal:  # pyttsx3 announces every file it writes
@@ -42,7 +46,8 @@ def _bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                   Path(args.speech) if args.speech else None,
                   Path(args.noise) if args.noise else None, args.quick, console,
                   idle_seconds=args.idle_seconds, only_idle=args.idle_only,
-                  only_voices=args.voices_only, only_sessions=args.sessions_only)
+                  only_voices=args.voices_only, only_sessions=args.sessions_only,
+                  only_enrollment=args.enrollment_only)
     report = bench.run(Backend(args.backend))
     console.print(table(report))
     return report

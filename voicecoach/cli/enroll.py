@@ -1,5 +1,6 @@
-"""`voicecoach enroll`: the coach learns the user's voice. Arguments in, output out; the work is
-in `hearing/enrollment.py` (recording), `hearing/mllr.py` (adaptation) and
+"""`voicecoach enroll`: the coach learns the user's voice, their commands and their ordinary
+talk. Arguments in, output out; the work is in `hearing/enrollment.py` (recording),
+`hearing/ordinary_speech.py` (the sentences), `hearing/mllr.py` (adaptation) and
 `hearing/voice_profile.py` (the profile on disk)."""
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from ..hearing.enrollment_clips import (
     read_labels,
 )
 from ..hearing.mllr import AdaptationError, transcript_words
+from ..hearing.ordinary_speech import SENTENCES
 from ..hearing.voice_profile import (
+    ADD_SENTENCES,
     ProfileError,
     VoiceProfile,
     build_profile,
@@ -38,13 +41,17 @@ MIN_EXAMPLES = 3  # fewer than this and the transform learns the clips, not the 
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    about = ("learn your voice: say each command a few times (about a minute), or give "
-             "recorded clips with --input")
+    about = ("learn your voice: say each command a few times, then read three ordinary "
+             "sentences (about a minute and a half), or give recorded clips with --input")
     enroll = sub.add_parser("enroll", help=about, description=about)
     action = enroll.add_mutually_exclusive_group()
     action.add_argument("--input", metavar="DIR",
                         help="recorded clips instead of the microphone: a folder with "
-                        "labels.csv (path,transcript) and the WAV files it lists")
+                        "labels.csv (path,transcript) and the WAV files it lists; put a few "
+                        "sentences of your ordinary talk among them too")
+    action.add_argument("--add-sentences", action="store_true",
+                        help="read only the sentences and add them to your voice profile, "
+                        "keeping its clips (for a profile made before enroll asked for them)")
     action.add_argument("--status", action="store_true", help="show the voice profile")
     action.add_argument("--forget", action="store_true", help="delete the voice profile")
     enroll.add_argument("--profile", metavar="DIR",
@@ -79,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             print("voice profile forgotten" if forget_profile(folder)
                   else f"no voice profile in {folder}")
             return 0
+        if args.add_sentences:
+            return _add_sentences(folder, args)
         examples = _from_folder(Path(args.input)) if args.input else _from_microphone(args)
         return _build(examples, folder, args)
     except (ClipFolderError, AdaptationError, ProfileError, AudioError, OSError) as exc:
@@ -92,12 +101,16 @@ def _status(folder: Path) -> int:
         print(f"no voice profile in {folder}: `voicecoach enroll` makes one")
         return 0
     print(_describe(profile))
+    if not profile.sentences:
+        print(f"Your voice profile {ADD_SENTENCES}.")
     return 0
 
 
 def _describe(profile: VoiceProfile) -> str:
-    parts = [f"voice profile in {profile.folder}", f"{counted(len(profile.clips), 'clip')} "
-             f"of {counted(len(profile.words), 'phrase')}"]
+    commands = len(profile.clips) - len(profile.sentences)
+    parts = [f"voice profile in {profile.folder}", f"{counted(commands, 'clip')} "
+             f"of {counted(len(profile.words) - len(profile.sentences), 'phrase')}",
+             f"{counted(len(profile.sentences), 'sentence')} of ordinary talk"]
     if profile.mllr_path is not None:
         parts.append(f"speaker adaptation {profile.mllr_path.stat().st_size / 1024:.1f} KB")
     parts.append("command verifier adapted" if profile.verifier_path is not None
@@ -132,7 +145,8 @@ def _from_folder(folder: Path) -> list[tuple[str, Samples]]:
     return examples
 
 
-def _from_microphone(args: argparse.Namespace) -> list[tuple[str, Samples]]:
+def _from_microphone(args: argparse.Namespace, phrases: Sequence[str] = PHRASES
+                     ) -> list[tuple[str, Samples]]:
     from ..audio.microphone import MicrophoneSource
     from ..settings import load_settings
 
@@ -141,17 +155,52 @@ def _from_microphone(args: argparse.Namespace) -> list[tuple[str, Samples]]:
         device = load_settings().input_device
     microphone = MicrophoneSource(device_from_text(device), rate=args.rate,
                                   channels=args.channels, on_problem=_say)
-    print(f"Listening on {microphone.device_name!r}. Say each phrase when asked, as you would "
-          "to the coach, then wait a moment. Ctrl-C stops.")
+    if phrases:
+        print(f"Listening on {microphone.device_name!r}. Say each phrase when asked, as you "
+              "would to the coach, then wait a moment. Then read three ordinary sentences "
+              "aloud. Ctrl-C stops.")
+    else:
+        print(f"Listening on {microphone.device_name!r}.")
+    readings_begun = False
 
     def ask(take: Take) -> None:
-        print(f"  say: \u201c{take.phrase}\u201d  ({take.number} of {take.of})", flush=True)
+        nonlocal readings_begun
+        if take.reading and not readings_begun:
+            readings_begun = True
+            print(WHY_SENTENCES, flush=True)
+        if take.reading:
+            print(f"  read: \u201c{take.phrase}\u201d", flush=True)
+        else:
+            print(f"  say: \u201c{take.phrase}\u201d  ({take.number} of {take.of})", flush=True)
 
     try:
         return enroll_from(microphone, ask, lambda message: print(f"    {message}", flush=True),
-                           PHRASES, args.repeats)
+                           phrases, args.repeats, sentences=SENTENCES)
     finally:
         microphone.close()
+
+
+# Said before the first sentence: what is asked, and why.
+WHY_SENTENCES = ("Now read each sentence aloud, as you would talk to someone in the room, then "
+                 "wait a moment. None of them is a command: the coach learns what your ordinary "
+                 "talk sounds like, so that knowing your voice does not make it take your other "
+                 "words for commands.")
+
+
+def _add_sentences(folder: Path, args: argparse.Namespace) -> int:
+    """The profile's clips kept, its sentences (if any) read again: the profile is rebuilt
+    from both, and replaced only once the new one is complete."""
+    profile = read_profile(folder)
+    if profile is None:
+        raise ProfileError(f"no voice profile in {folder} to add sentences to: "
+                           "`voicecoach enroll` makes one, sentences and all")
+    read = _from_microphone(args, phrases=())
+    if not read:
+        raise ProfileError("no sentence was heard, so your voice profile is left as it was; "
+                           "try again a little closer to the microphone")
+    kept = [(clip.transcript, load_clip(clip)) for clip in profile.clips
+            if clip not in profile.sentences]
+    return _build([*kept, *read], folder, args)
 
 
 def _build(examples: Sequence[tuple[str, Samples]], folder: Path,
@@ -167,6 +216,13 @@ def _build(examples: Sequence[tuple[str, Samples]], folder: Path,
     started = time.monotonic()
     profile = build_profile(examples, folder, command_verifier_adapter(grammar, _say))
     print(f"{_describe(profile)}; learnt in {time.monotonic() - started:.1f} s")
+    if not profile.sentences and args.input:
+        _say(f"the clips in {args.input} hold no sentence of ordinary talk, so the coach may "
+             "take more of your other words for commands: add two or three sentences you "
+             "would say in the room, with no command in them, to its labels.csv and enroll "
+             "again, or run `voicecoach enroll --add-sentences`")
+    elif not profile.sentences:
+        _say(f"no sentence was heard: your voice profile {ADD_SENTENCES}")
     return 0
 
 

@@ -232,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--word-ends-only", action="store_true",
                       help="measure only where each command's utterance ends, after 0.5-5 s "
                            "of each --noise recording (its last 40%%) or of a quiet room")
+    only.add_argument("--enrollment-only", action="store_true",
+                      help="measure only enrollment: the --speech speakers' commands and "
+                           "other words, before and after learning their voice")
     routines_option(bench)
     bench.set_defaults(run=cmd_bench)
 

@@ -1,5 +1,7 @@
 """Recording the user's enrollment clips from a live source: ask for a phrase, cut the
 utterance out of the stream with PocketSphinx's endpointer, check it, ask again if it will not do.
+Then a few ordinary sentences read aloud (`ordinary_speech.py`), so that the verifier learns what
+the user's other talk sounds like too.
 
 Time is the stream's (samples read / 16 000), never the wall clock, so a recorded or synthetic
 source is heard exactly as a microphone would deliver it.
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..audio.source import SAMPLE_RATE, AudioSource, Samples
 from .enrollment_clips import ClipProblem, clip_problem
+from .ordinary_speech import SENTENCES, transcript_of
 
 # What enrollment asks for, about a minute in all at two takes each. The words that protect the
 # user come first (a missed "stop" or "that hurts" costs most); then the commands of a running
@@ -28,11 +31,17 @@ REPEATS = 2
 LISTEN_SECONDS = 8.0  # waiting for the user to begin
 MAX_UTTERANCE_SECONDS = 5.0  # a phrase longer than this is not the phrase
 TRIES = 3  # takes of one phrase before it is skipped
+# A sentence read aloud: the reader may pause at a comma, so it ends only after a longer pause.
+MAX_READING_SECONDS = 15.0
+READING_PAUSE_SECONDS = 1.0  # quiet after the last word: the reading is over
+MIN_READING_SECONDS = 1.2  # shorter than this, a word or two of the sentence was heard
 _ADVICE = {
     ClipProblem.NOTHING_HEARD: "nothing heard: say it again, clearly",
     ClipProblem.TOO_QUIET: "too quiet: say it again a little louder, or move closer",
     ClipProblem.CLIPPED: "too loud, the microphone clipped: say it again a little softer, or "
                          "turn the input level down",
+    ClipProblem.PART_HEARD: "only part of it was heard: read the whole sentence, then wait a "
+                            "moment",
 }
 
 
@@ -118,11 +127,49 @@ def record_utterance(
             return None
 
 
+def record_reading(
+    source: AudioSource,
+    listen_seconds: float = LISTEN_SECONDS,
+    max_seconds: float = MAX_READING_SECONDS,
+    pause_seconds: float = READING_PAUSE_SECONDS,
+) -> Samples | None:
+    """A sentence read aloud on `source`: its utterances joined until the reader has been quiet
+    for `pause_seconds`, or it has run `max_seconds`. None if nobody began within
+    `listen_seconds`; SourceEnded if the source runs out before anything is said."""
+    cutter = UtteranceCutter()
+    parts: list[Samples] = []
+    heard_until = 0.0  # stream seconds: when the last utterance was handed back
+    while True:
+        chunk = source.read(timeout=1.0)
+        if chunk is None:
+            tail = cutter.flush()
+            if tail is not None:
+                parts.append(tail)
+            if not parts:
+                raise SourceEnded
+            break
+        utterance = cutter.feed(chunk)
+        if utterance is not None:
+            parts.append(utterance)
+            heard_until = cutter.seconds_fed
+        elif cutter.in_speech:
+            if sum(map(len, parts)) / SAMPLE_RATE + cutter.speech_seconds >= max_seconds:
+                tail = cutter.flush()
+                parts += [tail] if tail is not None else []
+                break
+        elif parts and cutter.seconds_fed - heard_until >= pause_seconds:
+            break
+        elif not parts and cutter.seconds_fed >= listen_seconds:
+            return None
+    return np.concatenate(parts)
+
+
 @dataclass(frozen=True)
 class Take:
     phrase: str
     number: int  # 1-based: which take of the phrase this is
     of: int
+    reading: bool = False  # a sentence read aloud, not a command said
 
 
 def enroll_from(
@@ -132,37 +179,53 @@ def enroll_from(
     phrases: Sequence[str] = PHRASES,
     repeats: int = REPEATS,
     listen_seconds: float = LISTEN_SECONDS,
+    sentences: Sequence[str] = SENTENCES,
 ) -> list[tuple[str, Samples]]:
-    """Asks for each phrase `repeats` times and returns the good takes as (phrase, audio).
-    A take that is too quiet, clipped or unheard is asked for again, up to TRIES times. If the
-    source ends, the takes so far are returned."""
+    """Asks for each phrase `repeats` times, then for each sentence to be read once, and
+    returns the good takes as (transcript, audio); a sentence's transcript is its words without
+    punctuation. A take that is too quiet, clipped or unheard is asked for again, up to TRIES
+    times. If the source ends, the takes so far are returned."""
     examples: list[tuple[str, Samples]] = []
+    takes = [Take(phrase, number, repeats) for phrase in phrases
+             for number in range(1, repeats + 1)]
+    takes += [Take(sentence, 1, 1, reading=True) for sentence in sentences]
     try:
-        _take_all(source, ask, tell, phrases, repeats, listen_seconds, examples)
+        for take in takes:
+            _take_one(source, ask, tell, take, listen_seconds, examples)
     except SourceEnded:
         tell("the audio ended before enrollment did: keeping the takes so far")
     return examples
 
 
-def _take_all(
+def _take_one(
     source: AudioSource,
     ask: Callable[[Take], None],
     tell: Callable[[str], None],
-    phrases: Sequence[str],
-    repeats: int,
+    take: Take,
     listen_seconds: float,
     examples: list[tuple[str, Samples]],
 ) -> None:
-    for phrase in phrases:
-        for number in range(1, repeats + 1):
-            for attempt in range(1, TRIES + 1):
-                ask(Take(phrase, number, repeats))
-                audio = record_utterance(source, listen_seconds)
-                problem = ClipProblem.NOTHING_HEARD if audio is None else clip_problem(audio)
-                if problem is None and audio is not None:
-                    examples.append((phrase, audio))
-                    break
-                if attempt < TRIES:
-                    tell(_ADVICE[problem or ClipProblem.NOTHING_HEARD])
-                else:
-                    tell(f"{problem}: leaving this take of {phrase!r} out")
+    for attempt in range(1, TRIES + 1):
+        ask(take)
+        if take.reading:
+            audio = record_reading(source, listen_seconds)
+        else:
+            audio = record_utterance(source, listen_seconds)
+        problem = _problem(audio, take)
+        if problem is None and audio is not None:
+            examples.append((transcript_of(take.phrase) if take.reading else take.phrase, audio))
+            return
+        if attempt < TRIES:
+            tell(_ADVICE[problem or ClipProblem.NOTHING_HEARD])
+        else:
+            what = "this sentence" if take.reading else f"this take of {take.phrase!r}"
+            tell(f"{problem}: leaving {what} out")
+
+
+def _problem(audio: Samples | None, take: Take) -> ClipProblem | None:
+    if audio is None:
+        return ClipProblem.NOTHING_HEARD
+    problem = clip_problem(audio)
+    if problem is None and take.reading and len(audio) < MIN_READING_SECONDS * SAMPLE_RATE:
+        return ClipProblem.PART_HEARD
+    return problem

@@ -45,6 +45,7 @@ class ClipProblem(StrEnum):
     NOTHING_HEARD = "nothing heard"
     TOO_QUIET = "too quiet"
     CLIPPED = "too loud (clipped)"
+    PART_HEARD = "only part heard"  # a sentence read aloud cut short
 
 
 def read_labels(folder: Path) -> list[LabelledClip]:

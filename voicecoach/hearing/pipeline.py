@@ -22,7 +22,7 @@ from ..origins import Origin
 from .backends import Backend, build_recognizer
 from .listener import CommandListener
 from .verification import OTHER_CEILINGS, EmbeddingVerifier, Verifier, ceilings_of, leads_of
-from .voice_profile import VoiceProfile, load_profile
+from .voice_profile import ADD_SENTENCES, VoiceProfile, load_profile
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,9 @@ def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOpt
                    say: Callable[[str], None] = lambda message: None) -> CommandListener:
     profile = load_profile(options.profile_folder, say) if options.profile else None
     if profile is not None:
-        say(f"voice profile: {profile.folder} ({counted(len(profile.clips), 'clip')})")
+        # A profile from before enrollment asked for sentences still serves, as it is.
+        lacking = "" if profile.sentences else f"; {ADD_SENTENCES}"
+        say(f"voice profile: {profile.folder} ({counted(len(profile.clips), 'clip')}){lacking}")
     verifier = _verifier(grammar, profile, say) if options.verify else None
     recognizer = build_recognizer(
         options.backend, grammar, options.model, say=say,

@@ -2,7 +2,8 @@
 
     voice-profile/            ($VOICECOACH_PROFILE, or platformdirs' user data folder)
       profile.json            what is here, and when it was made
-      labels.csv              path,transcript: the enrollment clips
+      labels.csv              path,transcript: the enrollment clips (commands, and the
+                              ordinary sentences the user read, without punctuation)
       clips/*.wav             16 kHz mono: kept so a later voicecoach can learn from them again
       mllr_matrix             PocketSphinx's speaker adaptation (MLLR), ~5 KB
       command-verifier.npz    the command classifier fine-tuned on the clips (when there is one)
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from platformdirs import user_data_path
 
 from ..audio.source import Samples
@@ -34,6 +36,7 @@ from ..audio.synthetic import write_wav
 from ..core.grammar import CommandGrammar
 from .enrollment_clips import ClipFolderError, LabelledClip, read_labels
 from .mllr import estimate_mllr, read_mllr
+from .ordinary_speech import is_ordinary_sentence, pieces
 
 PROFILE_ENV = "VOICECOACH_PROFILE"
 FOLDER_NAME = "voice-profile"
@@ -44,6 +47,10 @@ CLIPS = "clips"
 FORMAT_VERSION = 1
 _BUILDING = ".building-"  # a profile being built: `.voice-profile.building-xxxx`
 _REPLACED = ".replaced-"  # the previous profile, between the two renames of a swap
+# What a profile made before enrollment asked for sentences lacks, and how to add it.
+ADD_SENTENCES = ("it holds none of your ordinary talk, so the coach may take more of your "
+                 "other words for commands: `voicecoach enroll --add-sentences` adds three "
+                 "sentences read aloud (about 20 s) and keeps your clips")
 
 
 class ProfileError(Exception):
@@ -62,6 +69,12 @@ class VoiceProfile:
     @property
     def words(self) -> list[str]:
         return sorted({clip.transcript for clip in self.clips})
+
+    @property
+    def sentences(self) -> list[LabelledClip]:
+        """The user's ordinary talk the verifier learnt as such (none in a profile made before
+        enrollment asked for it)."""
+        return [clip for clip in self.clips if is_ordinary_sentence(clip.transcript)]
 
 
 class VerifierAdapter(Protocol):
@@ -250,7 +263,9 @@ def command_verifier_adapter(
 ) -> VerifierAdapter:
     """The real seam: the command classifier (`command_classifier.py`) fine-tuned on the
     clips. Clips of commands teach their label; any other words teach "other" (the user's own
-    voice saying what is not a command). Without a classifier, the profile has no verifier."""
+    voice saying what is not a command), and a sentence with no command in it teaches "other"
+    whole and cut into pieces (`ordinary_speech.py`). Without a classifier, the profile has no
+    verifier."""
 
     def adapt(examples: Sequence[tuple[str, Samples]], out: Path) -> Path | None:
         try:
@@ -261,11 +276,14 @@ def command_verifier_adapter(
         try:
             base = classifiers.CommandClassifier.load()
             labelled = []
-            for transcript, audio in examples:
+            for number, (transcript, audio) in enumerate(examples):
                 command = grammar.parse(transcript)
                 label = classifiers.OTHER if command is None else classifiers.label_for(command)
                 if label in base.labels:
                     labelled.append((label, audio))
+                if command is None and is_ordinary_sentence(transcript):
+                    rng = np.random.default_rng(number)  # the same clips, the same pieces
+                    labelled += [(classifiers.OTHER, piece) for piece in pieces(audio, rng)]
             if not labelled:
                 say("none of the clips is a command the verifier knows: it is left as it is")
                 return None
