@@ -88,13 +88,27 @@ def test_the_columns_are_built_by_name_and_an_unknown_one_is_refused(library):  
         column_listener("best", Backend.POCKETSPHINX, library.grammar, None)
 
 
-def test_enrollment_takes_speakers_with_three_other_words_and_a_command(library):  # type: ignore[no-untyped-def]
+def test_enrollment_takes_speakers_with_commands_for_two_folds_and_words_for_sentences(library):  # type: ignore[no-untyped-def]
     found = enrollment.speakers(shared_dir() / "audio" / "speech-commands", library.grammar)
     assert found, "the shared set has such speakers"
     for speaker in found:
-        assert len(speaker.others) >= enrollment.MIN_OTHER_CLIPS and speaker.commands
+        assert len(speaker.commands) >= enrollment.MIN_COMMAND_CLIPS
+        assert len(speaker.scored_others) >= enrollment.MIN_SCORED_OTHERS
+        assert not set(speaker.sentence_words) & set(speaker.scored_others)
         assert all(library.grammar.parse(c.transcript) is None for c in speaker.others)
         assert {c.speaker for c in [*speaker.others, *speaker.commands]} == {speaker.name}
+
+
+def test_a_speakers_words_joined_are_a_sentence_of_ordinary_talk(library):  # type: ignore[no-untyped-def]
+    from voicecoach.hearing.ordinary_speech import is_ordinary_sentence
+
+    speaker = enrollment.speakers(shared_dir() / "audio" / "speech-commands",
+                                  library.grammar)[0]
+    words = speaker.sentence_words[: enrollment.WORDS_PER_SENTENCE]
+    transcript, audio = enrollment.spoken_sentence(words)
+    assert transcript.split() == [c.transcript for c in words]
+    assert is_ordinary_sentence(transcript)  # learnt whole and in pieces, as a read sentence
+    assert len(audio) > sum(len(enrollment.load_clip(c)) for c in words)
 
 
 @needs_espeak
@@ -125,8 +139,10 @@ def test_quick_bench_reports_every_column_room_and_enrollment(tmp_path: Path):
     assert set(rooms_heard) == {"plain", "today", "verified_running", "verified_idle"}
     assert all(set(heard) == set(rooms.ROOMS) for heard in rooms_heard.values())
     enrolled = report["enrollment"]["pocketsphinx"]
-    assert enrolled["speakers"] == 1 and set(enrolled["enrolled"]) == {"3", "10"}
-    assert 0 <= enrolled["enrolled"]["3"]["understood"] <= 1
+    assert enrolled["speakers"] == 1 and len(enrolled["per_speaker"]) == 1
+    for kind in ("without_profile", "commands", "commands_and_sentences"):
+        assert 0 <= enrolled[kind]["understood"] <= 1
+        assert 0 <= enrolled[kind]["other_false_accept"] <= 1
     configurations = report["idle"]["backends"]["pocketsphinx"]["configurations"]
     assert set(configurations) == IDLE_CONFIGURATIONS
     assert "commands understood" in result.stdout and "Audio saved" not in result.stdout
@@ -326,3 +342,12 @@ def test_idle_part_reports_every_room_for_every_configuration(library):  # type:
     gate = sphinx["vad_gate_accuracy"]
     assert 0 <= gate["on"]["command_accuracy"] <= 1 and 0 <= gate["off"]["command_accuracy"] <= 1
     assert idle_report["pi4"]["ratio_pocketsphinx"] == list(pi4.DEFAULT_SCALAR)
+
+
+def test_enrollment_alone_needs_recorded_speakers_and_says_so_at_once() -> None:
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "bench", "--enrollment-only"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "voicecoach: --enrollment-only enrolls recorded speakers: give them with --speech DIR "
+        "(e.g. ../shared/audio/speech-commands)"]

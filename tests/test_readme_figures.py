@@ -30,6 +30,10 @@ def benchmark() -> dict[str, Any]:
     return data
 
 
+# No profile, the enrollment of before (commands alone), today's (commands and sentences).
+ENROLLED = ("without_profile", "commands", "commands_and_sentences")
+
+
 def headline_figures() -> dict[str, str]:
     data = benchmark()
     sphinx = data["backends"]["pocketsphinx"]
@@ -45,14 +49,9 @@ def headline_figures() -> dict[str, str]:
         "recogniser alone, other words": percent(today["real_other_false_accept"]),
         "ordinary sentences acted on": percent(verified["sentence_false_accept"]),
         "ordinary sentences, recogniser alone": percent(today["sentence_false_accept"]),
-        "enrolled, no profile": percent(enrolled["without_profile"]["understood"]),
-        "enrolled, 3 clips": percent(enrolled["enrolled"]["3"]["understood"]),
-        "enrolled, 10 clips": percent(enrolled["enrolled"]["10"]["understood"]),
-        "enrolled other words, no profile": percent(
-            enrolled["without_profile"]["other_false_accept"]),
-        "enrolled other words, 3 clips": percent(enrolled["enrolled"]["3"]["other_false_accept"]),
-        "enrolled other words, 10 clips": percent(
-            enrolled["enrolled"]["10"]["other_false_accept"]),
+        **{f"enrolled, {kind}": percent(enrolled[kind]["understood"]) for kind in ENROLLED},
+        **{f"enrolled other words, {kind}": percent(enrolled[kind]["other_false_accept"])
+           for kind in ENROLLED},
     }
 
 
