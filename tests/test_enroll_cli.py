@@ -86,7 +86,11 @@ def test_enrolling_from_a_folder_makes_a_profile_that_status_shows_and_forget_re
 
         assert made.verifier_path is not None
         assert CommandClassifier.load(made.verifier_path).card["adapted_on"]["pause"] == 1
-    assert "learnt in" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "learnt in" in printed.out
+    # Words alone, no sentence of ordinary talk: the profile is made, and says what it lacks.
+    assert "hold no sentence of ordinary talk" in printed.err
+    assert "--add-sentences" in printed.err
     assert enroll("--status", "--profile", str(profile)) == 0
     assert f"{len(examples)} clips" in capsys.readouterr().out
     assert enroll("--forget", "--profile", str(profile)) == 0
