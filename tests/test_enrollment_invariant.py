@@ -7,6 +7,10 @@ one of them slowed down in a reverberant room, which the verifier finds as stran
 voice), at the verifier's own gate: each other word is heard in every state a session listens
 in, as if the recogniser had proposed every command the state allows, so a word is acted on
 whenever the verifier would confirm any of them (the most a recogniser could let through).
+
+This guards the target, whatever enrollment learns: with the shipped model an enrollment on the
+commands alone keeps it too for this voice, so that `enroll` asks for the sentences and learns
+them is tested in test_enroll_cli.py, test_enroll_sentences.py and test_voice_profile.py.
 """
 
 from __future__ import annotations
