@@ -12,7 +12,8 @@ classifier is sure, so on a voice it hears less well it fires less, never more.
 
 The held-out clips are heard as the coach hears them (the proposing recogniser, listening by
 state, the new model verifying); each kind's lead may add at most its budget of false actions
-on their other speech to what confirming alone takes.
+(a command of the kind acted on in other speech, or in place of the command said) to what
+confirming alone takes.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ LEAD_TRIED = (None, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 class Kind:
     name: str
     intents: frozenset[Intent]
-    budget: float  # percent of held-out other-speech hearings its lead may add to false actions
+    budget: float  # percent of held-out hearings its lead may add to false actions
 
 
-# Budgets on the false actions a lead adds, on hard other speech: near-misses of the commands
-# ("couch", "hearts", "stomp"), parts of them, common words and ordinary sentences, each heard
-# in the four states the coach listens in most. A false "that hurts" costs a gentler step and a
-# question, a false "yes" answers a safety question, a false ordinary command one more command.
+# Budgets on the false actions a lead adds, of all the held-out hearings: the commands, and hard
+# other speech (near-misses of the commands: "couch", "hearts", "stomp"; parts of them, common
+# words and ordinary sentences, each heard in the four states the coach listens in most). A
+# false "that hurts" costs a gentler step and a question, a false "yes" answers a safety
+# question, a false ordinary command one more command.
 KINDS = (
     Kind("urgent", URGENT_INTENTS, 0.5),
     Kind("answers", ANSWER_INTENTS, 0.25),
@@ -162,14 +164,18 @@ def _intent_of(label: str) -> Intent:
 
 def figures(heard: Sequence[Hearing], kind: Kind, ceiling_of: Ceiling,
             lead_of: Lead = _never_led) -> tuple[float, float]:
-    """(this kind's commands understood, other-speech hearings acted on as this kind), %."""
+    """(this kind's commands understood, % of them; false actions of this kind, % of all
+    hearings). A false action is a command of the kind acted on in other speech, or in place
+    of the command that was said: in a session both do what the user did not ask."""
     own = [h for h in heard if h.expected is not None and h.expected.intent in kind.intents]
-    others = [h for h in heard if h.expected is None]
     understood = sum(_understood(acted_on(h, ceiling_of, lead_of), h.expected)
                      for h in own if h.expected is not None)
-    acted = sum(any(_intent_of(label) in kind.intents
-                    for label in acted_on(h, ceiling_of, lead_of)) for h in others)
-    return 100 * understood / max(len(own), 1), 100 * acted / max(len(others), 1)
+    false = 0
+    for hearing in heard:
+        said = None if hearing.expected is None else label_for(hearing.expected)
+        false += any(_intent_of(label) in kind.intents and label != said
+                     for label in acted_on(hearing, ceiling_of, lead_of))
+    return 100 * understood / max(len(own), 1), 100 * false / max(len(heard), 1)
 
 
 @dataclass(frozen=True)

@@ -253,8 +253,9 @@ def _record_leads(card: dict[str, Any], chosen: Chosen, heard: Sequence[Hearing]
                "(acting on a command the recogniser did not propose) with which the coach's "
                "hearing (PocketSphinx proposing, this model verifying with the fixed confirming "
                "ceilings, listening by state) understands most of the held-out voices' commands "
-               "of the kind, adding at most the kind's budget of false actions on their other "
-               "speech (four states); per kind, each lead ceiling tried",
+               "of the kind, adding at most the kind's budget of false actions (other speech, "
+               "in four states, or another command, acted on as the kind) to their hearings; "
+               "per kind, each lead ceiling tried",
         **chosen.tried}
     card["held_out_heard"] = summary(heard, chosen)
 
