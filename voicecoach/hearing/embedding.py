@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..audio.source import Samples
+from .onnx_session import one_thread_session
 
 MEL_BINS = 32
 WINDOW_FRAMES = 76  # mel frames (10 ms each) that make one embedding: 0.775 s of audio
@@ -53,15 +54,9 @@ def _check_folder(folder: Path) -> None:
 
 def _session(path: Path) -> Any:
     try:
-        import onnxruntime
+        return one_thread_session(path)
     except ImportError as exc:
         raise EmbeddingError("onnxruntime is missing: pip install onnxruntime") from exc
-    options = onnxruntime.SessionOptions()
-    # One thread: on a Raspberry Pi the recogniser needs the other cores.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(path), sess_options=options,
-                                        providers=["CPUExecutionProvider"])
 
 
 class SpeechEmbedder:

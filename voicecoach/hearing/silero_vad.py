@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.source import SAMPLE_RATE
+from .onnx_session import one_thread_session
 
 MODEL_PATH = Path(__file__).parent / "silero" / "silero_vad_16k_op15.onnx"
 CHUNK_SAMPLES = 512  # what the model judges at a time (32 ms at 16 kHz)
@@ -28,18 +29,12 @@ class SileroMissing(RuntimeError):
 
 
 def _session(path: Path) -> Any:
-    try:
-        import onnxruntime
-    except ImportError as exc:
-        raise SileroMissing("onnxruntime is missing: pip install onnxruntime") from exc
     if not path.is_file():
         raise SileroMissing(f"{path} is missing: reinstall voicecoach, which ships it")
-    options = onnxruntime.SessionOptions()
-    # One thread: on a Raspberry Pi the recogniser needs the other cores.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(path), sess_options=options,
-                                        providers=["CPUExecutionProvider"])
+    try:
+        return one_thread_session(path)
+    except ImportError as exc:
+        raise SileroMissing("onnxruntime is missing: pip install onnxruntime") from exc
 
 
 class SileroVad:
