@@ -1,6 +1,7 @@
 """Propose, then verify: a recogniser proposes commands, a classifier on speech embeddings
 checks the utterance's audio, and the coach acts when the two agree, or, for "that hurts", when
-the recogniser is sure and the classifier hears no other command in it.
+the recogniser is sure and the classifier hears no other command in it, or, with a model whose
+training chose lead ceilings, on the classifier's command alone when it is sure of it.
 
 The recogniser (a grammar snaps any speech onto its nearest sentence; keyword spotting fires
 on anything close) proposes; the classifier, trained on thousands of synthetic commands and
