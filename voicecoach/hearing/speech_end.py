@@ -20,7 +20,7 @@ import logging
 from typing import Protocol
 
 from ..audio.source import SAMPLE_RATE
-from .silero_vad import CHUNK_SAMPLES
+from .silero_vad import CHUNK_SAMPLES, SileroMissing, SileroVad
 
 CHUNK_BYTES = CHUNK_SAMPLES * 2
 # Silero's own speech-timestamp defaults: speech from 0.5, over once below 0.5 - 0.15.
@@ -44,8 +44,6 @@ class SpeechProbability(Protocol):
 def silero() -> SpeechProbability | None:
     """Silero VAD as the package ships it; None when it cannot load, and the floor's rules
     alone end utterances, as they did before it."""
-    from .silero_vad import SileroMissing, SileroVad
-
     try:
         return SileroVad()
     except SileroMissing as exc:

@@ -85,22 +85,25 @@ NEVER_REPLACED = frozenset({Intent.PAIN, Intent.STOP})
 ROOM_BEFORE_S, ROOM_AFTER_S = 0.3, 0.05
 
 
-def leads_of(card: Mapping[str, object]) -> dict[Intent, float]:
-    """The lead ceilings a model's training chose (its card's `lead_ceilings`; none: the
-    classifier never leads)."""
-    chosen = card.get("lead_ceilings")
+def _per_intent(card: Mapping[str, object], key: str) -> dict[Intent, float] | None:
+    """The card's ceilings under `key`, by intent (an intent set to None has none); None when
+    the card has no such entry."""
+    chosen = card.get(key)
     if not isinstance(chosen, Mapping):
-        return {}
+        return None
     return {Intent(name): float(value) for name, value in chosen.items() if value is not None}
 
 
+def leads_of(card: Mapping[str, object]) -> dict[Intent, float]:
+    """The lead ceilings a model's training chose (its card's `lead_ceilings`; none: the
+    classifier never leads)."""
+    return _per_intent(card, "lead_ceilings") or {}
+
+
 def ceilings_of(card: Mapping[str, object]) -> dict[Intent, float] | None:
-    """The ceilings a model's training chose (its card's `other_ceilings`), or None for a model
-    that chose none."""
-    chosen = card.get("other_ceilings")
-    if not isinstance(chosen, Mapping):
-        return None
-    return {Intent(name): float(value) for name, value in chosen.items()}
+    """The confirming ceilings a model's card carries (`other_ceilings`), or None for a model
+    that has none."""
+    return _per_intent(card, "other_ceilings")
 
 
 @dataclass(frozen=True)

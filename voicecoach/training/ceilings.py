@@ -169,15 +169,15 @@ def figures(heard: Sequence[Hearing], kind: Kind, ceiling_of: Ceiling,
     """(this kind's commands understood, % of them; false actions of this kind, % of all
     hearings). A false action is a command of the kind acted on in other speech, or in place
     of the command that was said: in a session both do what the user did not ask."""
-    own = [h for h in heard if h.expected is not None and h.expected.intent in kind.intents]
-    understood = sum(_understood(acted_on(h, ceiling_of, lead_of), h.expected)
-                     for h in own if h.expected is not None)
-    false = 0
+    own = understood = false = 0
     for hearing in heard:
+        acted = acted_on(hearing, ceiling_of, lead_of)
         said = None if hearing.expected is None else label_for(hearing.expected)
-        false += any(_intent_of(label) in kind.intents and label != said
-                     for label in acted_on(hearing, ceiling_of, lead_of))
-    return 100 * understood / max(len(own), 1), 100 * false / max(len(heard), 1)
+        if hearing.expected is not None and hearing.expected.intent in kind.intents:
+            own += 1
+            understood += acted == [said]
+        false += any(_intent_of(label) in kind.intents and label != said for label in acted)
+    return 100 * understood / max(own, 1), 100 * false / max(len(heard), 1)
 
 
 @dataclass(frozen=True)
