@@ -130,6 +130,9 @@ class RecordingRenderer:
             yield Rendered(np.full((context_frames, 96), spec.seed % 7, np.float16), None)
 
 
+NOISE = "generated noise"  # as the chunk names name it
+
+
 def test_a_stopped_training_run_goes_on_from_the_clips_it_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs = plan(load_library(), QUICK, seed=0)[:25]
@@ -139,16 +142,16 @@ def test_a_stopped_training_run_goes_on_from_the_clips_it_kept(
     stopped = RecordingRenderer(stop_after=15)
     monkeypatch.setattr(pipeline, "render_all", stopped)
     with pytest.raises(KeyboardInterrupt):
-        pipeline._rendered(specs, options, [], pipeline._no_progress)
+        pipeline._rendered(specs, options, [], NOISE, pipeline._no_progress)
     assert len(list((tmp_path / "clips").glob("*.npz"))) == 1  # the first ten clips kept
     again = RecordingRenderer()
     monkeypatch.setattr(pipeline, "render_all", again)
-    rendered = pipeline._rendered(specs, options, [], pipeline._no_progress)
+    rendered = pipeline._rendered(specs, options, [], NOISE, pipeline._no_progress)
     assert again.asked == specs[10:]
     assert [int(r.frames[0, 0]) for r in rendered] == [s.seed % 7 for s in specs]
     last = RecordingRenderer()
     monkeypatch.setattr(pipeline, "render_all", last)
-    assert len(pipeline._rendered(specs, options, [], pipeline._no_progress)) == 25
+    assert len(pipeline._rendered(specs, options, [], NOISE, pipeline._no_progress)) == 25
     assert last.asked == []
 
 
@@ -215,3 +218,15 @@ def test_leads_for_without_out_names_the_fix(tmp_path: Path) -> None:
                            str(tmp_path / "m.npz")], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "--out FILE.npz" in done.stderr
+
+
+def test_leads_for_a_file_that_is_no_model_says_so_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "train", "--leads-for",
+                           str(broken), "--out", str(tmp_path / "out.npz")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert f"{broken} is not a command classifier" in done.stderr
+    assert not (tmp_path / "out.npz").exists()

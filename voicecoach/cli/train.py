@@ -7,10 +7,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..limits import TRAINING_SEED, TRAINING_WORKERS
 from .bounds import option_type
 from .notes import UsageError
+
+if TYPE_CHECKING:
+    from ..hearing.command_classifier import CommandClassifier
 
 SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier.npz"
 
@@ -103,9 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if args.leads_for and not args.out:
         raise UsageError("--leads-for writes the model with its lead ceilings to --out: give "
                          "--out FILE.npz (it may be the same file)")
-    if args.leads_for and not Path(args.leads_for).expanduser().is_file():
-        raise UsageError(f"--leads-for {args.leads_for}: no such model file: give a model "
-                         "written by `voicecoach train`")
+    existing = _existing_model(args.leads_for) if args.leads_for else None
     out, replacing = _destination(args)
     paths = [Path(p) for p in args.routines or []]
     library = load_library(paths or None, warn=lambda line: print(f"voicecoach: {line}",
@@ -127,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = TrainOptions(written, library, args.quick, args.seed, args.workers, noise,
                                command, cache, kokoro=not args.no_kokoro)
-        if args.leads_for:
-            result = leads_for(Path(args.leads_for).expanduser(), options, task)
+        if existing is not None:
+            result = leads_for(existing, options, task)
         else:
             result = train(options, task)
     except BaseException:
@@ -157,6 +159,16 @@ def run(args: argparse.Namespace) -> int:
     elif replaced is not None:
         print(replaced)
     return 0
+
+
+def _existing_model(path: str) -> CommandClassifier:
+    """The model --leads-for names, loaded before any work starts."""
+    from ..hearing.command_classifier import ClassifierError, CommandClassifier
+
+    try:
+        return CommandClassifier.load(Path(path).expanduser())
+    except ClassifierError as exc:
+        raise UsageError(f"--leads-for: {exc}") from exc
 
 
 def _quick_words() -> str:

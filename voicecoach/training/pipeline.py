@@ -145,11 +145,33 @@ def _load_chunk(path: Path) -> tuple[list[Rendered], float] | None:
         return None  # unreadable (e.g. a disk that filled up): rendered again
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a run renders: its clips, the coach's lines that leak into them, and the noise
+    named as the chunk names name it."""
+
+    size: PlanSize
+    specs: list[ClipSpec]
+    leak_texts: list[str]
+    noise: str
+
+
+def _plan(options: TrainOptions) -> _Plan:
+    size: PlanSize = QUICK if options.quick else FULL
+    if options.kokoro:
+        make_ready()
+    else:
+        size = without_kokoro(size)
+    talk = coach_lines(options.library)
+    leak_texts = talk[:: max(1, len(talk) // COACH_LEAK_LINES)][:COACH_LEAK_LINES]
+    _, noise = load_noises(options.noise_folder)
+    return _Plan(size, plan(options.library, size, options.seed), leak_texts, noise)
+
+
 def _rendered(specs: Sequence[ClipSpec], options: TrainOptions, leak_texts: Sequence[str],
-              progress: Progress) -> list[Rendered]:
+              noise: str, progress: Progress) -> list[Rendered]:
     """Every clip's features in plan order. Rendered in chunks, each kept in the cache folder
     as soon as it is done: a run that is stopped (or a session that ends) goes on from there."""
-    _, noise = load_noises(options.noise_folder)
     chunks = [specs[i : i + CHUNK_CLIPS] for i in range(0, len(specs), CHUNK_CLIPS)]
     paths = [None if options.cache is None
              else options.cache / _chunk_name(chunk, leak_texts, noise) for chunk in chunks]
@@ -183,16 +205,10 @@ def _rendered(specs: Sequence[ClipSpec], options: TrainOptions, leak_texts: Sequ
 
 
 def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResult:
-    size: PlanSize = QUICK if options.quick else FULL
-    if options.kokoro:
-        make_ready()
-    else:
-        size = without_kokoro(size)
-    specs = plan(options.library, size, options.seed)
+    run = _plan(options)
+    size, specs = run.size, run.specs
     labels = [*sorted({spec.label for spec in specs} - {OTHER}), OTHER]
-    talk = coach_lines(options.library)
-    leak_texts = talk[:: max(1, len(talk) // COACH_LEAK_LINES)][:COACH_LEAK_LINES]
-    rendered = _rendered(specs, options, leak_texts, progress)
+    rendered = _rendered(specs, options, run.leak_texts, run.noise, progress)
     fitting_started = time.monotonic()
     index = {label: i for i, label in enumerate(labels)}
     train_rows = [i for i, spec in enumerate(specs) if spec.split == TRAIN]
@@ -213,33 +229,22 @@ def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResu
     best = max(tried, key=lambda entry: entry[0])
     classifier = best[2]
     fitting = time.monotonic() - fitting_started
-    heard = _heard_held_out(classifier, [specs[i] for i in held_rows], options, leak_texts,
-                            progress)
+    heard = _heard_held_out(classifier, run, options, progress)
     chosen = choose_ceilings(heard)
     card = _card(options, size, specs, rendered, best[1], best[3], tried,
-                 options.rendered_seconds, options.rendered_seconds + fitting)
+                 options.rendered_seconds, options.rendered_seconds + fitting, run.noise)
     _record_leads(card, chosen, heard)
     classifier.card.update(card)
     _write(classifier, options.out)
     return TrainResult(classifier, card)
 
 
-def leads_for(model: Path, options: TrainOptions, progress: Progress = _no_progress
-              ) -> TrainResult:
+def leads_for(classifier: CommandClassifier, options: TrainOptions,
+              progress: Progress = _no_progress) -> TrainResult:
     """An existing model given lead ceilings chosen as a training run would choose them (the
     same held-out clips, heard the same way), written to `options.out`; nothing else in it
     changes."""
-    classifier = CommandClassifier.load(model)
-    size = QUICK if options.quick else FULL
-    if options.kokoro:
-        make_ready()
-    else:
-        size = without_kokoro(size)
-    specs = plan(options.library, size, options.seed)
-    talk = coach_lines(options.library)
-    leak_texts = talk[:: max(1, len(talk) // COACH_LEAK_LINES)][:COACH_LEAK_LINES]
-    heard = _heard_held_out(classifier, [s for s in specs if s.split == HELD_OUT], options,
-                            leak_texts, progress)
+    heard = _heard_held_out(classifier, _plan(options), options, progress)
     _record_leads(classifier.card, choose_ceilings(heard), heard)
     classifier.card["leads_rebuild"] = shlex.join(options.command)
     _write(classifier, options.out)
@@ -269,18 +274,16 @@ def _write(classifier: CommandClassifier, out: Path) -> None:
                                         encoding="utf-8")
 
 
-def _heard_held_out(classifier: CommandClassifier, held_specs: Sequence[ClipSpec],
-                    options: TrainOptions, leak_texts: Sequence[str],
+def _heard_held_out(classifier: CommandClassifier, run: _Plan, options: TrainOptions,
                     progress: Progress) -> list[Hearing]:
     """The held-out clips heard as the coach hears them, with `classifier` verifying."""
-    _, noise = load_noises(options.noise_folder)
-    chunks = [held_specs[i : i + CHUNK_CLIPS] for i in range(0, len(held_specs), CHUNK_CLIPS)]
-    audio = held_out_audio(held_specs, [_chunk_name(c, leak_texts, noise) for c in chunks],
-                           CHUNK_CLIPS, options.cache, options.noise_folder, leak_texts,
-                           options.workers, progress("the held-out voices' audio",
-                                                     len(held_specs)))
+    held = [spec for spec in run.specs if spec.split == HELD_OUT]
+    chunks = [held[i : i + CHUNK_CLIPS] for i in range(0, len(held), CHUNK_CLIPS)]
+    audio = held_out_audio(held, [_chunk_name(c, run.leak_texts, run.noise) for c in chunks],
+                           CHUNK_CLIPS, options.cache, options.noise_folder, run.leak_texts,
+                           options.workers, progress("the held-out voices' audio", len(held)))
     clips = [(clip, None if spec.label == OTHER else spec.text)
-             for clip, spec in zip(audio, held_specs, strict=True)]
+             for clip, spec in zip(audio, held, strict=True)]
     return listen(classifier, options.library.grammar, clips,
                   progress("hearing the held-out voices", len(clips)))
 
@@ -295,6 +298,7 @@ def _card(
     tried: Sequence[tuple[float, Candidate, CommandClassifier, dict[str, dict[str, float]]]],
     render_seconds: float,
     total_seconds: float,
+    noise: str,
 ) -> dict[str, Any]:
     training = [(spec, r) for spec, r in zip(specs, rendered, strict=True) if spec.split == TRAIN]
     engines = Counter(spec.voice.engine if spec.voice else "room sound only"
@@ -302,7 +306,6 @@ def _card(
     espeak_voices = sorted({spec.voice.name for spec, _ in training
                             if spec.voice and spec.voice.engine == "espeak"})
     scenes = [r.scene for _, r in training if r.scene is not None]
-    _, noise_source = load_noises(options.noise_folder)
     return {
         "model": "command verifier: MLP on the last 16 speech embeddings (2.0 s), pooled "
                  "over time (mean, max, spread, first and last 0.64 s)",
@@ -351,7 +354,7 @@ def _card(
             "held_out_words_never_used": sorted(HELD_OUT_WORDS),
         },
         "augmentation": {
-            "noise": f"{noise_source}, 0-30 dB SNR, in "
+            "noise": f"{noise}, 0-30 dB SNR, in "
                      f"{sum(s.noise_snr_db is not None for s in scenes)} of {len(scenes)} clips",
             "reverberation": f"hearing.room.simulate_room, {sum(s.reverb for s in scenes)} clips",
             "speed": f"soxr resampling x0.85-1.15, {sum(s.speed != 1.0 for s in scenes)} clips",
