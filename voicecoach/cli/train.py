@@ -15,6 +15,7 @@ from .notes import UsageError
 
 if TYPE_CHECKING:
     from ..hearing.command_classifier import CommandClassifier
+    from ..training.pipeline import Progress, TrainOptions
 
 SHIPPED = Path(__file__).resolve().parent.parent / "trained" / "command-verifier.npz"
 
@@ -53,6 +54,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                          help="train nothing: choose only the lead ceilings (where the "
                          "classifier may act on a command the recogniser missed) for this "
                          "existing model, as a full run would, and write it to --out")
+    command.add_argument("--spotter", action="store_true",
+                         help="train the urgent-word spotter (which hears \"that hurts\" and "
+                         "\"stop\" without waiting for the end of an utterance) from the same "
+                         "clips instead of the verifier, and write it to --out")
     command.add_argument("--routines", nargs="+", metavar="PATH",
                          help="routine files or folders to use instead of the built-in library")
     command.set_defaults(run=lambda args, out: run(args))
@@ -88,6 +93,7 @@ def _rebuild_command(args: argparse.Namespace) -> list[str]:
     command += ["--noise", args.noise] if args.noise else []
     command += ["--routines", *args.routines] if args.routines else []
     command += ["--leads-for", args.leads_for] if args.leads_for else []
+    command += ["--spotter"] if args.spotter else []
     command += ["--out", args.out] if args.out else []
     return command
 
@@ -107,8 +113,13 @@ def run(args: argparse.Namespace) -> int:
     if args.leads_for and not args.out:
         raise UsageError("--leads-for writes the model with its lead ceilings to --out: give "
                          "--out FILE.npz (it may be the same file)")
+    if args.spotter and (not args.out or args.leads_for):
+        raise UsageError("--spotter writes the spotter to --out and nothing else: give --out "
+                         "FILE.npz (the coach uses voicecoach/trained/urgent-spotter.npz), "
+                         "without --leads-for")
     existing = _existing_model(args.leads_for) if args.leads_for else None
-    out, replacing = _destination(args)
+    # The coach hears with the shipped spotter only: a spotter never replaces the user's model.
+    out, replacing = (Path(args.out).expanduser(), False) if args.spotter else _destination(args)
     paths = [Path(p) for p in args.routines or []]
     library = load_library(paths or None, warn=lambda line: print(f"voicecoach: {line}",
                                                                  file=sys.stderr))
@@ -129,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = TrainOptions(written, library, args.quick, args.seed, args.workers, noise,
                                command, cache, kokoro=not args.no_kokoro)
+        if args.spotter:
+            return _spotter(options, task, out)
         if existing is not None:
             result = leads_for(existing, options, task)
         else:
@@ -158,6 +171,18 @@ def run(args: argparse.Namespace) -> int:
               f"and was written to {out} alone. Your command verifier is unchanged.")
     elif replaced is not None:
         print(replaced)
+    return 0
+
+
+def _spotter(options: TrainOptions, task: Progress, out: Path) -> int:
+    from ..training.spotter import train_spotter
+
+    card = train_spotter(options, task).card
+    chosen = card["thresholds_chosen"]
+    heard = ", ".join(f"{label} at p >= {p:g} heard in {chosen[label][f'{p:g}']['heard']:.0f}%"
+                      for label, p in card["spotter_thresholds"].items())
+    print(f"{out}: urgent-word spotter, {card['training_seconds']:.0f} s; held-out voices' "
+          f"clips: {heard}")
     return 0
 
 
@@ -222,7 +247,8 @@ def _forget(args: argparse.Namespace) -> int:
                                           ("--routines", args.routines),
                                           ("--noise", args.noise), ("--cache", args.cache),
                                           ("--no-kokoro", args.no_kokoro),
-                                          ("--leads-for", args.leads_for))
+                                          ("--leads-for", args.leads_for),
+                                          ("--spotter", args.spotter))
              if value]
     if given:
         raise UsageError(f"--forget trains nothing, so it takes no {given[0]}: run "

@@ -81,6 +81,14 @@ class SpeechEmbedder:
             np.float32)
         return scaled
 
+    def embed_mel(self, window: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """(96,): the embedding of one (WINDOW_FRAMES, 32) stretch of `melspectrogram`."""
+        result = self._embedding.run(None, {"input_1": window[None, :, :, None].astype(
+            np.float32, copy=False)})[0]
+        embedding: npt.NDArray[np.float32] = result.reshape(EMBEDDING_SIZE).astype(
+            np.float32, copy=False)
+        return embedding
+
     def embed(self, audio: Samples) -> npt.NDArray[np.float32]:
         """(frames, 96) float32: one embedding per 80 ms step; none for audio shorter than
         `MIN_SAMPLES` (0.78 s), so callers pad short clips first."""

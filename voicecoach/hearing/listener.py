@@ -22,6 +22,7 @@ from ..core.intents import Command, Intent
 from ..core.vocabulary import Vocabulary
 from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis, NarrowableRecognizer, Recognizer, StreamClock
+from .spotted import Spotted
 from .verification import Verifier
 
 # A partial result must stay the same for this much audio before we act on it: the first
@@ -35,6 +36,21 @@ UNKNOWN_START_S = 1.5  # how far back an utterance may have begun when the recog
 # "Coach ... start glutes": the wake word said on its own addresses the command that begins
 # within this many seconds of it (people pause after a name, and the endpointer ends it there).
 WAKE_WORD_WAIT_S = 4.0
+# The spotter and the recogniser hearing the same "that hurts": the spotter's window ends within
+# this long of the utterance's end (its hits come 80 ms apart, the recogniser's end is found by
+# a speech detector), and the command is acted on once.
+SAME_UTTERANCE_S = 1.5
+URGENT_INTENTS = frozenset({Intent.PAIN, Intent.STOP})  # what a spotter may hear
+
+
+class Spotter(Protocol):
+    """Hears urgent commands in the running audio, without an utterance's end
+    (urgent_spotter.py)."""
+
+    def feed(self, samples: Samples) -> list[Spotted]: ...
+
+    def reset(self, start_s: float = 0.0) -> None:
+        """Forget what was heard; the stream now stands at `start_s` seconds."""
 
 
 class AudioConditioner(Protocol):
@@ -62,6 +78,7 @@ class Decision:
     # knows (`Verdict.unambiguous`), or none runs and the detector decides everything alone.
     # An answer to a safety question needs it.
     certain: bool = False
+    spotted: bool = False  # heard by the urgent-word spotter, not the recogniser
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -72,6 +89,7 @@ class Decision:
             "speech_end_s": None if self.speech_end_s is None else round(self.speech_end_s, 3),
             "decided_s": round(self.decided_s, 3),
             "verified": None if self.verified is None else round(self.verified, 3),
+            **({"spotted": True} if self.spotted else {}),
         }
 
 
@@ -86,6 +104,7 @@ class CommandListener:
     clock: StreamClock = field(default_factory=StreamClock)
     verifier: Verifier | None = None
     conditioner: AudioConditioner | None = None
+    spotter: Spotter | None = None
     _partial_text: str = ""
     _partial_since: float = 0.0
     _vocabulary: Vocabulary | None = None
@@ -93,6 +112,13 @@ class CommandListener:
     _narrowed: dict[frozenset[Intent], CommandGrammar] = field(default_factory=dict)
     _recent: RecentAudio = field(default_factory=RecentAudio)
     _woken_at: float | None = None  # stream seconds: when the wake word alone was heard
+    # Stream seconds each intent was last acted on, by the spotter or by the recogniser.
+    _spotted_at: dict[Intent, float] = field(default_factory=dict)
+    _decided_at: dict[Intent, float] = field(default_factory=dict)
+    _spotting: bool = False  # the spotter runs: the coach acts on an urgent command it hears
+
+    def __post_init__(self) -> None:
+        self._spot_when_urgent(self._vocabulary)
 
     @property
     def hearing(self) -> CommandGrammar:
@@ -104,6 +130,7 @@ class CommandListener:
         if vocabulary == self._vocabulary:
             return
         self._vocabulary = vocabulary
+        self._spot_when_urgent(vocabulary)
         hearing = None
         if vocabulary is not None:
             # By the intents alone: the engine's other rules (the wake word, answers waiting
@@ -117,6 +144,16 @@ class CommandListener:
         if isinstance(self.recognizer, NarrowableRecognizer):
             self.recognizer.listen_for(self.hearing)
 
+    def _spot_when_urgent(self, vocabulary: Vocabulary | None) -> None:
+        """The spotter runs only where the coach acts on an urgent command said on its own:
+        not while `serve` waits for its wake word, where it would spend a Raspberry Pi's CPU
+        on nothing."""
+        spotting = self.spotter is not None and (vocabulary is None or (
+            not vocabulary.addressed_only and bool(vocabulary.intents & URGENT_INTENTS)))
+        if spotting and not self._spotting and self.spotter is not None:
+            self.spotter.reset(self.clock.seconds)
+        self._spotting = spotting
+
     def feed(self, samples: Samples) -> list[Decision]:
         if self.conditioner is not None:
             samples = self.conditioner.process(samples)
@@ -125,7 +162,8 @@ class CommandListener:
     def _heard(self, samples: Samples) -> list[Decision]:
         self.clock.add(len(samples))
         self._recent.add(samples)
-        return self._decide(self.recognizer.accept(samples))
+        spotted = self.spotter.feed(samples) if self.spotter and self._spotting else []
+        return self._decide(self.recognizer.accept(samples)) + self._spotted(spotted)
 
     def finish(self) -> list[Decision]:
         decisions = [] if self.conditioner is None else self._heard(self.conditioner.flush())
@@ -140,6 +178,10 @@ class CommandListener:
         self._recent.clear()
         self._partial_text = ""
         self._woken_at = None
+        self._spotted_at.clear()
+        self._decided_at.clear()
+        if self.spotter is not None:
+            self.spotter.reset()
 
     def _decide(self, hypotheses: list[Hypothesis], early: bool = False) -> list[Decision]:
         decisions: list[Decision] = []
@@ -183,6 +225,10 @@ class CommandListener:
             self._woken_at = self.clock.seconds
         elif command is not None:
             command = self._addressed(command, hypothesis)
+        if command is not None and self._spotted_already(command.intent, hypothesis):
+            command = None  # acted on as soon as the spotter heard it
+        if command is not None:
+            self._decided_at[command.intent] = self.clock.seconds
         return Decision(
             text=command.text if command is not None else hypothesis.text,
             command=command,
@@ -194,6 +240,33 @@ class CommandListener:
             woke=woke,
             certain=certain and command is not None,
         )
+
+    def _spotted_already(self, intent: Intent, hypothesis: Hypothesis) -> bool:
+        spotted = self._spotted_at.get(intent)
+        if spotted is None:
+            return False
+        end = self.clock.seconds if hypothesis.speech_end_s is None else hypothesis.speech_end_s
+        return abs(end - spotted) <= SAME_UTTERANCE_S
+
+    def _spotted(self, spotted: Sequence[Spotted]) -> list[Decision]:
+        """The spotter's hits the coach listens for now and has not acted on already."""
+        decisions: list[Decision] = []
+        for hit in spotted:
+            intent = Intent(hit.label)
+            sentences = self.hearing.sentences_for(intent)
+            decided = self._decided_at.get(intent)
+            if not sentences or (decided is not None
+                                 and hit.at_s - decided <= SAME_UTTERANCE_S):
+                continue
+            command = self.hearing.parse(min(sentences, key=len))  # "ouch", "stop"
+            if command is None:
+                continue
+            self._spotted_at[intent] = hit.at_s
+            decisions.append(Decision(text=command.text, command=command,
+                                      confidence=hit.probability, speech_end_s=hit.at_s,
+                                      decided_s=self.clock.seconds, verified=hit.probability,
+                                      spotted=True))
+        return decisions
 
     def _addressed(self, command: Command, hypothesis: Hypothesis) -> Command:
         """`command` as said after the wake word, when the wake word alone came just before."""

@@ -20,7 +20,7 @@ from ..core.grammar import CommandGrammar
 from ..core.wording import counted
 from ..origins import Origin
 from .backends import Backend, build_recognizer
-from .listener import CommandListener
+from .listener import CommandListener, Spotter
 from .verification import OTHER_CEILINGS, EmbeddingVerifier, Verifier, ceilings_of, leads_of
 from .voice_profile import ADD_SENTENCES, VoiceProfile, load_profile
 
@@ -34,6 +34,7 @@ class HearingOptions:
     profile_folder: Path | None = None  # None: the user data folder's
     condition: bool = True  # the noise floor, level control and clipping notice
     model_origin: Origin | None = None  # where `model` came from: a flag or the settings
+    spot: bool = True  # the urgent-word spotter beside the recogniser (with the verifier only)
 
 
 def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOptions(),
@@ -51,7 +52,23 @@ def build_listener(grammar: CommandGrammar, options: HearingOptions = HearingOpt
         model_origin=options.model_origin,
     )
     conditioner = InputConditioner(on_clipping=say) if options.condition else None
-    return CommandListener(recognizer, grammar, verifier=verifier, conditioner=conditioner)
+    spotter = _spotter(say) if verifier is not None and options.spot else None
+    return CommandListener(recognizer, grammar, verifier=verifier, conditioner=conditioner,
+                           spotter=spotter)
+
+
+def _spotter(say: Callable[[str], None]) -> Spotter | None:
+    """The shipped urgent-word spotter; None (said once) when it cannot run here: the
+    recogniser and verifier still hear every command, urgent ones included."""
+    from .command_classifier import ClassifierError
+    from .embedding import EmbeddingError
+    from .urgent_spotter import load_spotter
+
+    try:
+        return load_spotter()
+    except (ClassifierError, EmbeddingError) as exc:
+        say(f"{exc}; \"that hurts\" and \"stop\" are heard only once an utterance ends")
+        return None
 
 
 def _verifier(grammar: CommandGrammar, profile: VoiceProfile | None,
