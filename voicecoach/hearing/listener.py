@@ -188,7 +188,9 @@ class CommandListener:
         for hypothesis in hypotheses:
             if hypothesis.final:
                 self._partial_text = ""
-                decisions.append(self._decision(hypothesis, early))
+                decision = self._decision(hypothesis, early)
+                if decision is not None:
+                    decisions.append(decision)
             elif self._ready_early(hypothesis):
                 self._partial_text = ""
                 decisions += self._decide(self.recognizer.finish(), early=True)
@@ -209,7 +211,8 @@ class CommandListener:
         could be sure, so there acting on partials would add mistakes and gain nothing."""
         return self.early and self.recognizer.endpoint_silence_s > EARLY_STABLE_SECONDS
 
-    def _decision(self, hypothesis: Hypothesis, early: bool) -> Decision:
+    def _decision(self, hypothesis: Hypothesis, early: bool) -> Decision | None:
+        """None: the spotter heard this utterance's command already, and it was acted on."""
         proposals = self._proposals(hypothesis)
         command = proposals[0] if proposals and hypothesis.text != REJECTED else None
         verified = None
@@ -226,7 +229,7 @@ class CommandListener:
         elif command is not None:
             command = self._addressed(command, hypothesis)
         if command is not None and self._spotted_already(command.intent, hypothesis):
-            command = None  # acted on as soon as the spotter heard it
+            return None
         if command is not None:
             self._decided_at[command.intent] = self.clock.seconds
         return Decision(
