@@ -159,21 +159,15 @@ def test_a_spot_just_after_the_recogniser_acted_on_the_same_command_is_dropped()
     assert acted(run(listener, 45)) == [(Intent.STOP, False), (Intent.STOP, True)]
 
 
-def test_a_spotted_command_the_coach_does_not_listen_for_now_is_left_alone() -> None:
-    fake = FakeSpotter({2: [Spotted("stop", 0.99, 0.3)]})
-    listener = CommandListener(ScriptedRecognizer([]), GRAMMAR, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.IDLE))  # no session to stop
-    assert acted(run(listener, 5)) == []
-
-
-def test_the_spotter_rests_while_serve_waits_for_its_wake_word() -> None:
-    grammar = CommandGrammar.for_routines({"glutes": ["glutes"]}, wake_word="coach")
+@pytest.mark.parametrize("wake_word", [None, "coach"])
+def test_the_spotter_rests_between_sessions(wake_word: str | None) -> None:
+    grammar = CommandGrammar.for_routines({"glutes": ["glutes"]}, wake_word=wake_word)
     fake = FakeSpotter({})
     listener = CommandListener(ScriptedRecognizer([]), grammar, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.IDLE, wake_word=True))
+    listener.listen_for(vocabulary_for(Listening.IDLE, wake_word=wake_word is not None))
     run(listener, 5)
     assert fake.fed == []
-    listener.listen_for(vocabulary_for(Listening.RUNNING, wake_word=True))
+    listener.listen_for(vocabulary_for(Listening.RUNNING, wake_word=wake_word is not None))
     run(listener, 2)
     assert fake.fed == [1600, 1600]
     assert fake.resets[-1] == 0.5  # it starts afresh, on the listener's clock

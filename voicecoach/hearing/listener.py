@@ -19,7 +19,7 @@ from typing import Protocol
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
-from ..core.vocabulary import Vocabulary
+from ..core.vocabulary import Listening, Vocabulary
 from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis, NarrowableRecognizer, Recognizer, StreamClock
 from .spotted import Spotted
@@ -145,11 +145,13 @@ class CommandListener:
             self.recognizer.listen_for(self.hearing)
 
     def _spot_when_urgent(self, vocabulary: Vocabulary | None) -> None:
-        """The spotter runs only where the coach acts on an urgent command said on its own:
-        not while `serve` waits for its wake word, where it would spend a Raspberry Pi's CPU
-        on nothing."""
+        """The spotter runs while a session is on, where the coach acts on an urgent command
+        said on its own. Between sessions there is nothing to stop and no pressure to ease
+        (the recogniser still hears "that hurts"), and `serve` may wait there all day: the
+        spotter would spend a Raspberry Pi's CPU on nothing."""
         spotting = self.spotter is not None and (vocabulary is None or (
-            not vocabulary.addressed_only and bool(vocabulary.intents & URGENT_INTENTS)))
+            vocabulary.state is not Listening.IDLE and not vocabulary.addressed_only
+            and bool(vocabulary.intents & URGENT_INTENTS)))
         if spotting and not self._spotting and self.spotter is not None:
             self.spotter.reset(self.clock.seconds)
         self._spotting = spotting
