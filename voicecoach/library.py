@@ -21,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 from yaml.reader import ReaderError
 
+from .core.errors import VoicecoachError
 from .core.grammar import CommandGrammar, GrammarError, normalize
 from .core.routine import Routine
 from .routine_messages import in_user_words
@@ -35,14 +36,14 @@ MAX_VALUE_CHARS = 4000
 MAX_MESSAGE_CHARS = 300
 
 
-class UnknownRoutine(LookupError):
+class UnknownRoutine(VoicecoachError, LookupError):
     """A routine asked for by a name or alias that no routine has."""
 
     def __init__(self, name: str, known: list[str]) -> None:
         super().__init__(f"no routine called {name!r}. Known routines: {', '.join(known)}")
 
 
-class RoutineError(Exception):
+class RoutineError(VoicecoachError):
     """A routine file that cannot be used, with where and why, as `path:line: message`."""
 
     def __init__(self, path: Path | str, line: int, message: str,

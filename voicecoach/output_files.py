@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .core.errors import VoicecoachError
+
 
 def _new_file_mode() -> int:
     umask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
@@ -22,7 +24,7 @@ def _new_file_mode() -> int:
 _NEW_FILE_MODE = _new_file_mode()
 
 
-class OutputError(Exception):
+class OutputError(VoicecoachError):
     """An output file that cannot be written; the message names the option and the fix."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.engine import SessionEngine
+from .core.errors import VoicecoachError
 from .core.intents import Command, Intent
 from .core.messages import (
     Action,
@@ -32,7 +33,7 @@ MAX_EVENTS = 1_000_000  # a session that needs more is a bug, not a long routine
 _SCRIPT_LINE = re.compile(r"^(?:(\d+):)?(\d+):(\d{2})(?:\.(\d+))?\s+(\S.*)$")
 
 
-class ScriptError(ValueError):
+class ScriptError(VoicecoachError, ValueError):
     def __init__(self, path: Path | str, line: int, message: str) -> None:
         super().__init__(f"{path}:{line}: {message}")
 

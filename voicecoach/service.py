@@ -23,6 +23,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from .core.errors import VoicecoachError
+
 UNIT_NAME = "voicecoach.service"
 FOLLOW_LOG = "journalctl --user -u voicecoach -f"
 PRINT_FIX = ("`voicecoach service install --print` shows the unit; start `voicecoach serve "
@@ -40,7 +42,7 @@ CARRIED_PATH_LISTS = ("ALSA_CONFIG_PATH",)  # alsa-lib splits it at ':'
 CARRIED_WORDS = ("ALSA_CARD", "ALSA_PCM_CARD")  # alsa.conf picks the default card from these
 
 
-class ServiceError(Exception):
+class ServiceError(VoicecoachError):
     """Installing or asking about the service failed: the cause and the fix, in one line."""
 
 

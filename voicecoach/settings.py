@@ -35,6 +35,7 @@ from pydantic_core import ErrorDetails
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
+from .core.errors import VoicecoachError
 from .core.grammar import commands_within
 from .hearing.backends import Backend
 from .limits import PACE, SETTING_BOUNDS, SPEECH_RATE, VOLUME
@@ -54,7 +55,7 @@ def default_settings_path() -> Path:
     return user_config_path("voicecoach", appauthor=False) / "settings.toml"
 
 
-class SettingsError(Exception):
+class SettingsError(VoicecoachError):
     """A settings problem in one line: the file, the key, what is wrong, and the fix. `where`:
     what to name instead of the file, when the problem is not in it (a value typed)."""
 

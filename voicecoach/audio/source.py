@@ -7,11 +7,13 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..core.errors import VoicecoachError
+
 SAMPLE_RATE = 16_000  # Hertz: what both recognisers are trained on
 Samples = npt.NDArray[np.int16]
 
 
-class AudioError(Exception):
+class AudioError(VoicecoachError):
     """Audio that cannot be had: a missing device, an unreadable file. The message says the fix."""
 
 

@@ -10,14 +10,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..audio.source import AudioError
+from ..core.errors import VoicecoachError
 from ..core.vocabulary import Listening
-from ..hearing.enrollment_clips import ClipFolderError
-from ..hearing.vosk_models import ModelError
-from ..history.store import HistoryError
 from ..library import (
     RoutineError,
-    UnknownRoutine,
     first_problem_per_file,
 )
 from ..limits import (
@@ -30,17 +26,11 @@ from ..limits import (
     VOLUME,
 )
 from ..origins import Origin
-from ..output_files import OutputError
-from ..rehearsal import ScriptError
-from ..service import ServiceError
-from ..settings import Settings, SettingsError, default_settings_path, load_settings
-from ..speaking.voice_install import VoiceInstallError
-from ..speaking.voices import UnknownVoice, VoicesUnavailable
+from ..settings import Settings, default_settings_path, load_settings
 from .bench import cmd_bench
 from .bounds import option_type
 from .config import add_config_command
 from .history import add_history_command
-from .notes import UsageError
 from .origins import typed
 from .routines import (
     cmd_check,
@@ -386,9 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in first_problem_per_file(exc.problems):
             print(f"voicecoach: {line}", file=sys.stderr)
         return 1
-    except (UsageError, UnknownRoutine, ScriptError, AudioError,
-            ModelError, SettingsError, HistoryError, ServiceError, OutputError,
-            ClipFolderError, UnknownVoice, VoicesUnavailable, VoiceInstallError) as exc:
+    except VoicecoachError as exc:  # a problem the user can fix: its cause and fix, one line
         print(f"voicecoach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import product
 
+from .errors import VoicecoachError
 from .intents import Command, Intent, Side, VoiceChange
 from .vocabulary import Vocabulary
 
@@ -27,7 +28,7 @@ from .vocabulary import Vocabulary
 MAX_SENTENCES = 50_000
 
 
-class GrammarError(ValueError):
+class GrammarError(VoicecoachError, ValueError):
     """A phrase that cannot be parsed, or two intents claiming the same sentence."""
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..audio.source import SAMPLE_RATE, Samples
+from ..core.errors import VoicecoachError
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
 from ..core.vocabulary import INTENTS, Listening
@@ -43,7 +44,7 @@ MIN_GAIN_DB = -30.0
 MIN_PAD_RMS = 8.0
 
 
-class ClassifierError(Exception):
+class ClassifierError(VoicecoachError):
     """A model file that cannot be used, or examples that do not fit it; the message says why."""
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..audio.source import Samples
+from ..core.errors import VoicecoachError
 from .onnx_session import one_thread_session
 
 MEL_BINS = 32
@@ -27,7 +28,7 @@ MEL_WINDOW = 512  # samples under the first mel frame; each further frame is 160
 MIN_SAMPLES = (WINDOW_FRAMES - 1) * 160 + MEL_WINDOW
 
 
-class EmbeddingError(RuntimeError):
+class EmbeddingError(VoicecoachError, RuntimeError):
     """The embedding models cannot be loaded; the message names the fix."""
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..audio.source import SAMPLE_RATE, AudioError, Samples
 from ..audio.wav_file import read_all
+from ..core.errors import VoicecoachError
 
 LABELS = "labels.csv"
 # Loudness bounds, as speech rms in dBFS over the loudest half second. Quieter than -45 is a
@@ -30,7 +31,7 @@ MAX_CLIPPED_FRACTION = 0.001  # one sample in a thousand: audible distortion
 MIN_SPEECH_SECONDS = 0.2
 
 
-class ClipFolderError(Exception):
+class ClipFolderError(VoicecoachError):
     """A folder of clips that cannot be used; the message names the file, the cause and fix."""
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS
+from ..core.errors import VoicecoachError
 from .pronunciations import pronounce
 from .sphinx_model import ModelConversionError, SphinxModel, adaptable_model
 
@@ -46,7 +47,7 @@ _FEATURE_SETTINGS = ("feat", "svspec", "cmn", "agc", "varnorm", "ceplen", "lda",
 _TS2CB = {"ptm": ".ptm.", "semi": ".semi.", "cont": ".cont."}
 
 
-class AdaptationError(Exception):
+class AdaptationError(VoicecoachError):
     """Adaptation that cannot be done; the message names the cause and the fix, in one line."""
 
 

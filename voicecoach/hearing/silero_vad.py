@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.source import SAMPLE_RATE
+from ..core.errors import VoicecoachError
 from .onnx_session import one_thread_session
 
 MODEL_PATH = Path(__file__).parent / "silero" / "silero_vad_16k_op15.onnx"
@@ -24,7 +25,7 @@ CONTEXT_SAMPLES = 64
 _STATE_SHAPE = (2, 1, 128)
 
 
-class SileroMissing(RuntimeError):
+class SileroMissing(VoicecoachError, RuntimeError):
     """The model file or ONNX Runtime is not there: the floor's rules alone end utterances."""
 
 

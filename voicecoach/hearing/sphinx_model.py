@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from platformdirs import user_cache_path
 
+from ..core.errors import VoicecoachError
+
 TEXT_MDEF = "mdef.txt"
 MIXTURE_WEIGHTS = "mixture_weights"
 LOG_BASE = 1.0001  # PocketSphinx's log base
@@ -28,7 +30,7 @@ _WORD_POSITIONS = "ibesu"  # internal, begin, end, single, undefined
 _PHONE_ENTRY = np.dtype([("ssid", "<i4"), ("tmat", "<i4"), ("info", "u1", (4,))])
 
 
-class ModelConversionError(Exception):
+class ModelConversionError(VoicecoachError):
     """The installed model cannot be read: the message names the file and the fix."""
 
 

@@ -33,6 +33,7 @@ from platformdirs import user_data_path
 
 from ..audio.source import Samples
 from ..audio.synthetic import write_wav
+from ..core.errors import VoicecoachError
 from ..core.grammar import CommandGrammar
 from .enrollment_clips import ClipFolderError, LabelledClip, read_labels
 from .mllr import estimate_mllr, read_mllr
@@ -53,7 +54,7 @@ ADD_SENTENCES = ("it holds none of your ordinary talk, so the coach may take mor
                  "sentences read aloud (about 20 s) and keeps your clips")
 
 
-class ProfileError(Exception):
+class ProfileError(VoicecoachError):
     """A profile that cannot be read; the message names the file, the cause and the fix."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from ..core.errors import VoicecoachError
 from ..origins import Origin
 
 ENV_VARIABLE = "VOICECOACH_VOSK_MODEL"
@@ -41,7 +42,7 @@ ENGLISH_MODEL = ModelSpec(
 _REQUIRED = ("am/final.mdl", "conf/model.conf")
 
 
-class ModelError(Exception):
+class ModelError(VoicecoachError):
     """A model that is missing or unusable, with what to do about it."""
 
 

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 
+from ..core.errors import VoicecoachError
+
 # MIGRATIONS[i] brings a database at version i (PRAGMA user_version) to version i + 1. Append
 # new entries; never edit one that has shipped, since databases out there already ran it.
 MIGRATIONS: tuple[str, ...] = (
@@ -84,7 +86,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 
-class SchemaTooNew(Exception):
+class SchemaTooNew(VoicecoachError):
     """The database was written by a newer voicecoach than this one."""
 
     def __init__(self, found: int, known: int) -> None:

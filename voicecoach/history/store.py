@@ -22,6 +22,7 @@ from typing import Any
 
 import platformdirs
 
+from ..core.errors import VoicecoachError
 from .records import Adjustment, Note, PainRecord, SessionRecord, SessionSource
 from .schema import MIGRATIONS, SchemaTooNew, migrate, roll_back, schema_version
 
@@ -32,7 +33,7 @@ INTERRUPTED = "interrupted"
 # shared memory alone asks for 32 KiB, and says "disk I/O error", not "full".
 FULL_BELOW_BYTES = 64 * 1024
 
-class HistoryError(Exception):
+class HistoryError(VoicecoachError):
     """The history file cannot be used: one line naming the file, the cause and the fix.
 
     `transient`: the same write may well succeed later (another program holds the lock, the

