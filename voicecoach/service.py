@@ -16,13 +16,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from .atomic_files import write_text_atomically
 from .core.errors import VoicecoachError
 
 UNIT_NAME = "voicecoach.service"
@@ -341,22 +341,6 @@ def _refuse_root(account: Account) -> None:
                            "user, without sudo")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)  # systemd never reads half a unit
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def install(executable: Path, extra_args: Sequence[str], host: Host,
             print_only: bool = False) -> InstallReport:
     path = unit_path(host.environ)
@@ -366,7 +350,7 @@ def install(executable: Path, extra_args: Sequence[str], host: Host,
     _refuse_root(host.account)
     previous = path.read_text(encoding="utf-8") if path.is_file() else None
     try:
-        _write_atomically(path, unit)
+        write_text_atomically(path, unit)  # systemd never reads half a unit
     except OSError as exc:
         raise ServiceError(f"{path}: cannot write the unit ({exc.strerror}). Fix: make "
                            f"{path.parent} writable by {host.account.name}") from exc
@@ -381,7 +365,7 @@ def install(executable: Path, extra_args: Sequence[str], host: Host,
             if previous is None:
                 path.unlink()
             else:
-                _write_atomically(path, previous)
+                write_text_atomically(path, previous)
         raise
     return InstallReport(path, unit, written=True, replaced=previous is not None,
                          findings=findings(host))

@@ -9,12 +9,10 @@ a value that will not do is said as the value's problem (`config set speech_rate
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
 import shlex
-import tempfile
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -35,6 +33,7 @@ from pydantic_core import ErrorDetails
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
+from .atomic_files import write_text_atomically
 from .core.errors import VoicecoachError
 from .core.grammar import commands_within
 from .hearing.backends import Backend
@@ -421,25 +420,8 @@ def _unknown_key(path: Path, key: str, fix: str, where: str | None = None) -> Se
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    # Write through a symlink (dotfile managers link settings files) instead of replacing it.
-    target = Path(os.path.realpath(path))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mode = target.stat().st_mode & 0o777 if target.exists() else None
-        descriptor, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with open(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if mode is not None:  # keep the user's permissions, not mkstemp's 0600
-                os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_text_atomically(path, text)
     except OSError as exc:
         raise SettingsError(path, f"cannot write the settings file ({exc.strerror})",
                             fix=f"check the folder's permissions, or set {ENV_VARIABLE} to "

@@ -13,7 +13,8 @@ import os
 import wave
 from pathlib import Path
 
-from ..output_files import OutputError, check_output_file, move_into_place, temporary_beside
+from ..atomic_files import move_into_place, temporary_beside
+from ..output_files import OutputError, check_output_file
 from .source import SAMPLE_RATE, Samples
 
 SUFFIXES = (".wav",)  # what `wave` writes; anything else would be WAV data under a false name

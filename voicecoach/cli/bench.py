@@ -10,7 +10,8 @@ from typing import Any
 
 from rich.console import Console
 
-from ..output_files import OutputError, check_output_file, write_text_atomically
+from ..atomic_files import write_text_atomically
+from ..output_files import OutputError, check_output_file
 from .notes import UsageError
 from .routines import library_from
 

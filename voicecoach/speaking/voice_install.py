@@ -12,13 +12,12 @@ import contextlib
 import json
 import logging
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic_files import copy_atomically
 from ..core.errors import VoicecoachError
 from .piper_voices import installed_piper_voices, voices_folder
 
@@ -202,28 +201,15 @@ def install_voice(model: Path, config: Path | None = None, *, force: bool = Fals
                                 f"{folder}; add --force to replace it, or rename the files")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _copy_into_place(checked.config, folder / f"{checked.name}{CONFIG_SUFFIX}")
+        copy_atomically(checked.config, folder / f"{checked.name}{CONFIG_SUFFIX}")
         # The model last: a voice is listed once its .onnx is there, and by then so is its
         # config.
-        _copy_into_place(checked.model, folder / f"{checked.name}{MODEL_SUFFIX}")
+        copy_atomically(checked.model, folder / f"{checked.name}{MODEL_SUFFIX}")
     except OSError as exc:
         raise VoiceInstallError(f"cannot copy the voice into {folder} ({exc.strerror}); free "
                                 "some space or check the folder's permissions, then install "
                                 "again (nothing was left half-copied)") from None
     return checked, folder / f"{checked.name}{MODEL_SUFFIX}"
-
-
-def _copy_into_place(source: Path, target: Path) -> None:
-    """Copy under a hidden name beside the target, then rename: never half a file in place."""
-    # Hidden and per process (two installs at once do not share it); not mkstemp, whose
-    # 0600 would make the voice unreadable to a service running as another user.
-    hidden = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        shutil.copyfile(source, hidden)
-        os.replace(hidden, target)
-    except BaseException:
-        Path(hidden).unlink(missing_ok=True)
-        raise
 
 
 def remove_voice(name: str, folder: Path | None = None) -> list[Path]:
