@@ -222,42 +222,14 @@ def cpu_share_on_silence(listener: CommandListener, seconds: float = 30.0) -> fl
     return (time.process_time() - started) / seconds
 
 
-_FOOTPRINT = """
-import json, sys, time
-started = float(sys.argv[4])  # the parent's moment of launching us: Python's own start counts
-from pathlib import Path
-from voicecoach.library import load_library
-from voicecoach.hearing.backends import Backend
-from voicecoach.bench.columns import column_listener
-from voicecoach.audio.synthetic import synthesize, with_room
-library = load_library()
-model = Path(sys.argv[3]) if sys.argv[3] else None
-listener = column_listener(sys.argv[1], Backend(sys.argv[2]), library.grammar, model)
-ready = time.monotonic() - started
-# The first command loads what loads lazily (the verifier's speech-embedding models).
-for text in ("pause", "start glutes"):
-    audio = with_room(synthesize(text))
-    listener.restart()
-    for i in range(0, len(audio), 800):
-        listener.feed(audio[i:i + 800])
-    listener.finish()
-    if text == "pause":
-        decided = time.monotonic() - started
-# VmHWM, not ru_maxrss: the latter survives exec and so reports the launching process's peak.
-with open("/proc/self/status") as status:
-    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-print(json.dumps({"startup_s": ready, "first_decision_s": decided, "peak_rss_mb": peak / 1024}))
-"""
-
-
 def footprint(column: str, backend: str, model: Path | None) -> dict[str, float]:
     """Peak memory, time to listening and to the first decision, in a fresh process (the only
     honest way), for the listener of `column` (see columns.py)."""
     # CLOCK_MONOTONIC is one clock for every process on the machine, so the child can count
     # from the moment we launched it.
     result = subprocess.run(
-        [sys.executable, "-c", _FOOTPRINT, column, backend, str(model or ""),
-         repr(time.monotonic())],
+        [sys.executable, "-m", "voicecoach.bench.footprint", column, backend,
+         str(model or ""), repr(time.monotonic())],
         capture_output=True, text=True, timeout=300, check=False,
     )
     if result.returncode != 0:
