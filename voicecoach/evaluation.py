@@ -2,7 +2,7 @@
 for a command, and how long after the end of speech the decision comes (in stream time).
 
 Clips are synthetic (espeak-ng voices speaking the grammar's phrases and ordinary sentences) or
-recorded (a folder with labels.csv, like the Speech Commands set in ../shared/audio).
+recorded (a folder with labels.csv, such as Google's Speech Commands words).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ VOICES = (
     Voice("en-us+f3", 175, 60),
     Voice("en-us+m3", 135, 40),
 )
-# The words the issue requires, and the phrases a user leans on most.
+# The words a user must be able to rely on (the Speech Commands words among them), and the
+# phrases a user leans on most.
 CORE_PHRASES = (
     "stop", "go", "yes", "no", "left", "right", "back", "next", "skip", "pause", "repeat",
     "help", "resume", "continue", "start glutes", "start outer hip", "start quick", "that hurts",

@@ -3,7 +3,8 @@
 - plain: the recogniser alone, a bare grammar of every sentence, no rejection, final results
   only (the baseline).
 - today: today's recogniser (`build_recognizer` + `CommandListener`, every sentence, rejection
-  by a likelihood ratio), scored on the whole grammar like the benchmark before issue 12.
+  by a likelihood ratio), scored on the whole grammar, as the coach listened before it
+  listened by state.
 - verified: the coach's hearing (`build_listener`: input conditioning, the detector proposing,
   the speech-embedding verifier checking), without any voice profile, listening by state.
 """

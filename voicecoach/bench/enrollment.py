@@ -43,7 +43,9 @@ MIN_SCORED_OTHERS = 3
 MIN_OTHER_CLIPS = SENTENCE_WORDS + MIN_SCORED_OTHERS
 PAUSE_S = 0.15  # between the words of a joined sentence, as between words read aloud
 FOLDS = 2
-KINDS = ("commands", "commands_and_sentences")  # before issue 21's enrollment, and today's
+# Enrolled with the commands alone (as `enroll` did before it asked for ordinary sentences),
+# and with the commands and the sentences (as it does now).
+KINDS = ("commands", "commands_and_sentences")
 
 
 @dataclass(frozen=True)

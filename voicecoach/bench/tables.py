@@ -1,5 +1,5 @@
 """The bench's report as tables: one main table per backend (plain / today / verified beside
-the issue's targets), the talking rooms, enrollment, spoken sessions, then idle listening and
+the hearing targets), the talking rooms, enrollment, spoken sessions, then idle listening and
 the VAD gate."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ time with a free phone loop, and the two acoustic scores are compared (a likelih
 10 ms frame): a command scores nearly as well as the best phone sequence, while "marvin" forced
 into "move on" scores far worse.
 
-Alternatives measured and not taken (see the hearing issue's closing note): a garbage phone loop
+Alternatives measured and not taken: a garbage phone loop
 inside the grammar rejects as much but runs seconds per second of audio with usable beams;
 keyword spotting as a second pass finds single short words but misses multi-word commands and
 even "pause"; the lattice posterior only measures competition inside the grammar.

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 # command in its state, the other words in four states), one ceiling for all gave: 0.99 -> 62%
 # of commands understood, 5.2% of other words acted on; 1 - 1e-3 -> 72%, 7.1%; 1 - 1e-4 -> 77%,
 # 9.8%; 1 - 1e-6 -> 80%, 15%; none -> 83%, 29%. These per-intent ceilings gave 77%, 8.1%.
-# Chosen on those recordings (as the hearing issue's study did: a few points optimistic), by
+# Chosen on those recordings (so these figures are a few points optimistic), by
 # what a mistake costs: a missed "that hurts" or "stop" costs far more than a stray "pause" (one
 # "resume" undoes it); a false "firmer" presses harder, so ordinary commands need more.
 # A model's card may carry ceilings of its own (`ceilings_of`); these serve one that has none.

@@ -23,7 +23,8 @@ from .vosk_models import ModelError, problems_with
 # silently dropped, so we ask the model which one it has.
 UNKNOWN_TOKENS = ("[unk]", "<UNK>")
 # A final result whose weakest word is below this is rejected: a guess, not a command.
-# Measured on the Korean model: 0.9 halved out-of-grammar acceptances (see the closing note).
+# Measured on the Korean model (the only Vosk model here): 0.9 halved out-of-grammar
+# acceptances.
 MIN_WORD_CONFIDENCE = 0.9
 
 

@@ -2,7 +2,7 @@
 commands, ordinary sentences. Written out here so that the training data can be read.
 
 `HELD_OUT_WORDS` are never used: the benchmark measures how often real recordings of them are
-taken for commands (`../shared/audio/speech-commands`), and training on the same words, even
+taken for commands (Speech Commands recordings), and training on the same words, even
 synthesised, would flatter that figure. No text below contains one of them (a test checks),
 and homophones of them ("to", "for", "won", "ate") are left out as single words too.
 """

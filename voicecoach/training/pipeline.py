@@ -164,8 +164,8 @@ def _plan(options: TrainOptions) -> _Plan:
         size = without_kokoro(size)
     talk = coach_lines(options.library)
     leak_texts = talk[:: max(1, len(talk) // COACH_LEAK_LINES)][:COACH_LEAK_LINES]
-    # Named by the absolute folder: "../shared/audio/noise" from one folder and the same path
-    # written out in full are one noise, and the clips rendered with it are found again.
+    # Named by the absolute folder: a relative path and the same folder written out in full
+    # are one noise, and the clips rendered with it are found again.
     folder = options.noise_folder.resolve() if options.noise_folder is not None else None
     _, noise = load_noises(folder)
     return _Plan(size, plan(options.library, size, options.seed), leak_texts, noise)

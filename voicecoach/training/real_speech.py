@@ -1,6 +1,7 @@
-"""The verifier alone on real recordings (`../shared/audio/speech-commands`), scored as issue 12
-scores the coach: each command word in the state where it makes sense, the other words in all
-four states. For measuring only: nothing here is ever trained or tuned on these clips."""
+"""The verifier alone on real recordings (Speech Commands words in a labels.csv folder), scored
+as the bench scores the coach: each command word in the state where it makes sense, the other
+words in all four states. For measuring only: nothing here is ever trained or tuned on these
+clips."""
 
 from __future__ import annotations
 

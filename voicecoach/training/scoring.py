@@ -1,4 +1,4 @@
-"""Scoring the verifier the way issue 12 scores the coach: each command in the states where it
+"""Scoring the verifier as the bench scores the coach: each command in the states where it
 makes sense, every other utterance in every state; understood and acted-on rates by threshold.
 """
 
@@ -24,7 +24,7 @@ def labels_of(intents: frozenset[Intent]) -> frozenset[str]:
     return frozenset(labels)
 
 
-# The four states the issue scores in (running, paused, asked yes/no, asked a side).
+# The four states real recordings are scored in (running, paused, asked yes/no, asked a side).
 SCORED_STATES: Mapping[str, frozenset[str]] = {
     state.value: labels_of(INTENTS[state])
     for state in (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE)
