@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.adapting.mllr import sphinxtrain_available
 from voicecoach.audio.source import Samples
 from voicecoach.audio.synthetic import Voice, espeak_available, synthesize, with_room, write_wav
-from voicecoach.hearing.mllr import sphinxtrain_available
 
 needs_enrollment_tools = pytest.mark.skipif(
     not (sphinxtrain_available() and espeak_available()),

@@ -154,3 +154,29 @@ def test_only_the_command_line_parses_arguments():
         if name == "voicecoach.cli" or name.startswith("voicecoach.cli."):
             continue
         assert "argparse" not in imported_modules(path), f"{name} imports argparse"
+
+
+LEARNING = ("voicecoach.adapting", "voicecoach.training")
+
+
+def reached_from(start: str, graph: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        for target in graph.get(pending.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return seen
+
+
+def test_what_listens_never_imports_what_learns() -> None:
+    """What runs when the user says "pause" loads nothing that trains models or adapts to the
+    user's voice, directly or through another module."""
+    graph = import_graph()
+    for name in graph:
+        if not name.startswith("voicecoach.hearing"):
+            continue
+        learning = {target for target in reached_from(name, graph)
+                    if target.startswith(LEARNING)}
+        assert not learning, f"{name} reaches {', '.join(sorted(learning))}"

@@ -17,12 +17,12 @@ from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import synthesize, with_room
 from voicecoach.bench import enrollment, idle, idle_scenes, korean_proxy, measure, pi4, rooms
 from voicecoach.bench.columns import CONFIGURATIONS, column_listener
+from voicecoach.bench.evaluation import Clip
 from voicecoach.bench.figures import Figures
 from voicecoach.bench.ordinary_sentences import ORDINARY_SENTENCES
 from voicecoach.bench.runner import command_phrases
 from voicecoach.core import Intent
 from voicecoach.core.grammar import normalize
-from voicecoach.evaluation import Clip
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.recognizer import Hypothesis
 from voicecoach.hearing.vad_gate import GateSettings, VadGate, detector
@@ -231,7 +231,7 @@ def _last_loud_s(speech: Samples) -> float:
 
 @needs_espeak
 def test_a_command_is_still_understood_through_the_gate(library):  # type: ignore[no-untyped-def]
-    from voicecoach.evaluation import hear
+    from voicecoach.bench.evaluation import hear
     from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 
     gate = VadGate(PocketSphinxRecognizer(library.grammar), detector("pocketsphinx", 3))

@@ -352,7 +352,7 @@ def test_list_and_show_give_the_minutes_a_session_takes_at_the_users_speech_rate
     5 minutes of its holds and rests; at a user's own 80 it takes longer still."""
     import os
 
-    from voicecoach.rehearsal import rehearse
+    from voicecoach.session.rehearsal import rehearse
 
     settings = tmp_path / "settings.toml"
     settings.write_text("speech_rate = 80\n")

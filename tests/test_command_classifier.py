@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.adapting.classifier_adaptation import adapted as adapt
 from voicecoach.audio.synthetic import Voice, synthesize, with_room
 from voicecoach.core.grammar import CommandGrammar
 from voicecoach.core.intents import Command, Intent
@@ -193,7 +194,7 @@ def test_adapting_to_a_voice_raises_its_commands_and_keeps_rejecting_room_sound(
              for word in ("left", "right", "stop")}
     examples = [(word if word == "stop" else f"side:{word}", clip)
                 for word, takes in clips.items() for clip in takes[:3]]
-    adapted = shipped.adapted(examples, seed=0)
+    adapted = adapt(shipped, examples, seed=0)
     allowed = {"side:left", "side:right", "stop", "pause"}
     for word, takes in clips.items():
         label = word if word == "stop" else f"side:{word}"
@@ -206,7 +207,7 @@ def test_adapting_to_a_voice_raises_its_commands_and_keeps_rejecting_room_sound(
 
 def test_adapting_to_an_unknown_label_says_which_labels_exist() -> None:
     with pytest.raises(ClassifierError, match="cannot learn 'jump'"):
-        small_classifier().adapted([("jump", room())])
+        adapt(small_classifier(), [("jump", room())])
 
 
 def real_clips(word: str) -> list[Path]:

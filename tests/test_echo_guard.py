@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 
 from voicecoach.audio.echo_canceller import EchoCanceller, load_speexdsp
+from voicecoach.audio.room import level_db, simulate_room
 from voicecoach.audio.source import SAMPLE_RATE, AudioError, Samples
 from voicecoach.audio.synthetic import Voice, synthesize, with_room
 from voicecoach.core import Command, Intent
 from voicecoach.hearing.echo_guard import EchoGuard, frame_energies
 from voicecoach.hearing.listener import CommandListener, Decision
-from voicecoach.hearing.room import level_db, simulate_room
 from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 from voicecoach.library import Library
-from voicecoach.rehearsal import rehearse
+from voicecoach.session.rehearsal import rehearse
 
 from .audio_helpers import needs_espeak
 

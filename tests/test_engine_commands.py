@@ -26,7 +26,7 @@ from voicecoach.core.phrasebook import (
     RUNNING_HELP,
     START_HINT,
 )
-from voicecoach.rehearsal import routine_minutes
+from voicecoach.session.rehearsal import routine_minutes
 
 from .coach_driver import CoachDriver
 from .conftest import make_routine

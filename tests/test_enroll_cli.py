@@ -12,18 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.audio.source import SAMPLE_RATE, Samples
-from voicecoach.audio.synthetic import NOISE_FLOOR_RMS, synthesize, with_room
-from voicecoach.cli import main
-from voicecoach.hearing import mllr
-from voicecoach.hearing.enrollment import (
+from voicecoach.adapting import mllr
+from voicecoach.adapting.enrollment import (
     Take,
     UtteranceCutter,
     enroll_from,
     record_reading,
 )
+from voicecoach.adapting.profile_builder import build_profile
+from voicecoach.audio.source import SAMPLE_RATE, Samples
+from voicecoach.audio.synthetic import NOISE_FLOOR_RMS, synthesize, with_room
+from voicecoach.cli import main
 from voicecoach.hearing.ordinary_speech import SENTENCES, transcript_of
-from voicecoach.hearing.voice_profile import VoiceProfile, build_profile, read_profile
+from voicecoach.hearing.voice_profile import VoiceProfile, read_profile
 
 from .enrollment_helpers import SPEAKER, labelled_folder, needs_enrollment_tools, spoken
 

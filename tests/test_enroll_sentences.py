@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.adapting.profile_builder import build_profile
 from voicecoach.audio.source import Samples
 from voicecoach.audio.synthetic import synthesize, with_room, write_wav
 from voicecoach.bench.ordinary_sentences import ORDINARY_SENTENCES
 from voicecoach.cli import main
 from voicecoach.core.grammar import commands_within, normalize
 from voicecoach.hearing.ordinary_speech import SENTENCES, is_ordinary_sentence, transcript_of
-from voicecoach.hearing.voice_profile import build_profile, read_profile
+from voicecoach.hearing.voice_profile import read_profile
 from voicecoach.library import Library
 
 from .enrollment_helpers import SPEAKER, needs_enrollment_tools, spoken

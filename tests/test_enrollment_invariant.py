@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.adapting.enrollment import PHRASES, REPEATS
+from voicecoach.adapting.profile_builder import command_verifier_adapter
+from voicecoach.audio.room import simulate_room
 from voicecoach.audio.source import Samples
 from voicecoach.audio.synthetic import Voice, espeak_available, synthesize, with_room
+from voicecoach.bench.evaluation import OTHER_SPEECH_STATES
 from voicecoach.core.grammar import CommandGrammar
-from voicecoach.evaluation import OTHER_SPEECH_STATES
-from voicecoach.hearing.enrollment import PHRASES, REPEATS
 from voicecoach.hearing.ordinary_speech import SENTENCES, transcript_of
-from voicecoach.hearing.room import simulate_room
 from voicecoach.hearing.verification import OTHER_CEILINGS, EmbeddingVerifier, ceilings_of
-from voicecoach.hearing.voice_profile import command_verifier_adapter
 from voicecoach.library import Library
 from voicecoach.training.augment import speed_changed
 from voicecoach.training.voices import HELD_OUT_VOICES

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from voicecoach.bench.evaluation import Clip, evaluate
 from voicecoach.core import CommandGrammar
-from voicecoach.evaluation import Clip, evaluate
 from voicecoach.hearing.listener import CommandListener
 
 from .fakes import ScriptedRecognizer, final

@@ -15,7 +15,7 @@ from voicecoach.library import (
     load_library,
     load_routine,
 )
-from voicecoach.rehearsal import routine_minutes
+from voicecoach.session.rehearsal import routine_minutes
 
 from .routine_texts import EVERY_KIND_OF_MISTAKE, GOOD, THREE_MISTAKES
 

@@ -10,16 +10,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voicecoach.audio.synthetic import Voice, espeak_available, synthesize, with_room
-from voicecoach.hearing import mllr
-from voicecoach.hearing.enrollment_clips import load_clip, read_labels
-from voicecoach.hearing.mllr import (
+from voicecoach.adapting import mllr
+from voicecoach.adapting.mllr import (
     AdaptationError,
     estimate_mllr,
-    read_mllr,
     sphinxtrain_available,
 )
-from voicecoach.hearing.sphinx_model import TEXT_MDEF, adaptable_model
+from voicecoach.adapting.sphinx_model import TEXT_MDEF, adaptable_model
+from voicecoach.audio.clip_folders import load_clip, read_labels
+from voicecoach.audio.synthetic import Voice, espeak_available, synthesize, with_room
+from voicecoach.hearing.mllr_file import read_mllr
 
 needs_tools = pytest.mark.skipif(
     not (sphinxtrain_available() and espeak_available()),

@@ -3,7 +3,7 @@ the commands among them understood, the other words mostly rejected."""
 
 from __future__ import annotations
 
-from voicecoach.evaluation import evaluate, recorded_clips
+from voicecoach.bench.evaluation import evaluate, recorded_clips
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 
@@ -44,8 +44,8 @@ MAX_VERIFIED_FALSE_ACCEPT_RATE = 0.12
 
 
 def test_the_coachs_hearing_understands_real_commands_in_their_state_and_rejects_more(library):  # type: ignore[no-untyped-def]
+    from voicecoach.bench.evaluation import evaluate_in_states
     from voicecoach.core.vocabulary import Listening
-    from voicecoach.evaluation import evaluate_in_states
     from voicecoach.hearing.pipeline import HearingOptions, build_listener
 
     clips = recorded_clips(shared_dir() / "audio" / "speech-commands", library.grammar)

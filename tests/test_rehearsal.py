@@ -14,7 +14,7 @@ import pytest
 from voicecoach.core import Command, Heard, Intent, Say
 from voicecoach.core.pressure_words import asks_for_more
 from voicecoach.hearing.listener import CommandListener
-from voicecoach.rehearsal import (
+from voicecoach.session.rehearsal import (
     ScriptError,
     Utterance,
     parse_script,

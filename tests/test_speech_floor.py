@@ -10,8 +10,8 @@ import pytest
 from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import Voice, synthesize
 from voicecoach.audio.wav_file import read_all
-from voicecoach.core.vocabulary import Listening
-from voicecoach.evaluation import hear, vocabulary_for
+from voicecoach.bench.evaluation import hear
+from voicecoach.core.vocabulary import Listening, vocabulary_for
 from voicecoach.hearing.backends import Backend
 from voicecoach.hearing.pipeline import HearingOptions, build_listener
 from voicecoach.hearing.speech_floor import FloorEndpointer, SpeechFloor, percentile

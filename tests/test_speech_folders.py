@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.clip_folders import ClipFolderError
 from voicecoach.audio.noise_split import measuring_part
 from voicecoach.audio.source import SAMPLE_RATE
 from voicecoach.audio.synthetic import write_wav
 from voicecoach.bench.measure import noise_beds
-from voicecoach.hearing.enrollment_clips import ClipFolderError
 
 
 def voicecoach(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -92,7 +92,7 @@ def test_the_last_moment_of_a_stream_reaches_the_decoder(library) -> None:  # ty
     import numpy as np
 
     from voicecoach.audio.synthetic import synthesize
-    from voicecoach.evaluation import _last_speech_s
+    from voicecoach.bench.evaluation import _last_speech_s
 
     speech = synthesize("stop", Voice("en-us", 160))
     speech = speech[: round(_last_speech_s(speech) * 16000)]  # no silence after the word

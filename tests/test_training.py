@@ -106,7 +106,7 @@ def test_a_quick_training_run_writes_a_model_and_its_card(tmp_path: Path) -> Non
 
 
 def test_a_noise_folder_the_user_names_is_never_swapped_for_generated_noise(tmp_path: Path):
-    from voicecoach.hearing.enrollment_clips import ClipFolderError
+    from voicecoach.audio.clip_folders import ClipFolderError
     from voicecoach.training.augment import load_noises
 
     with pytest.raises(ClipFolderError, match="no WAV files"):

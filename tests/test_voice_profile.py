@@ -13,19 +13,22 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
+from voicecoach.adapting.mllr import AdaptationError
+from voicecoach.adapting.profile_builder import (
+    build_profile,
+    command_verifier_adapter,
+    forget_profile,
+)
 from voicecoach.audio.source import Samples
 from voicecoach.audio.wav_file import read_all
 from voicecoach.core.intents import Command
-from voicecoach.hearing.mllr import AdaptationError, read_mllr
+from voicecoach.hearing.mllr_file import read_mllr
 from voicecoach.hearing.voice_profile import (
     MANIFEST,
     MLLR_FILE,
     PROFILE_ENV,
     VERIFIER_FILE,
     VoiceProfile,
-    build_profile,
-    command_verifier_adapter,
-    forget_profile,
     load_profile,
     profile_folder,
     read_profile,
@@ -205,10 +208,12 @@ class FakeClassifier:
     def load(cls) -> FakeClassifier:
         return cls()
 
-    def adapted(self, examples: Sequence[tuple[str, Samples]]) -> FakeClassifier:
+    @staticmethod
+    def learn(base: FakeClassifier, examples: Sequence[tuple[str, Samples]]) -> FakeClassifier:
+        """Stands for `classifier_adaptation.adapted`: records what it was taught."""
         FakeClassifier.taught = [label for label, _ in examples]
         FakeClassifier.taught_seconds = [len(audio) / 16000 for _, audio in examples]
-        return self
+        return base
 
     def save(self, path: Path) -> None:
         path.write_bytes(b"npz")
@@ -242,7 +247,7 @@ def test_the_verifier_learns_commands_by_label_and_other_words_as_other(
     monkeypatch.setitem(sys.modules, "voicecoach.hearing.command_classifier",
                         fake_classifier_module())
     said: list[str] = []
-    adapt = command_verifier_adapter(library.grammar, said.append)
+    adapt = command_verifier_adapter(library.grammar, said.append, learn=FakeClassifier.learn)
     audio = np.zeros(16000, np.int16)
     out = adapt([(text, audio) for text in ("stop", "that hurts", "dog", "left")],
                 tmp_path / VERIFIER_FILE)
@@ -289,7 +294,8 @@ def test_a_sentence_of_ordinary_talk_is_learnt_as_other_whole_and_in_pieces(
                         fake_classifier_module())
     rng = np.random.default_rng(0)
     sentence = (rng.normal(0, 3000, 4 * 16000)).astype(np.int16)  # four seconds of "talk"
-    adapt = command_verifier_adapter(library.grammar, lambda message: None)
+    adapt = command_verifier_adapter(library.grammar, lambda message: None,
+                                     learn=FakeClassifier.learn)
     adapt([("stop", np.zeros(16000, np.int16)), (transcript_of(SENTENCES[0]), sentence),
            ("i will stop by later", sentence)], tmp_path / VERIFIER_FILE)
     # The sentence with a command in it is learnt whole only: a piece could be its "stop".

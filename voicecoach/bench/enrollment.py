@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from ..adapting.profile_builder import build_profile, command_verifier_adapter
+from ..audio.clip_folders import LabelledClip, load_clip, read_labels
 from ..audio.source import SAMPLE_RATE, Samples
 from ..core.grammar import CommandGrammar
-from ..evaluation import Clip, Figures, evaluate_in_states, recorded_clip
 from ..hearing.backends import Backend
-from ..hearing.enrollment_clips import LabelledClip, load_clip, read_labels
 from ..hearing.listener import CommandListener
-from ..hearing.voice_profile import build_profile, command_verifier_adapter
 from .columns import column_listener
+from .evaluation import Clip, Figures, evaluate_in_states, recorded_clip
 
 Tick = Callable[[], None]
 MIN_COMMAND_CLIPS = 3  # two folds, each scoring at least one command it did not learn

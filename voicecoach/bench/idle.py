@@ -21,11 +21,11 @@ from ..audio.source import SAMPLE_RATE
 from ..core.grammar import COMMAND_PHRASES, CommandGrammar, normalize
 from ..core.intents import Intent
 from ..core.vocabulary import Listening, vocabulary_for
-from ..evaluation import hear
 from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
 from ..hearing.vad_gate import GateSettings, VadGate, detector
 from ..library import Library
+from .evaluation import hear
 from .idle_scenes import Scene
 
 # What `serve` must understand while nobody is in a session: start a routine, and the answers

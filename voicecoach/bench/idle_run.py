@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.synthetic import synthesize
-from ..evaluation import Clip, synthetic_clips
 from ..hearing.backends import Backend, choose_backend
 from ..hearing.listener import CommandListener
 from ..hearing.vad_gate import GateSettings
 from ..library import Library
 from . import idle, idle_scenes, korean_proxy, measure, pi4
+from .evaluation import Clip, synthetic_clips
 from .idle import Configuration, IdleFigures
 from .idle_scenes import Scene
 

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
-from ..evaluation import NOT_COMMANDS, Clip
+from .evaluation import NOT_COMMANDS, Clip
 
 # A fan or a fridge is some 40-45 dB(A) in a living room, a voice at a metre about 60: the noisy
 # room is 15 dB below the command voice (the bench's accuracy falls steeply below 10 dB SNR).

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..audio.clip_folders import ClipFolderError, wav_files
 from ..audio.massage_gun import SPEECH_DBFS, massage_gun
 from ..audio.noise_split import measuring_part
+from ..audio.room import simulate_room
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, pink_noise, synthesize
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.vocabulary import Listening, Vocabulary
-from ..evaluation import Clip, Figures, evaluate, evaluate_in_states, hear
-from ..hearing.enrollment_clips import ClipFolderError, wav_files
 from ..hearing.listener import CommandListener, Decision
-from ..hearing.room import simulate_room
+from .evaluation import Clip, Figures, evaluate, evaluate_in_states, hear
 
 if TYPE_CHECKING:
     from ..hearing.echo_guard import EchoGuard

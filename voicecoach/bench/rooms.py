@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from ..audio.source import Samples
 from ..audio.synthetic import Voice, synthesize
 from ..core.vocabulary import Listening, vocabulary_for
-from ..evaluation import Clip, hear
 from ..hearing.listener import CommandListener
 from . import idle_scenes
+from .evaluation import Clip, hear
 from .idle_scenes import Scene
 
 Tick = Callable[[], None]

@@ -13,19 +13,19 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from ..audio.clip_folders import read_labels, wav_files
 from ..audio.source import Samples
 from ..audio.synthetic import Voice
 from ..core.intents import Intent
 from ..core.vocabulary import Listening
-from ..evaluation import OTHER_SPEECH_STATES, Clip, recorded_clips, synthetic_clips
 from ..hearing.backends import Backend, choose_backend
-from ..hearing.enrollment_clips import read_labels, wav_files
 from ..hearing.listener import CommandListener
 from ..library import Library
-from ..rehearsal import rehearse
+from ..session.rehearsal import rehearse
 from . import measure, pi4, rooms
 from .columns import BY_STATE, CONFIGURATIONS, SENTENCE_STATES, column_listener, scored
 from .enrollment import measure_enrollment
+from .evaluation import OTHER_SPEECH_STATES, Clip, recorded_clips, synthetic_clips
 from .figures import Figures, machine, pooled
 from .idle_run import Clips, IdleBench, IdlePlan
 from .idle_scenes import TALK_VOICES, Scene

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ..audio.clip_folders import wav_files
 from ..audio.noise_split import measuring_part
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, pink_noise
 from ..audio.wav_file import read_all
-from ..hearing.enrollment_clips import wav_files
 from .spoken_user import CoachView, ScriptedUser
 from .spoken_voices import SPEECH_RMS
 

@@ -152,7 +152,7 @@ def _first_sample(voice: TextToSpeech, lines: Sequence[str]) -> float:
 
 
 def _first_lines(library: Any, count: int) -> list[str]:
-    from ..rehearsal import rehearse
+    from ..session.rehearsal import rehearse
 
     said = [r["say"] for r in rehearse(library, ROUTINE).records if "say" in r]
     return list(dict.fromkeys(said))[:count]

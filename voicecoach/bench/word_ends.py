@@ -23,8 +23,8 @@ from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command
 from ..core.vocabulary import vocabulary_for
-from ..evaluation import state_for
 from ..hearing.listener import CommandListener, Decision
+from .evaluation import state_for
 from .measure import COMMAND_VOICES
 
 Tick = Callable[[], None]

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from ..audio.clip_folders import wav_files
 from ..hearing.backends import Backend
-from ..hearing.enrollment_clips import wav_files
 from ..library import Library
 from . import word_ends
 from .columns import column_listener

@@ -1,7 +1,7 @@
 """`voicecoach enroll`: the coach learns the user's voice, their commands and their ordinary
-talk. Arguments in, output out; the work is in `hearing/enrollment.py` (recording),
-`hearing/ordinary_speech.py` (the sentences), `hearing/mllr.py` (adaptation) and
-`hearing/voice_profile.py` (the profile on disk)."""
+talk. Arguments in, output out; the work is in `adapting/enrollment.py` (recording),
+`hearing/ordinary_speech.py` (the sentences), `adapting/mllr.py` (adaptation) and
+`adapting/profile_builder.py` (the profile on disk)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,23 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..audio.source import AudioError, Samples, device_from_text
-from ..core.wording import counted
-from ..hearing.enrollment import PHRASES, REPEATS, Take, enroll_from
-from ..hearing.enrollment_clips import (
+from ..adapting.enrollment import PHRASES, REPEATS, Take, enroll_from
+from ..adapting.mllr import AdaptationError, transcript_words
+from ..adapting.profile_builder import build_profile, command_verifier_adapter, forget_profile
+from ..audio.clip_folders import (
     LABELS,
     ClipFolderError,
     clip_problem,
     load_clip,
     read_labels,
 )
-from ..hearing.mllr import AdaptationError, transcript_words
+from ..audio.source import AudioError, Samples, device_from_text
+from ..core.wording import counted
 from ..hearing.ordinary_speech import SENTENCES
 from ..hearing.voice_profile import (
     ADD_SENTENCES,
     ProfileError,
     VoiceProfile,
-    build_profile,
-    command_verifier_adapter,
-    forget_profile,
     profile_folder,
     read_profile,
 )

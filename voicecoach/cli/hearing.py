@@ -274,7 +274,7 @@ def accuracy(args: argparse.Namespace, grammar: CommandGrammar, out: Console) ->
     """Command accuracy, rejection and latency of one backend, on synthetic and recorded
     speech: the share of commands understood, of other speech taken for a command, and the
     median and 95th-percentile time from the end of speech to the decision."""
-    from ..evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
+    from ..bench.evaluation import VOICES, Figures, evaluate, recorded_clips, synthetic_clips
 
     # The recordings first: a folder that cannot be used is refused before minutes of work.
     recorded = recorded_clips(Path(args.speech), grammar, on_note=_say) if args.speech else None

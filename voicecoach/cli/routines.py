@@ -17,7 +17,7 @@ from ..core.routine import Routine
 from ..core.wording import counted
 from ..fitting_tables import first_that_fits
 from ..library import Library, builtin_routines_dir, check_routines, load_library
-from ..rehearsal import format_record, parse_script, rehearse, routine_minutes
+from ..session.rehearsal import format_record, parse_script, rehearse, routine_minutes
 from .notes import UsageError
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..audio.room import level_db
 from ..audio.source import SAMPLE_RATE, Samples
 from ..core.errors import VoicecoachError
 from ..core.grammar import CommandGrammar
@@ -29,7 +30,6 @@ from ..core.vocabulary import INTENTS, Listening
 from .classifier_layer import Floats as Floats
 from .classifier_layer import Layer as Layer
 from .embedding import EMBEDDING_SIZE, MIN_SAMPLES, STEP_FRAMES, SpeechEmbedder
-from .room import level_db
 
 OTHER = "other"
 MODEL_FILE = "command-verifier.npz"
@@ -255,42 +255,25 @@ class CommandClassifier:
         label, or OTHER; summing to 1."""
         return self.probabilities_of(self.features(audio), allowed)
 
-    # --- the user's voice -----------------------------------------------------------------
+    # --- what adapting to the user's voice (adapting/classifier_adaptation.py) reads --------
 
-    def adapted(self, examples: Sequence[tuple[str, Samples]], seed: int = 0
-                ) -> CommandClassifier:
-        """A copy fine-tuned on the user's own clips (2-3 per label); see
-        `classifier_adaptation` for how."""
-        from .classifier_adaptation import adapt_output_layer
+    @property
+    def output_layer(self) -> Layer:
+        return self._layers[-1]
 
-        unknown = sorted({label for label, _ in examples} - self._index.keys())
-        if unknown:
-            raise ClassifierError(f"cannot learn {unknown[0]!r}: the command classifier knows "
-                                  f"only {', '.join(self.labels)}")
-        if not examples:
-            return self
-        hidden, targets = self._example_hidden(examples, seed)
-        last = adapt_output_layer(self._layers[-1].weights, self._layers[-1].bias,
-                                  hidden, targets, self._anchors.astype(np.float64),
-                                  self._anchor_labels, seed)
-        card = {**self.card, "adapted_on": {label: sum(1 for lb, _ in examples if lb == label)
-                                            for label in sorted({lb for lb, _ in examples})}}
+    @property
+    def anchors(self) -> tuple[Floats, npt.NDArray[np.int64]]:
+        """The anchors' hidden-layer outputs and their labels (see `__init__`)."""
+        return self._anchors, self._anchor_labels
+
+    def label_index(self, label: str) -> int:
+        return self._index[label]
+
+    def with_output_layer(self, layer: Layer, card: dict[str, Any]) -> CommandClassifier:
+        """The same model with another output layer (a copy; this one is unchanged)."""
         return CommandClassifier(self.labels, self.trained_sentences, self._mean, self._scale,
-                                 [*self._layers[:-1], last], self._anchors, self._anchor_labels,
+                                 [*self._layers[:-1], layer], self._anchors, self._anchor_labels,
                                  self.context_frames, card, self._embedder)
-
-    def _example_hidden(self, examples: Sequence[tuple[str, Samples]], seed: int
-                        ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        from .classifier_adaptation import variants
-
-        rng = np.random.default_rng(seed)
-        rows: list[Floats] = []
-        targets: list[int] = []
-        for label, audio in examples:
-            for variant in variants(audio, rng):
-                rows.append(self.features(variant))
-                targets.append(self._index[label])
-        return self.hidden(np.stack(rows)), np.array(targets, dtype=np.int64)
 
 
 def shipped_model_path() -> Path:

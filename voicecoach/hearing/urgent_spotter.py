@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ..audio.room import level_db
 from ..audio.source import SAMPLE_RATE, Samples
 from .command_classifier import (
     MAX_GAIN_DB,
@@ -34,7 +35,6 @@ from .command_classifier import (
     pooled,
 )
 from .embedding import STEP_FRAMES, WINDOW_FRAMES, SpeechEmbedder
-from .room import level_db
 from .spotted import Spotted
 
 MODEL_FILE = "urgent-spotter.npz"

@@ -33,7 +33,6 @@ from ..history.records import SessionSource
 from ..history.store import HistoryStore, default_history_path
 from ..library import Library
 from ..origins import Origin
-from ..rehearsal import rehearse
 from ..settings import Settings, default_settings_path
 from ..speaking.engines import open_voice
 from ..speaking.tts import SpeechUnavailable, TextToSpeech, VoiceEngine, VoiceSettings
@@ -41,6 +40,7 @@ from ..speaking.voices import UnknownVoice, engine_having
 from .history_writer import WRITER_BUSY_TIMEOUT
 from .preparing import prepare_lines
 from .recorder import SessionRecorder
+from .rehearsal import rehearse
 
 
 @dataclass(frozen=True)

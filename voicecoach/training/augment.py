@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ..audio.clip_folders import wav_files
 from ..audio.noise_split import TRAINING_SHARE, training_part
+from ..audio.room import level_db, simulate_room
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.wav_file import read_all
 from ..core.wording import counted
-from ..hearing.enrollment_clips import wav_files
-from ..hearing.room import level_db, simulate_room
 from ..hearing.utterance import speech_bounds
 
 Signal = npt.NDArray[np.float64]

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ..audio.clip_folders import ClipFolderError, load_clip, read_labels
 from ..hearing.command_classifier import OTHER, CommandClassifier
-from ..hearing.enrollment_clips import ClipFolderError, load_clip, read_labels
 from ..hearing.utterance import crop_utterance
 from .augment import shared_folder
 from .scoring import SCORED_STATES, THRESHOLDS, score

@@ -11,14 +11,12 @@ dither and seed as the recogniser, so the transform is learnt on exactly what de
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,8 @@ import numpy as np
 from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS
 from ..core.errors import VoicecoachError
-from .pronunciations import pronounce
+from ..hearing.mllr_file import read_mllr
+from ..hearing.pronunciations import pronounce
 from .sphinx_model import ModelConversionError, SphinxModel, adaptable_model
 
 DITHER_SEED = 20_260_101  # the recogniser's: the same audio gives the same features
@@ -49,14 +48,6 @@ _TS2CB = {"ptm": ".ptm.", "semi": ".semi.", "cont": ".cont."}
 
 class AdaptationError(VoicecoachError):
     """Adaptation that cannot be done; the message names the cause and the fix, in one line."""
-
-
-@dataclass(frozen=True)
-class MllrTransform:
-    """A transform as read back from its file: one matrix A and shift b per feature stream."""
-
-    classes: int
-    streams: list[tuple[np.ndarray, np.ndarray]]  # (A: dim x dim, b: dim)
 
 
 def sphinxtrain_tool(name: str) -> Path:
@@ -254,40 +245,3 @@ def _aligned_frames(log: Path) -> int:
     """Frames bw aligned to the transcripts ("overall> stats N ..."), 0 if none."""
     match = re.search(r"overall>\s+stats\s+(\d+)", log.read_text("utf-8", errors="replace"))
     return int(match.group(1)) if match else 0
-
-
-def read_mllr(path: Path) -> MllrTransform:
-    """Reads and checks a transform file (raises ValueError naming what is wrong)."""
-    try:
-        tokens = path.read_text(encoding="ascii").split()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"unreadable ({exc})") from exc
-    numbers = iter(tokens)
-
-    def number() -> float:
-        try:
-            value = float(next(numbers))
-        except StopIteration as exc:
-            raise ValueError("cut short") from exc
-        except ValueError as exc:
-            raise ValueError("not a list of numbers") from exc
-        if not math.isfinite(value):
-            raise ValueError("holds NaN or infinite values")
-        return value
-
-    classes, stream_count = int(number()), int(number())
-    if classes < 1 or stream_count < 1:
-        raise ValueError("no classes or no streams")
-    streams = []
-    for _ in range(classes * stream_count):
-        dim = int(number())
-        if not 0 < dim <= 256:
-            raise ValueError(f"implausible dimension {dim}")
-        matrix = np.array([number() for _ in range(dim * dim)]).reshape(dim, dim)
-        shift = np.array([number() for _ in range(dim)])
-        for _ in range(dim):  # variance scaling (1.0 unless variances were adapted too)
-            number()
-        streams.append((matrix, shift))
-    if next(numbers, None) is not None:
-        raise ValueError("more numbers than its header announces")
-    return MllrTransform(classes, streams)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio.source import SAMPLE_RATE, AudioError, Samples
-from ..audio.wav_file import read_all
 from ..core.errors import VoicecoachError
+from .source import SAMPLE_RATE, AudioError, Samples
+from .wav_file import read_all
 
 LABELS = "labels.csv"
 # Loudness bounds, as speech rms in dBFS over the loudest half second. Quieter than -45 is a

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio.source import SAMPLE_RATE, Samples
-from .audio.synthetic import Voice, synthesize, with_room
-from .audio.wav_file import read_all
-from .core.grammar import CommandGrammar
-from .core.intents import Command, Intent
-from .core.vocabulary import INTENTS, Listening, vocabulary_for
-from .hearing.enrollment_clips import read_labels
-from .hearing.listener import CommandListener, Decision
+from ..audio.clip_folders import read_labels
+from ..audio.source import SAMPLE_RATE, Samples
+from ..audio.synthetic import Voice, synthesize, with_room
+from ..audio.wav_file import read_all
+from ..core.grammar import CommandGrammar
+from ..core.intents import Command, Intent
+from ..core.vocabulary import INTENTS, Listening, vocabulary_for
+from ..hearing.listener import CommandListener, Decision
 
 VOICES = (
     Voice("en-us", 160),

@@ -9,13 +9,14 @@ Numpy only: enrollment runs on the Raspberry Pi.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from ..audio.source import SAMPLE_RATE, Samples
-from .classifier_layer import Layer
+from ..hearing.classifier_layer import Floats, Layer
+from ..hearing.command_classifier import ClassifierError, CommandClassifier
 
 STEPS = 300
 LEARNING_RATE = 0.01
@@ -90,3 +91,34 @@ def adapt_output_layer(
             param -= LEARNING_RATE * (m / (1 - 0.9**step)) / (
                 np.sqrt(v / (1 - 0.999**step)) + 1e-8)
     return Layer(w.astype(np.float32), b.astype(np.float32))
+
+
+def adapted(classifier: CommandClassifier, examples: Sequence[tuple[str, Samples]],
+            seed: int = 0) -> CommandClassifier:
+    """A copy of `classifier` fine-tuned on the user's own clips (2-3 per label)."""
+    unknown = sorted({label for label, _ in examples} - set(classifier.labels))
+    if unknown:
+        raise ClassifierError(f"cannot learn {unknown[0]!r}: the command classifier knows "
+                              f"only {', '.join(classifier.labels)}")
+    if not examples:
+        return classifier
+    hidden, targets = _example_hidden(classifier, examples, seed)
+    last = classifier.output_layer
+    anchors, anchor_labels = classifier.anchors
+    layer = adapt_output_layer(last.weights, last.bias, hidden, targets,
+                               anchors.astype(np.float64), anchor_labels, seed)
+    card = {**classifier.card, "adapted_on": {label: sum(1 for lb, _ in examples if lb == label)
+                                              for label in sorted({lb for lb, _ in examples})}}
+    return classifier.with_output_layer(layer, card)
+
+
+def _example_hidden(classifier: CommandClassifier, examples: Sequence[tuple[str, Samples]],
+                    seed: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    rng = np.random.default_rng(seed)
+    rows: list[Floats] = []
+    targets: list[int] = []
+    for label, audio in examples:
+        for variant in variants(audio, rng):
+            rows.append(classifier.features(variant))
+            targets.append(classifier.label_index(label))
+    return classifier.hidden(np.stack(rows)), np.array(targets, dtype=np.int64)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .core.engine import SessionEngine
-from .core.errors import VoicecoachError
-from .core.intents import Command, Intent
-from .core.messages import (
+from ..core.engine import SessionEngine
+from ..core.errors import VoicecoachError
+from ..core.intents import Command, Intent
+from ..core.messages import (
     Action,
     Event,
     Heard,
@@ -25,9 +25,9 @@ from .core.messages import (
     StateChanged,
     Tick,
 )
-from .core.routine import Routine
-from .core.speaking_time import USUAL_WORDS_PER_MINUTE, VirtualSpeaker
-from .library import Library
+from ..core.routine import Routine
+from ..core.speaking_time import USUAL_WORDS_PER_MINUTE, VirtualSpeaker
+from ..library import Library
 
 MAX_EVENTS = 1_000_000  # a session that needs more is a bug, not a long routine
 _SCRIPT_LINE = re.compile(r"^(?:(\d+):)?(\d+):(\d{2})(?:\.(\d+))?\s+(\S.*)$")

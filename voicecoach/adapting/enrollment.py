@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.clip_folders import ClipProblem, clip_problem
 from ..audio.source import SAMPLE_RATE, AudioSource, Samples
-from .enrollment_clips import ClipProblem, clip_problem
-from .ordinary_speech import SENTENCES, transcript_of
+from ..hearing.ordinary_speech import SENTENCES, transcript_of
 
 # What enrollment asks for, about a minute in all at two takes each. The words that protect the
 # user come first (a missed "stop" or "that hurts" costs most); then the commands of a running

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ..audio.source import SAMPLE_RATE, Samples
+from .source import SAMPLE_RATE, Samples
 
 REVERB_SECONDS = 0.25  # RT60 of a furnished living room
 REVERB_LEVEL_DB = -10.0  # diffuse tail energy relative to the direct sound
