@@ -25,8 +25,8 @@ from voicecoach.adapting.profile_builder import command_verifier_adapter
 from voicecoach.audio.room import simulate_room
 from voicecoach.audio.source import Samples
 from voicecoach.audio.synthetic import Voice, espeak_available, synthesize, with_room
-from voicecoach.bench.evaluation import OTHER_SPEECH_STATES
 from voicecoach.core.grammar import CommandGrammar
+from voicecoach.core.vocabulary import OTHER_SPEECH_STATES
 from voicecoach.hearing.ordinary_speech import SENTENCES, transcript_of
 from voicecoach.hearing.verification import OTHER_CEILINGS, EmbeddingVerifier, ceilings_of
 from voicecoach.library import Library

@@ -10,9 +10,9 @@ import pytest
 from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import Voice, synthesize
 from voicecoach.audio.wav_file import read_all
-from voicecoach.bench.evaluation import hear
 from voicecoach.core.vocabulary import Listening, vocabulary_for
 from voicecoach.hearing.backends import Backend
+from voicecoach.hearing.listening import hear
 from voicecoach.hearing.pipeline import HearingOptions, build_listener
 from voicecoach.hearing.speech_floor import FloorEndpointer, SpeechFloor, percentile
 from voicecoach.hearing.sphinx_backend import PROPOSING_VAD_MODE

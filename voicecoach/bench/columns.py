@@ -15,11 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..core.grammar import CommandGrammar
-from ..core.vocabulary import Listening
+from ..core.vocabulary import OTHER_SPEECH_STATES, Listening
 from ..hearing.backends import Backend, build_recognizer
 from ..hearing.listener import CommandListener
 from ..hearing.pipeline import HearingOptions, build_listener
-from .evaluation import OTHER_SPEECH_STATES
 
 CONFIGURATIONS = ("plain", "today", "verified")
 BY_STATE = frozenset({"verified"})  # the columns that listen by state

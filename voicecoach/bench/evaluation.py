@@ -19,9 +19,10 @@ from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import Voice, synthesize, with_room
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
-from ..core.intents import Command, Intent
-from ..core.vocabulary import INTENTS, Listening, vocabulary_for
-from ..hearing.listener import CommandListener, Decision
+from ..core.intents import Command
+from ..core.vocabulary import OTHER_SPEECH_STATES, Listening, state_for, vocabulary_for
+from ..hearing.listener import CommandListener
+from ..hearing.listening import hear
 
 VOICES = (
     Voice("en-us", 160),
@@ -143,15 +144,6 @@ def _same(command: Command | None, expected: Command) -> bool:
     )
 
 
-def hear(listener: CommandListener, audio: Samples, chunk: int = 800) -> list[Decision]:
-    listener.restart()
-    decisions: list[Decision] = []
-    for start in range(0, len(audio), chunk):
-        decisions += listener.feed(audio[start : start + chunk])
-    decisions += listener.finish()
-    return [decision for decision in decisions if decision.command is not None]
-
-
 def evaluate(
     listener: CommandListener,
     clips: Iterable[Clip],
@@ -175,18 +167,6 @@ def evaluate(
             heard = [decision.text for decision in accepted]
             figures.mistakes.append(f"{clip.label!r} heard as {heard}")
     return figures
-
-
-# Where commands are scored when the coach listens by state: each in the first of these states
-# that would act on it (stop while a step runs, go while paused, yes/no when asked, left/right
-# when a side can be chosen); other speech is scored in every one of them.
-SCORED_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE,
-                 Listening.IDLE)
-OTHER_SPEECH_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE)
-
-
-def state_for(intent: Intent) -> Listening:
-    return next(state for state in SCORED_STATES if intent in INTENTS[state])
 
 
 def evaluate_in_states(

@@ -23,9 +23,9 @@ from ..core.intents import Intent
 from ..core.vocabulary import Listening, vocabulary_for
 from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
+from ..hearing.listening import hear
 from ..hearing.vad_gate import GateSettings, VadGate, detector
 from ..library import Library
-from .evaluation import hear
 from .idle_scenes import Scene
 
 # What `serve` must understand while nobody is in a session: start a routine, and the answers

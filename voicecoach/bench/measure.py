@@ -24,7 +24,8 @@ from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.vocabulary import Listening, Vocabulary
 from ..hearing.listener import CommandListener, Decision
-from .evaluation import Clip, Figures, evaluate, evaluate_in_states, hear
+from ..hearing.listening import hear
+from .evaluation import Clip, Figures, evaluate, evaluate_in_states
 
 if TYPE_CHECKING:
     from ..hearing.echo_guard import EchoGuard

@@ -15,8 +15,9 @@ from ..audio.source import Samples
 from ..audio.synthetic import Voice, synthesize
 from ..core.vocabulary import Listening, vocabulary_for
 from ..hearing.listener import CommandListener
+from ..hearing.listening import hear
 from . import idle_scenes
-from .evaluation import Clip, hear
+from .evaluation import Clip
 from .idle_scenes import Scene
 
 Tick = Callable[[], None]

@@ -17,7 +17,7 @@ from ..audio.clip_folders import read_labels, wav_files
 from ..audio.source import Samples
 from ..audio.synthetic import Voice
 from ..core.intents import Intent
-from ..core.vocabulary import Listening
+from ..core.vocabulary import OTHER_SPEECH_STATES, Listening
 from ..hearing.backends import Backend, choose_backend
 from ..hearing.listener import CommandListener
 from ..library import Library
@@ -25,7 +25,7 @@ from ..session.rehearsal import rehearse
 from . import measure, pi4, rooms
 from .columns import BY_STATE, CONFIGURATIONS, SENTENCE_STATES, column_listener, scored
 from .enrollment import measure_enrollment
-from .evaluation import OTHER_SPEECH_STATES, Clip, recorded_clips, synthetic_clips
+from .evaluation import Clip, recorded_clips, synthetic_clips
 from .figures import Figures, machine, pooled
 from .idle_run import Clips, IdleBench, IdlePlan
 from .idle_scenes import TALK_VOICES, Scene

@@ -22,9 +22,8 @@ from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, synthesize
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command
-from ..core.vocabulary import vocabulary_for
+from ..core.vocabulary import state_for, vocabulary_for
 from ..hearing.listener import CommandListener, Decision
-from .evaluation import state_for
 from .measure import COMMAND_VOICES
 
 Tick = Callable[[], None]

@@ -87,3 +87,16 @@ def vocabulary_for(state: Listening, wake_word: bool = False, *,
                    answers_wait: bool = False) -> Vocabulary:
     return Vocabulary(state, addressed_only=wake_word and state in WAKE_STATES,
                       answers_wait=answers_wait and state is Listening.ASKED)
+
+
+# Where commands are scored when the coach listens by state: each in the first of these states
+# that would act on it (stop while a step runs, go while paused, yes/no when asked, left/right
+# when a side can be chosen); other speech is scored in every one of them.
+SCORED_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE,
+                 Listening.IDLE)
+OTHER_SPEECH_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE)
+
+
+def state_for(intent: Intent) -> Listening:
+    """The state in which a command is scored: the first of SCORED_STATES that acts on it."""
+    return next(state for state in SCORED_STATES if intent in INTENTS[state])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..audio.source import SAMPLE_RATE, AudioSource
+from ..audio.source import SAMPLE_RATE, AudioSource, Samples
 from .listener import CommandListener, Decision
 
 READ_TIMEOUT_SECONDS = 0.5
@@ -31,3 +31,13 @@ def decisions_from(
         fed += len(chunk)
         yield from listener.feed(chunk)
     yield from listener.finish()
+
+
+def hear(listener: CommandListener, audio: Samples, chunk: int = 800) -> list[Decision]:
+    """The commands `listener` acts on in one clip, heard from the start of a new stream."""
+    listener.restart()
+    decisions: list[Decision] = []
+    for start in range(0, len(audio), chunk):
+        decisions += listener.feed(audio[start : start + chunk])
+    decisions += listener.finish()
+    return [decision for decision in decisions if decision.command is not None]

@@ -26,12 +26,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..audio.source import Samples
-from ..bench.evaluation import OTHER_SPEECH_STATES, hear, state_for
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
-from ..core.vocabulary import vocabulary_for
+from ..core.vocabulary import OTHER_SPEECH_STATES, state_for, vocabulary_for
 from ..hearing.backends import Backend
 from ..hearing.command_classifier import CommandClassifier, label_for
+from ..hearing.listening import hear
 from ..hearing.pipeline import HearingOptions, build_listener
 from ..hearing.verification import (
     ANSWER_INTENTS,
