@@ -159,6 +159,15 @@ def test_a_spot_just_after_the_recogniser_acted_on_the_same_command_is_dropped()
     assert acted(run(listener, 45)) == [(Intent.STOP, False), (Intent.STOP, True)]
 
 
+def test_a_spot_in_an_utterance_the_verifier_heard_as_another_command_is_dropped() -> None:
+    # "next", confirmed at 0.9 s; the spotter takes its end for "ouch" at 1.2 s.
+    recognizer = ScriptedRecognizer([[]] * 8 + [[final("next", end=0.8)]])
+    fake = FakeSpotter({11: [Spotted("pain", 0.86, 1.2)]})
+    listener = CommandListener(recognizer, GRAMMAR, spotter=fake)
+    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    assert acted(run(listener, 15)) == [(Intent.NEXT, False)]
+
+
 @pytest.mark.parametrize("wake_word", [None, "coach"])
 def test_the_spotter_rests_between_sessions(wake_word: str | None) -> None:
     grammar = CommandGrammar.for_routines({"glutes": ["glutes"]}, wake_word=wake_word)

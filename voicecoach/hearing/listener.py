@@ -254,14 +254,16 @@ class CommandListener:
         return abs(end - spotted) <= SAME_UTTERANCE_S
 
     def _spotted(self, spotted: Sequence[Spotted]) -> list[Decision]:
-        """The spotter's hits the coach listens for now and has not acted on already."""
+        """The spotter's hits the coach listens for now, in an utterance the recogniser has not
+        acted on: not again if it heard the same command, and not at all if the verifier,
+        judging the whole utterance, confirmed another ("next" is not "ouch")."""
         decisions: list[Decision] = []
         for hit in spotted:
             intent = Intent(hit.label)
             sentences = self.hearing.sentences_for(intent)
-            decided = self._decided_at.get(intent)
-            if not sentences or (decided is not None
-                                 and hit.at_s - decided <= SAME_UTTERANCE_S):
+            heard_already = any(hit.at_s - decided <= SAME_UTTERANCE_S
+                                for decided in self._decided_at.values())
+            if not sentences or heard_already:
                 continue
             command = self.hearing.parse(min(sentences, key=len))  # "ouch", "stop"
             if command is None:
