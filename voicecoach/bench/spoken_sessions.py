@@ -24,7 +24,7 @@ from ..hearing.backends import Backend
 from ..hearing.echo_guard import EchoGuard
 from ..hearing.listener import CommandListener
 from ..library import Library
-from ..session.stream import EchoPath, StreamSession, Voice
+from ..session.stream import CoachVoice, EchoPath, StreamSession
 from ..session.wiring import greeting, make_engine
 from .idle_run import Progress
 from .measure import COACH_ENGINE
@@ -88,7 +88,7 @@ class Watching:
         return CoachView(session.engine.listening, session.playback.busy, self.acted)
 
 
-def spoken_session(library: Library, listener: CommandListener, coach_voice: Voice | None,
+def spoken_session(library: Library, listener: CommandListener, coach_voice: CoachVoice | None,
                    speech: Mapping[str, Samples], room: Room, noise: Noise | None, *,
                    voice_name: str, seed: int = 0, script: Sequence[Line] = SCRIPT,
                    user: ScriptedUser | None = None) -> SessionScore:
@@ -119,7 +119,7 @@ def noise_for(noises: Sequence[Noise], voice: int, noisy_room: int) -> Noise | N
     return noises[(voice + noisy_room) % len(noises)] if noises else None
 
 
-def run_sessions(library: Library, listener: CommandListener, coach_voice: Voice | None,
+def run_sessions(library: Library, listener: CommandListener, coach_voice: CoachVoice | None,
                  voices: Voices, noises: Sequence[Noise], plan: SessionPlan,
                  tick: Callable[[], None]) -> dict[str, Any]:
     """Every voice in every room of `plan`, pooled (see the module's JSON)."""

@@ -57,8 +57,10 @@ class Guard(Protocol):
         """The coach was cut off at `at_s`: the rest of its line will not be heard."""
 
 
-class Voice(Protocol):
-    """Turns a line into audio (pyttsx3 with its cache, or a fake in tests)."""
+class CoachVoice(Protocol):
+    """The coach's voice as the stream runner uses it: a line turned into audio (Piper or
+    pyttsx3 with its cache, or a fake in tests). Not `audio.synthetic.Voice`, an espeak-ng voice
+    that test speech is made with."""
 
     def audio_for(self, text: str) -> Samples: ...
 
@@ -95,7 +97,7 @@ class EchoPath:
 class StreamSession:
     engine: SessionEngine
     listener: CommandListener
-    voice: Voice | None  # None: print only
+    voice: CoachVoice | None  # None: print only
     guard: Guard | None = None
     room: EchoPath | None = None  # simulate the coach's voice leaking into the microphone
     on_entry: Callable[[Entry], None] = lambda entry: None
