@@ -14,6 +14,7 @@ The thresholds are chosen on the held-out Kokoro speakers' clips, never on the v
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,7 +153,7 @@ def train_spotter(options: TrainOptions, progress: Progress = _no_progress) -> S
                 "card for voices, rooms and negatives)",
         "seed": options.seed,
         "quick": options.quick,
-        "rebuild": " ".join(options.command) if options.command else "voicecoach train --spotter",
+        "rebuild": shlex.join(options.command) if options.command else "voicecoach train --spotter",
         "training_seconds": round(time.monotonic() - started, 1),
     })
     _write(model, options.out)
