@@ -142,16 +142,16 @@ def test_a_stopped_training_run_goes_on_from_the_clips_it_kept(
     stopped = RecordingRenderer(stop_after=15)
     monkeypatch.setattr(pipeline, "render_all", stopped)
     with pytest.raises(KeyboardInterrupt):
-        pipeline._rendered(specs, options, [], NOISE, pipeline._no_progress)
+        pipeline.rendered_clips(specs, options, [], NOISE, pipeline.no_progress)
     assert len(list((tmp_path / "clips").glob("*.npz"))) == 1  # the first ten clips kept
     again = RecordingRenderer()
     monkeypatch.setattr(pipeline, "render_all", again)
-    rendered = pipeline._rendered(specs, options, [], NOISE, pipeline._no_progress)
+    rendered = pipeline.rendered_clips(specs, options, [], NOISE, pipeline.no_progress)
     assert again.asked == specs[10:]
     assert [int(r.frames[0, 0]) for r in rendered] == [s.seed % 7 for s in specs]
     last = RecordingRenderer()
     monkeypatch.setattr(pipeline, "render_all", last)
-    assert len(pipeline._rendered(specs, options, [], NOISE, pipeline._no_progress)) == 25
+    assert len(pipeline.rendered_clips(specs, options, [], NOISE, pipeline.no_progress)) == 25
     assert last.asked == []
 
 

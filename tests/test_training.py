@@ -111,3 +111,14 @@ def test_a_noise_folder_the_user_names_is_never_swapped_for_generated_noise(tmp_
 
     with pytest.raises(ClipFolderError, match="no WAV files"):
         load_noises(tmp_path)
+
+
+def test_the_clip_recipe_outlives_moved_imports_and_comments_but_not_changed_code() -> None:
+    from voicecoach.training.pipeline import code_without_imports
+
+    before = "from ..hearing.room import level_db\n\ndef loud(x):\n    return level_db(x) + 3\n"
+    moved = ("from ..audio.room import level_db  # the simulation moved\n\n\n"
+             "def loud(x):\n    # louder by 3 dB\n    return level_db(x) + 3\n")
+    changed = "from ..hearing.room import level_db\n\ndef loud(x):\n    return level_db(x) + 6\n"
+    assert code_without_imports(moved) == code_without_imports(before)
+    assert code_without_imports(changed) != code_without_imports(before)

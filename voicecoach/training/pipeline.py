@@ -3,6 +3,7 @@ voices, write the model and its card."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import platform
 import shlex
@@ -78,7 +79,7 @@ class TrainResult:
 Progress = Callable[[str, int], Callable[[int], None]]  # (task, total) -> advance
 
 
-def _no_progress(task: str, total: int) -> Callable[[int], None]:
+def no_progress(task: str, total: int) -> Callable[[int], None]:
     return lambda n: None
 
 
@@ -108,10 +109,25 @@ def training_cache() -> Path:
 
 def _recipe() -> str:
     """The code that makes a clip: a changed synthesis or augmentation never reads stale
-    clips."""
+    clips. Read as its syntax tree without imports, comments or layout, so that moving a module
+    it imports, or rewording a comment, keeps the hours of Kokoro clips already rendered."""
     folder = Path(__file__).parent
-    return hashlib.sha256(b"".join((folder / name).read_bytes() for name in RECIPE_FILES)
-                          ).hexdigest()
+    return hashlib.sha256("".join(
+        code_without_imports((folder / name).read_text(encoding="utf-8"))
+        for name in RECIPE_FILES).encode()).hexdigest()
+
+
+def code_without_imports(source: str) -> str:
+    """`source` as what it does: its syntax tree, less its imports, comments and layout."""
+
+    class DropImports(ast.NodeTransformer):
+        def visit_Import(self, node: ast.Import) -> None:
+            return None
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            return None
+
+    return ast.dump(DropImports().visit(ast.parse(source)))
 
 
 def _chunk_name(specs: Sequence[ClipSpec], leak_texts: Sequence[str], noise: str) -> str:
@@ -146,7 +162,7 @@ def _load_chunk(path: Path) -> tuple[list[Rendered], float] | None:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class RunPlan:
     """What a run renders: its clips, the coach's lines that leak into them, and the noise
     named as the chunk names name it."""
 
@@ -156,7 +172,12 @@ class _Plan:
     noise: str
 
 
-def _plan(options: TrainOptions) -> _Plan:
+def labels_of(specs: Sequence[ClipSpec]) -> list[str]:
+    """A model's labels for the clips of a plan: the commands in order, then other speech."""
+    return [*sorted({spec.label for spec in specs} - {OTHER}), OTHER]
+
+
+def plan_run(options: TrainOptions) -> RunPlan:
     size: PlanSize = QUICK if options.quick else FULL
     if options.kokoro:
         make_ready()
@@ -168,10 +189,10 @@ def _plan(options: TrainOptions) -> _Plan:
     # are one noise, and the clips rendered with it are found again.
     folder = options.noise_folder.resolve() if options.noise_folder is not None else None
     _, noise = load_noises(folder)
-    return _Plan(size, plan(options.library, size, options.seed), leak_texts, noise)
+    return RunPlan(size, plan(options.library, size, options.seed), leak_texts, noise)
 
 
-def _rendered(specs: Sequence[ClipSpec], options: TrainOptions, leak_texts: Sequence[str],
+def rendered_clips(specs: Sequence[ClipSpec], options: TrainOptions, leak_texts: Sequence[str],
               noise: str, progress: Progress) -> list[Rendered]:
     """Every clip's features in plan order. Rendered in chunks, each kept in the cache folder
     as soon as it is done: a run that is stopped (or a session that ends) goes on from there."""
@@ -207,11 +228,11 @@ def _rendered(specs: Sequence[ClipSpec], options: TrainOptions, leak_texts: Sequ
     return [clip for chunk in results if chunk is not None for clip in chunk]
 
 
-def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResult:
-    run = _plan(options)
+def train(options: TrainOptions, progress: Progress = no_progress) -> TrainResult:
+    run = plan_run(options)
     size, specs = run.size, run.specs
-    labels = [*sorted({spec.label for spec in specs} - {OTHER}), OTHER]
-    rendered = _rendered(specs, options, run.leak_texts, run.noise, progress)
+    labels = labels_of(specs)
+    rendered = rendered_clips(specs, options, run.leak_texts, run.noise, progress)
     fitting_started = time.monotonic()
     index = {label: i for i, label in enumerate(labels)}
     train_rows = [i for i, spec in enumerate(specs) if spec.split == TRAIN]
@@ -238,19 +259,19 @@ def train(options: TrainOptions, progress: Progress = _no_progress) -> TrainResu
                  options.rendered_seconds, options.rendered_seconds + fitting, run.noise)
     _record_leads(card, chosen, heard)
     classifier.card.update(card)
-    _write(classifier, options.out)
+    write_model(classifier, options.out)
     return TrainResult(classifier, card)
 
 
 def leads_for(classifier: CommandClassifier, options: TrainOptions,
-              progress: Progress = _no_progress) -> TrainResult:
+              progress: Progress = no_progress) -> TrainResult:
     """An existing model given lead ceilings chosen as a training run would choose them (the
     same held-out clips, heard the same way), written to `options.out`; nothing else in it
     changes."""
-    heard = _heard_held_out(classifier, _plan(options), options, progress)
+    heard = _heard_held_out(classifier, plan_run(options), options, progress)
     _record_leads(classifier.card, choose_ceilings(heard), heard)
     classifier.card["leads_rebuild"] = shlex.join(options.command)
-    _write(classifier, options.out)
+    write_model(classifier, options.out)
     return TrainResult(classifier, classifier.card)
 
 
@@ -268,7 +289,7 @@ def _record_leads(card: dict[str, Any], chosen: Chosen, heard: Sequence[Hearing]
     card["held_out_heard"] = summary(heard, chosen)
 
 
-def _write(classifier: CommandClassifier, out: Path) -> None:
+def write_model(classifier: CommandClassifier, out: Path) -> None:
     import json
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -277,7 +298,7 @@ def _write(classifier: CommandClassifier, out: Path) -> None:
                                         encoding="utf-8")
 
 
-def _heard_held_out(classifier: CommandClassifier, run: _Plan, options: TrainOptions,
+def _heard_held_out(classifier: CommandClassifier, run: RunPlan, options: TrainOptions,
                     progress: Progress) -> list[Hearing]:
     """The held-out clips heard as the coach hears them, with `classifier` verifying."""
     held = [spec for spec in run.specs if spec.split == HELD_OUT]

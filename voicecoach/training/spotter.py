@@ -32,10 +32,11 @@ from .pipeline import (
     KEPT_FRAMES,
     Progress,
     TrainOptions,
-    _no_progress,
-    _plan,
-    _rendered,
-    _write,
+    labels_of,
+    no_progress,
+    plan_run,
+    rendered_clips,
+    write_model,
 )
 
 URGENT = ("pain", "stop")
@@ -115,13 +116,13 @@ def choose_thresholds(model: CommandClassifier, specs: Sequence[ClipSpec],
     return chosen, tried
 
 
-def train_spotter(options: TrainOptions, progress: Progress = _no_progress) -> SpotterResult:
+def train_spotter(options: TrainOptions, progress: Progress = no_progress) -> SpotterResult:
     """The spotter for the plan `options` describe, written to `options.out` with its card."""
     started = time.monotonic()
-    run = _plan(options)
-    rendered = _rendered(run.specs, options, run.leak_texts, run.noise, progress)
+    run = plan_run(options)
+    rendered = rendered_clips(run.specs, options, run.leak_texts, run.noise, progress)
     frames = [clip.frames for clip in rendered]
-    labels = [*sorted({spec.label for spec in run.specs} - {OTHER}), OTHER]
+    labels = labels_of(run.specs)
     urgent = [label for label in URGENT if label in labels]
     if not urgent:
         raise ValueError("the plan has no urgent command to spot (pain or stop)")
@@ -156,6 +157,6 @@ def train_spotter(options: TrainOptions, progress: Progress = _no_progress) -> S
         "rebuild": shlex.join(options.command) if options.command else "voicecoach train --spotter",
         "training_seconds": round(time.monotonic() - started, 1),
     })
-    _write(model, options.out)
+    write_model(model, options.out)
     return SpotterResult(model, model.card)
 
