@@ -9,7 +9,7 @@ distorts, noise), cancelled by speex, and heard by the real PocketSphinx recogni
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -388,3 +388,25 @@ def test_the_simulated_room_echoes_at_the_asked_level_and_delay() -> None:
     correlation = [float(np.dot(mic[k : k + len(played)].astype(float), played))
                    for k in range(3000)]
     assert int(np.argmax(correlation)) == round(0.1 * SAMPLE_RATE)
+
+
+@needs_espeak
+def test_a_spotted_command_over_the_coach_needs_the_spotters_stricter_threshold(
+    coach_lines: list[Samples], user_words: dict[str, Samples]
+) -> None:
+    short = [line for line in coach_lines if len(line) < 7 * SAMPLE_RATE]
+    before, line, word = session(short[:3], 0.5), short[3], user_words["stop"]
+    played = np.concatenate([before, line, silence(1.0)])
+    at = len(before) + round(0.8 * SAMPLE_RATE)
+    user = np.zeros(len(played), dtype=np.int16)
+    user[at : at + len(word)] = word
+    mic = simulate_room(played, user, 0.0, 0.02,
+                        user_gain_db=6.0 + level_db(line) - level_db(word), seed=7)
+    guard = guard_for(played)
+    for start in range(0, len(mic), CHUNK):
+        guard.clean(mic[start : start + CHUNK], seconds(start))
+    said = decision(Intent.STOP, seconds(at + len(word)) + guard.delay_s)
+    assert guard.accepts(said)
+    assert guard.accepts(replace(said, spotted=True, over_coach=True))
+    assert not guard.accepts(replace(said, spotted=True, over_coach=False))
+    guard.close()

@@ -93,6 +93,25 @@ def test_the_same_words_said_quieter_are_spotted_alike(spotter: UrgentSpotter) -
 
 
 @needs_espeak
+def test_a_hit_between_the_two_thresholds_is_not_acted_on_over_the_coach(
+        spotter: UrgentSpotter) -> None:
+    audio = with_room(synthesize("that hurts", THAT_HURTS), 1.0, 1.5)
+    [hit] = spotted(spotter, audio)
+    between = UrgentSpotter(spotter.model, {"pain": hit.probability - 0.01},
+                            over_coach={"pain": hit.probability + 0.01})
+    above = UrgentSpotter(spotter.model, {"pain": hit.probability - 0.01},
+                          over_coach={"pain": hit.probability - 0.01})
+    assert [h.over_coach for h in spotted(between, audio)] == [False]
+    assert [h.over_coach for h in spotted(above, audio)] == [True]
+
+
+def test_the_shipped_spotter_needs_more_over_the_coach_and_never_less() -> None:
+    model = load_spotter()
+    assert all(model.over_coach[label] >= p for label, p in model.thresholds.items())
+    assert model.over_coach["pain"] > model.thresholds["pain"]
+
+
+@needs_espeak
 def test_how_the_audio_is_cut_into_blocks_changes_nothing(spotter: UrgentSpotter) -> None:
     audio = with_room(synthesize("that hurts", THAT_HURTS), 1.0, 1.5)
     assert spotted(spotter, audio, block=800) == spotted(spotter, audio, block=331)
@@ -147,6 +166,14 @@ def test_a_spotted_pain_report_is_acted_on_and_the_recognisers_same_report_is_no
     [first] = [d for d in decisions if d.command is not None]
     assert first.as_json()["spotted"] is True
     assert first.speech_end_s == 1.1
+
+
+def test_a_spot_not_sure_enough_for_over_the_coach_says_so_in_its_decision() -> None:
+    fake = FakeSpotter({10: [Spotted("pain", 0.7, 1.1, over_coach=False)]})
+    listener = CommandListener(ScriptedRecognizer([[]] * 20), GRAMMAR, spotter=fake)
+    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    [decision] = [d for d in run(listener, 20) if d.command is not None]
+    assert decision.spotted and not decision.over_coach
 
 
 def test_a_spot_just_after_the_recogniser_acted_on_the_same_command_is_dropped() -> None:

@@ -17,7 +17,8 @@ Three defences, because none is enough alone (measured in tests/test_echo_guard.
    is speaking); every other frame becomes noise at the room's floor, so the recogniser hears
    the user's words and not the coach's residue.
 3. A check on decisions taken while the coach was audible (`accepts`): only a command a user
-   would say over the coach (`BARGE_IN_INTENTS`), with enough near-end frames under it.
+   would say over the coach (`BARGE_IN_INTENTS`), with enough near-end frames under it (and,
+   from the urgent-word spotter, over its stricter threshold for while the coach speaks).
    While the coach is silent every decision passes untouched.
 
 Time is always given: stream seconds on the caller's clock. Nothing here reads a clock.
@@ -292,6 +293,7 @@ class EchoGuard:
         # under it that the coach's echo cannot explain.
         return (
             decision.command.intent in self.barge_in
+            and decision.over_coach
             and self.near_end_seconds(speech_start_s, speech_end_s) >= MIN_NEAR_END_SECONDS
         )
 

@@ -79,6 +79,9 @@ class Decision:
     # An answer to a safety question needs it.
     certain: bool = False
     spotted: bool = False  # heard by the urgent-word spotter, not the recogniser
+    # Sure enough to act on while the coach is speaking; the spotter needs more there, since it
+    # also hears what the echo canceller leaves of the coach's own "that hurts" and "stop".
+    over_coach: bool = True
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -272,7 +275,7 @@ class CommandListener:
             decisions.append(Decision(text=command.text, command=command,
                                       confidence=hit.probability, speech_end_s=hit.at_s,
                                       decided_s=self.clock.seconds, verified=hit.probability,
-                                      spotted=True))
+                                      spotted=True, over_coach=hit.over_coach))
         return decisions
 
     def _addressed(self, command: Command, hypothesis: Hypothesis) -> Command:

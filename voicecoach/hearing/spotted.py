@@ -11,3 +11,4 @@ class Spotted:
     label: str  # the classifier's label, an intent's value ("pain", "stop")
     probability: float
     at_s: float  # stream seconds: the end of the window that heard it
+    over_coach: bool = True  # sure enough to act on while the coach is speaking

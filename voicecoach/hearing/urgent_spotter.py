@@ -48,15 +48,19 @@ MEL_PER_DB = 0.1
 # A word stays in the window for several steps: one hit per this long, per command.
 REFRACTORY_S = 1.5
 THRESHOLDS_KEY = "spotter_thresholds"
+# Stricter ones for while the coach speaks: what the spotter hears then includes the residue of
+# the coach's own voice, and the coach's lines say "that hurts" and "stop".
+OVER_COACH_KEY = "spotter_thresholds_over_coach"
 
 
 def shipped_spotter_path() -> Path:
     return Path(str(resources.files("voicecoach"))) / "trained" / MODEL_FILE
 
 
-def thresholds_of(model: CommandClassifier) -> dict[str, float]:
-    """The labels the spotter acts on, each with the probability it needs (from its card)."""
-    found = model.card.get(THRESHOLDS_KEY, {})
+def thresholds_of(model: CommandClassifier, key: str = THRESHOLDS_KEY) -> dict[str, float]:
+    """The labels the spotter acts on, each with the probability it needs (from its card).
+    A card without thresholds over the coach uses the ordinary ones there too."""
+    found = model.card.get(key) or model.card.get(THRESHOLDS_KEY, {})
     return {str(label): float(p) for label, p in found.items() if label in model.labels}
 
 
@@ -64,9 +68,13 @@ class UrgentSpotter:
     """Feed it the microphone's samples in any block size; it returns what it spotted."""
 
     def __init__(self, model: CommandClassifier, thresholds: Mapping[str, float] | None = None,
-                 embedder: SpeechEmbedder | None = None) -> None:
+                 embedder: SpeechEmbedder | None = None,
+                 over_coach: Mapping[str, float] | None = None) -> None:
         self.model = model
         self.thresholds = dict(thresholds if thresholds is not None else thresholds_of(model))
+        self.over_coach = {label: max(p, self.thresholds[label]) for label, p in (
+            over_coach if over_coach is not None else thresholds_of(model, OVER_COACH_KEY)
+        ).items() if label in self.thresholds}
         self._embedder = embedder or model.embedder
         self._columns = {label: model.labels.index(label) for label in self.thresholds}
         self._level_samples = context_samples(model.context_frames)
@@ -132,7 +140,8 @@ class UrgentSpotter:
             if last is not None and now_s - last < REFRACTORY_S:
                 continue
             self._last_hit[label] = now_s
-            spotted.append(Spotted(label, p, now_s))
+            spotted.append(Spotted(label, p, now_s,
+                                   over_coach=p >= self.over_coach.get(label, 1.0)))
         return spotted
 
 
