@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from voicecoach.audio.echo_canceller import EchoCanceller, load_speexdsp
-from voicecoach.audio.room import level_db, simulate_room
+from voicecoach.audio.room import simulate_room
 from voicecoach.audio.source import SAMPLE_RATE, AudioError, Samples
+from voicecoach.audio.speech_level import level_db
 from voicecoach.audio.synthetic import Voice, synthesize, with_room
 from voicecoach.core import Command, Intent
 from voicecoach.hearing.echo_guard import EchoGuard, frame_energies

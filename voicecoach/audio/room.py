@@ -19,19 +19,6 @@ REVERB_SECONDS = 0.25  # RT60 of a furnished living room
 REVERB_LEVEL_DB = -10.0  # diffuse tail energy relative to the direct sound
 # Loudspeaker saturation: peaks near full scale are rounded off (a cheap speaker driven hard).
 SATURATION = 0.6
-ACTIVE_FRAME = 320  # 20 ms frames for speech levels
-
-
-def level_db(samples: Samples) -> float:
-    """Active speech level in dB (int16 units): the mean power of the frames within 30 dB of
-    the loudest, so pauses between words do not lower it (a simplified ITU-T P.56)."""
-    frames = len(samples) // ACTIVE_FRAME
-    if frames == 0:
-        return -np.inf
-    blocks = samples[: frames * ACTIVE_FRAME].astype(np.float64).reshape(frames, ACTIVE_FRAME)
-    power = np.mean(blocks**2, axis=1)
-    active = power[power >= power.max() * 10 ** (-30 / 10)]
-    return float(10 * np.log10(np.mean(active) + 1e-12))
 
 
 def room_response(delay_s: float, seed: int = 0) -> npt.NDArray[np.float64]:
@@ -89,7 +76,7 @@ def simulate_room(
 
     echo_gain_db: echo level relative to the played audio (0: as loud as what was played).
     user: the user's speech on that timeline (zeros where they are silent), scaled by
-    user_gain_db; `level_db` helps set it relative to the echo. The result is long enough
+    user_gain_db; `speech_level.level_db` helps set it relative to the echo. The result is long enough
     for the echo's tail and the whole of the user's speech."""
     echo = np.zeros(0)
     if len(played):

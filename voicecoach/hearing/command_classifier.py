@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..audio.room import level_db
 from ..audio.source import SAMPLE_RATE, Samples
+from ..audio.speech_level import level_db
 from ..core.errors import VoicecoachError
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..audio.room import level_db
 from ..audio.source import SAMPLE_RATE, Samples
+from ..audio.speech_level import level_db
 from .command_classifier import (
     MAX_GAIN_DB,
     MIN_GAIN_DB,

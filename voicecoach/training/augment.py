@@ -14,8 +14,9 @@ import numpy.typing as npt
 
 from ..audio.clip_folders import wav_files
 from ..audio.noise_split import TRAINING_SHARE, training_part
-from ..audio.room import level_db, simulate_room
+from ..audio.room import simulate_room
 from ..audio.source import SAMPLE_RATE, Samples
+from ..audio.speech_level import level_db
 from ..audio.wav_file import read_all
 from ..core.wording import counted
 from ..hearing.utterance import speech_bounds
