@@ -19,7 +19,7 @@ import queue
 import select
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -41,16 +41,16 @@ from ..core.messages import (
     SessionFinished,
     SessionSummary,
     SpeechFinished,
-    StateChanged,
     StopSpeaking,
     Tick,
 )
 from ..core.vocabulary import Listening, Vocabulary
 from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
+from .loop import SessionLoop
 from .stream import Guard
 from .supervision import Backoff, Outage
-from .transcript import Entry, left_alone
+from .transcript import Entry, heard_line, state_lines
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -114,6 +114,16 @@ class Speaking:
     def change(self, change: str) -> None:
         if self.voice is not None:
             self.voice.change(change)
+
+    def act(self, action: Action, at: float) -> None:
+        """A session loop's sink: the engine's lines, its "stop speaking" and voice changes."""
+        match action:
+            case Say(text, interrupt):
+                self.say(text, interrupt)
+            case StopSpeaking():
+                self.stop()
+            case ChangeVoice(change):
+                self.change(change)
 
     def played(self, rendered: Rendered) -> None:
         """Called by the output thread after each block."""
@@ -247,17 +257,12 @@ class MicrophoneInput:
             self._recogniser_failed(f"{type(exc).__name__}: {exc}")
             return
         for decision in decisions:
-            allowed = self._guard is None or self._guard.accepts(decision)
-            command = decision.command if allowed else None
-            detail: dict[str, object] = {"intent": command.intent.value if command else None}
-            why = left_alone(command, self._wanted, self._listener.grammar.wake_word)
-            if why is not None:
-                detail["intent"], detail["ignored"] = None, why
-            if decision.woke:
-                detail["woke"] = True
-            self._note(Entry(self._clock(), "you", decision.text or "(not understood)", detail))
-            if command is not None:
-                self._post(Heard(command, certain=decision.certain))
+            line = heard_line(decision, self._clock(), self._wanted,
+                              self._listener.grammar.wake_word,
+                              accepted=self._guard is None or self._guard.accepts(decision))
+            self._note(line.entry)
+            if line.command is not None:
+                self._post(Heard(line.command, certain=decision.certain))
 
     def listen_for(self, vocabulary: Vocabulary) -> None:
         self._wanted = vocabulary
@@ -430,10 +435,18 @@ class LiveSession:
 
     def run(self, start: Command | None = None) -> None:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
+        loop = SessionLoop(self.engine, self.clock,
+                           [self.speaking.act, state_lines(self.note), self._follow_sessions],
+                           recorder=self.recorder, listening=self.listening)
         if self.recorder is not None:
-            self._handle(self.recorder.precautions())
+            loop.dispatch(self.recorder.precautions())
         if start is not None:
-            self._handle(Heard(start))
+            loop.dispatch(Heard(start))
+        loop.run(self._events())
+
+    def _events(self) -> Iterator[Event]:
+        """What the inbox brings, or a Tick when the engine's next deadline comes first. After
+        each (once the loop has handled it), the devices are checked and the view redrawn."""
         while True:
             due = self.engine.next_deadline()
             wait = MAX_WAIT_S if due is None else min(MAX_WAIT_S, max(0.0, due - self.clock()))
@@ -446,31 +459,15 @@ class LiveSession:
             if isinstance(item, SpeechFinished) and not self.speaking.idle:
                 continue  # stale: something new was said since
             if isinstance(item, (Heard, Tick, SpeechFinished, DeviceFailed, DeviceRecovered)):
-                self._handle(item)
+                yield item
             self.supervise()
             self.show(self.engine.snapshot(self.clock()), not self.speaking.idle,
                       self.speaking.printing)
 
-    def _handle(self, event: Event) -> None:
-        now = self.clock()
-        for action in self.engine.handle(event, now):
-            self._act(action, now)
-        self.listening(self.engine.listening)
-
-    def _act(self, action: Action, now: float) -> None:
+    def _follow_sessions(self, action: Action, at: float) -> None:
         match action:
-            case Say(text, interrupt):
-                self.speaking.say(text, interrupt)
-            case StopSpeaking():
-                self.speaking.stop()
-            case ChangeVoice(change):
-                self.speaking.change(change)
-            case StateChanged(state):
-                self.note(Entry(now, "state", state.value))
             case SessionFinished(summary):
                 self.summaries.append(summary)
             case FaultNoted(device, detail, recovered):
                 self.warn(f"the {device} is back" if recovered
                           else f"the {device} isn't working: {detail or 'no cause given'}")
-        if self.recorder is not None and self.recorder.record(action):
-            self._handle(self.recorder.precautions())

@@ -7,7 +7,7 @@ the coach's speech, the engine's next deadline), so a twenty-minute routine take
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from ..core.messages import (
 from ..core.routine import Routine
 from ..core.speaking_time import USUAL_WORDS_PER_MINUTE, VirtualSpeaker
 from ..library import Library
+from .loop import SessionLoop
 
 MAX_EVENTS = 1_000_000  # a session that needs more is a bug, not a long routine
 _SCRIPT_LINE = re.compile(r"^(?:(\d+):)?(\d+):(\d{2})(?:\.(\d+))?\s+(\S.*)$")
@@ -106,49 +107,57 @@ def _rehearse(
     # An instant speaker (no rate) still has the coach count its minutes at the usual rate.
     engine = SessionEngine(routines, pace=pace,
                            words_per_minute=words_per_minute or USUAL_WORDS_PER_MINUTE)
-    speaker = VirtualSpeaker(words_per_minute)
-    pending = sorted(script, key=lambda utterance: utterance.at)
-    records: list[dict[str, Any]] = []
-
-    def dispatch(event: Event, now: float) -> None:
-        for action in engine.handle(event, now):
-            records.extend(_record(action, now, speaker))
-
-    dispatch(Heard(Command(Intent.START, {"routine": routine_name})), 0.0)
-    for _ in range(MAX_EVENTS):
-        if engine.state is SessionState.FINISHED:
-            break
-        moments = [m for m in (speaker.silent_at, engine.next_deadline()) if m is not None]
-        if pending:
-            moments.append(pending[0].at)
-        if not moments:
-            break  # waiting for a command that the script never gives (e.g. still paused)
-        now = min(moments)
-        if speaker.silent_at is not None and speaker.silent_at <= now:
-            speaker.silent_at = None
-            dispatch(SpeechFinished(), now)
-        elif pending and pending[0].at <= now:
-            utterance = pending.pop(0)
-            command = parse(utterance.text)
-            records.append(_heard(now, utterance.text, command))
-            if command is not None:
-                dispatch(Heard(command), now)
-        else:
-            dispatch(Tick(), now)
+    sitting = _VirtualSitting(engine, VirtualSpeaker(words_per_minute),
+                              sorted(script, key=lambda utterance: utterance.at), parse)
+    loop = SessionLoop(engine, lambda: sitting.now, [sitting.speaker.hear, sitting.write_down])
+    loop.dispatch(Heard(Command(Intent.START, {"routine": routine_name})))
+    loop.run(sitting.events())
     state = engine.state
-    return Rehearsal(records, finished=state is SessionState.FINISHED, end_state=state)
+    return Rehearsal(sitting.records, finished=state is SessionState.FINISHED, end_state=state)
 
 
-def _record(action: Action, now: float, speaker: VirtualSpeaker) -> list[dict[str, Any]]:
-    t = round(now, 3)
-    speaker.hear(action, now)
-    match action:
-        case Say():
-            return [{"t": t, "say": action.text}]
-        case StateChanged(state):
-            return [{"t": t, "state": state.value}]
-        case _:
-            return []
+class _VirtualSitting:
+    """The rehearsal's side of the session loop: where its events come from (the script, the
+    coach falling silent, the engine's deadlines) and the records it keeps."""
+
+    def __init__(self, engine: SessionEngine, speaker: VirtualSpeaker,
+                 pending: list[Utterance], parse: Callable[[str], Command | None]) -> None:
+        self.engine, self.speaker, self.pending, self.parse = engine, speaker, pending, parse
+        self.now = 0.0  # the virtual clock, moved to each event's moment before it is handed over
+        self.records: list[dict[str, Any]] = []
+
+    def events(self) -> Iterator[Event]:
+        """The clock jumps to the next moment that matters, and the event it brings follows."""
+        engine, speaker, pending = self.engine, self.speaker, self.pending
+        for _ in range(MAX_EVENTS):
+            if engine.state is SessionState.FINISHED:
+                break
+            moments = [m for m in (speaker.silent_at, engine.next_deadline()) if m is not None]
+            if pending:
+                moments.append(pending[0].at)
+            if not moments:
+                break  # waiting for a command that the script never gives (e.g. still paused)
+            now = self.now = min(moments)
+            if speaker.silent_at is not None and speaker.silent_at <= now:
+                speaker.silent_at = None
+                yield SpeechFinished()
+            elif pending and pending[0].at <= now:
+                utterance = pending.pop(0)
+                command = self.parse(utterance.text)
+                self.records.append(_heard(now, utterance.text, command))
+                if command is not None:
+                    yield Heard(command)
+            else:
+                yield Tick()
+
+    def write_down(self, action: Action, at: float) -> None:
+        """A session loop's sink: what the coach says, and each state it enters."""
+        t = round(at, 3)
+        match action:
+            case Say():
+                self.records.append({"t": t, "say": action.text})
+            case StateChanged(state):
+                self.records.append({"t": t, "state": state.value})
 
 
 def _heard(now: float, text: str, command: Command | None) -> dict[str, Any]:

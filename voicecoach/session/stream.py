@@ -9,7 +9,7 @@ happened. Nothing sleeps, so `voicecoach demo` and `voicecoach run --input` go a
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -29,14 +29,14 @@ from ..core.messages import (
     SessionState,
     SessionSummary,
     SpeechFinished,
-    StateChanged,
     StopSpeaking,
     Tick,
 )
 from ..core.speaking_time import USUAL_WORDS_PER_MINUTE, seconds_to_say
 from ..hearing.listener import CommandListener, Decision
 from ..speaking.playback import Playback
-from .transcript import Entry, left_alone
+from .loop import SessionLoop
+from .transcript import Entry, heard_line, state_lines
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -119,8 +119,14 @@ class StreamSession:
     # left it; None between sessions.
     under_way: tuple[str, float] | None = None
     _line_number: int = 0
+    _moment: float = field(default=0.0, init=False)  # the stream time of the event in hand
+    _loop: SessionLoop = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._loop = SessionLoop(
+            self.engine, self._stream_time,
+            [self._speak, state_lines(self._note), self._follow_sessions],
+            recorder=self.recorder, listening=self.listener.listen_for)
         self.listener.listen_for(self.engine.listening)
         if self.recorder is not None:
             self._dispatch(self.recorder.precautions(), self.now)
@@ -131,7 +137,8 @@ class StreamSession:
     def say(self, text: str) -> None:
         """A line of the coach's own, not the engine's (the greeting), queued as the engine's
         are: it takes the time to say it, and what the engine says next waits for it."""
-        self._act(Say(text, interrupt=False), self.now)
+        self._moment = self.now  # precautions the history changes meanwhile are handed over now
+        self._loop.act(Say(text, interrupt=False), self.now)
 
     def stop(self, why: str) -> None:
         """End `run` after the block in hand (safe to call from a signal handler: it only sets
@@ -141,6 +148,15 @@ class StreamSession:
     def run(self, source: AudioSource, max_seconds: float | None = None) -> None:
         """Until the input ends and the coach has finished its sentence (or `max_seconds`, or
         `stop()`)."""
+        self._loop.run(self._events(source, max_seconds))
+        if self.clock is not None:  # what is written after the run (its end) is at its end
+            self.clock.seconds = self.now
+
+    # --- the stream's events, block by block of stream time -------------------------------------
+    # Each generator moves `_moment` to an event's stream time before handing the event over; it
+    # resumes once the loop has handled it, so the next block sees what the event changed.
+
+    def _events(self, source: AudioSource, max_seconds: float | None) -> Iterator[Event]:
         ended = False
         while self.stopped_by is None and (max_seconds is None or self.now < max_seconds):
             chunk = None if ended else source.read()
@@ -154,14 +170,10 @@ class StreamSession:
             for start in range(0, len(chunk), BLOCK):
                 if self.stopped_by is not None:
                     break
-                self._block(chunk[start : start + BLOCK])
-        self._tick_until(self.now)
-        if self.clock is not None:  # what is written after the run (its end) is at its end
-            self.clock.seconds = self.now
+                yield from self._block(chunk[start : start + BLOCK])
+        yield from self._ticks_until(self.now)
 
-    # --- one block of stream time ---------------------------------------------------------------
-
-    def _block(self, heard: Samples) -> None:
+    def _block(self, heard: Samples) -> Iterator[Event]:
         start, count = self.now, len(heard)
         rendered = self.playback.render(count)
         for _, text in rendered.started:
@@ -178,43 +190,42 @@ class StreamSession:
             mic = self.guard.clean(mic, start)
         self.now = start + count / SAMPLE_RATE
         for decision in self.listener.feed(mic):
-            self._hear(decision)
+            yield from self._hear(decision)
         if rendered.now_idle and not self.playback.busy:  # not if a new line came meanwhile
-            self._dispatch(SpeechFinished(), self.now)
-        self._tick_until(self.now)
+            self._moment = self.now
+            yield SpeechFinished()
+        yield from self._ticks_until(self.now)
 
-    def _hear(self, decision: Decision) -> None:
-        allowed = self.guard is None or self.guard.accepts(decision)
-        detail = {
-            "intent": decision.command.intent.value if decision.command and allowed else None,
-            "confidence": round(decision.confidence, 3),
-        }
-        if decision.command is not None and not allowed:
-            detail["ignored"] = "heard while the coach was speaking, and not the user"
-        elif (why := left_alone(decision.command, self.engine.listening,
-                                self.listener.grammar.wake_word)) is not None:
-            detail["intent"], detail["ignored"] = None, why
-        if decision.woke:
-            detail["woke"] = True
-        self._note(Entry(self.now, "you", decision.text or "(not understood)", detail))
-        if decision.command is not None and allowed:
+    def _hear(self, decision: Decision) -> Iterator[Event]:
+        line = heard_line(decision, self.now, self.engine.listening,
+                          self.listener.grammar.wake_word,
+                          accepted=self.guard is None or self.guard.accepts(decision),
+                          with_confidence=True, refusal_named=True)
+        self._note(line.entry)
+        if line.command is not None:
             self.commands_heard += 1
-            self._dispatch(Heard(decision.command, certain=decision.certain), self.now)
+            self._moment = self.now
+            yield Heard(line.command, certain=decision.certain)
 
-    def _tick_until(self, moment: float) -> None:
+    def _ticks_until(self, moment: float) -> Iterator[Event]:
         while (due := self.engine.next_deadline()) is not None and due <= moment:
-            self._dispatch(Tick(), due)
+            self._moment = due
+            yield Tick()
 
-    # --- actions --------------------------------------------------------------------------------
+    # --- time and actions -----------------------------------------------------------------------
 
     def _dispatch(self, event: Event, at: float) -> None:
-        if self.clock is not None:
-            self.clock.seconds = at
-        for action in self.engine.handle(event, at):
-            self._act(action, at)
-        self.listener.listen_for(self.engine.listening)
+        self._moment = at
+        self._loop.dispatch(event)
 
-    def _act(self, action: Action, at: float) -> None:
+    def _stream_time(self) -> float:
+        """The loop's clock. The history's clock is moved with it as the engine is told the
+        time, so that what the engine's actions write is dated by the recording."""
+        if self.clock is not None:
+            self.clock.seconds = self._moment
+        return self._moment
+
+    def _speak(self, action: Action, at: float) -> None:
         match action:
             case Say(text, interrupt):
                 if interrupt:
@@ -226,15 +237,14 @@ class StreamSession:
             case ChangeVoice(change):
                 if self.voice is not None:
                     self.voice.change(change)
-            case StateChanged(state):
-                self._note(Entry(at, "state", state.value))
+
+    def _follow_sessions(self, action: Action, at: float) -> None:
+        match action:
             case SessionStarted(routine):
                 self.under_way = (routine, at)
             case SessionFinished(summary):
                 self.summaries.append(summary)
                 self.under_way = None
-        if self.recorder is not None and self.recorder.record(action):
-            self._dispatch(self.recorder.precautions(), at)
 
     def _cut(self, at: float) -> None:
         if self.playback.interrupt() and self.guard is not None:
