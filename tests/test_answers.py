@@ -20,7 +20,6 @@ from voicecoach.core import (
     SpeechFinished,
     Tick,
 )
-from voicecoach.core.course import speaking_seconds
 from voicecoach.core.grammar import CASUAL_ANSWERS, CommandGrammar
 from voicecoach.core.messages import Action
 from voicecoach.core.phrasebook import (
@@ -32,6 +31,7 @@ from voicecoach.core.phrasebook import (
     WONT_START,
     YES_OR_NO_AGAIN,
 )
+from voicecoach.core.speaking_time import speaking_seconds
 from voicecoach.session.transcript import left_alone
 
 from .coach_driver import CoachDriver

@@ -13,7 +13,13 @@
     any running state ──device failed──► paused ──all devices back──► same state
     idle ──start, precautions due──► asking (safety brief, persistent pain) ──yes──► introducing
                                                                          └──no──► idle
-    asking takes yes or no only once the question has been said to its end (questions.py)
+    asking takes yes or no only once the question has been said to its end (answers.py)
+
+The engine has the parts and passes each event to one of them: the course of the session
+(`SessionCourse`, course.py), which also keeps the open question; the command handlers
+(`CommandHandlers`, commands.py); and the answers to an open question (`Answers`, answers.py).
+The handlers and the answers are peers: each moves the course through its methods, and an
+action both need (stopping, carrying on, "that hurts") is the course's.
 
 Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
 clock starts only once its instruction has been heard; if the speaker never reports back, an
@@ -24,13 +30,13 @@ what is due; the words are in phrasebook.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from . import phrasebook as phrases
-from .commands import IDLE_HINT_SECONDS
-from .course import PACE_BOUNDS, QUESTION_REPEAT_SECONDS, TIMED_PHASES
-from .faults import failure_words, recovery_words
-from .intents import Command, Intent
+from .answers import Answers
+from .commands import IDLE_HINT_SECONDS, CommandHandlers
+from .course import PACE_BOUNDS, SessionCourse
+from .faults import FaultBook, failure_words, recovery_words
 from .messages import (
     Action,
     Device,
@@ -45,15 +51,18 @@ from .messages import (
     Tick,
 )
 from .precautions import Precautions
-from .questions import Answers
+from .progress import snapshot
+from .questions import QUESTION_REPEAT_SECONDS
 from .routine import Routine
+from .sitting import Sitting
 from .speaking_time import USUAL_WORDS_PER_MINUTE
+from .time_to_go import seconds_to_go
 from .vocabulary import Listening, Vocabulary, vocabulary_for
 
 __all__ = ["IDLE_HINT_SECONDS", "PACE_BOUNDS", "QUESTION_REPEAT_SECONDS", "SessionEngine"]
 
 
-class SessionEngine(Answers):
+class SessionEngine:
     """The state machine above: events in, actions out (`handle`), and when it next wants a
     `Tick` (`next_deadline`)."""
 
@@ -64,114 +73,88 @@ class SessionEngine(Answers):
         (`Command.addressed`), so that a television cannot start a routine.
         `words_per_minute`: the rate the voice is asked for (the user's `speech_rate`): the
         minutes the coach says a session takes count its words, as `voicecoach list` does."""
-        super().__init__(routines, pace=pace, wake_word=wake_word,
-                         words_per_minute=words_per_minute)
-        self._handlers: dict[Intent, Callable[[Command, float, list[Action]], None]] = {
-            Intent.START: self._on_start,
-            Intent.NEXT: self._on_next,
-            Intent.BACK: self._on_back,
-            Intent.PAUSE: self._on_pause,
-            Intent.RESUME: self._on_resume,
-            Intent.REPEAT: self._on_repeat,
-            Intent.RESTART: self._on_restart,
-            Intent.STOP: self._on_stop,
-            Intent.SLOWER: self._on_pace,
-            Intent.FASTER: self._on_pace,
-            Intent.LIGHTER: self._on_pressure,
-            Intent.FIRMER: self._on_pressure,
-            Intent.MORE_TIME: self._on_more_time,
-            Intent.STATUS: self._on_status,
-            Intent.HELP: self._on_help,
-            Intent.LIST: self._on_list,
-            Intent.PAIN: self._on_pain,
-            Intent.YES: self._on_unasked_answer,
-            Intent.NO: self._on_unasked_answer,
-            Intent.SIDE: self._on_side,
-            Intent.VOICE: self._on_voice,
-            Intent.SAFETY: self._on_safety,
-        }
+        self._wake_word = wake_word
+        self._faults = FaultBook()
+        self._course = SessionCourse(pace=pace, words_per_minute=words_per_minute)
+        sitting = self._sitting = Sitting()
+        self._commands = CommandHandlers(self._course, routines, sitting)
+        self._answers = Answers(self._course, sitting)
 
     # --- public face ----------------------------------------------------------------------
 
     @property
+    def state(self) -> SessionState:
+        return self._course.state
+
+    @property
+    def running(self) -> bool:
+        return self._course.running
+
+    def next_deadline(self) -> float | None:
+        """When the next Tick would change something, or None while nothing is timed."""
+        return self._course.next_deadline()
+
+    def seconds_to_go(self, now: float) -> float:
+        """How long the session has to go if nobody says another word (time_to_go.py)."""
+        return seconds_to_go(self._course, now)
+
+    @property
     def listening(self) -> Vocabulary:
         """What the coach would act on now: the listener hears for this and nothing else."""
-        asking = self._question is not None and not self._question_heard
+        question = self._course.question
+        asking = question is not None and not question.heard
         return vocabulary_for(self._listening_state(), self._wake_word, answers_wait=asking)
 
     def _listening_state(self) -> Listening:
-        if self._question is not None:
+        course = self._course
+        if course.question is not None:
             return Listening.ASKED
-        if self._routine is None:
+        if course.routine is None:
             return Listening.IDLE
-        if self._paused:
+        if course.paused:
             return Listening.PAUSED
-        if self._phase is SessionState.INTRODUCING:
+        if course.phase is SessionState.INTRODUCING:
             return Listening.STARTING
-        step = self._current_step
-        if step.both_sides and self._side == 0 and self._phase is SessionState.INSTRUCTING:
+        first_side = course.step.both_sides and course.side_index == 0
+        if first_side and course.phase is SessionState.INSTRUCTING:
             return Listening.SIDE
         return Listening.RUNNING
 
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []
-        self._answering = False
+        course = self._course
+        course.answering = False
         # What the user says as something falls due goes first: they said it about what they
         # had heard so far ("pause" as a cue is due: "Paused.", and the cue after "resume").
-        self._catch_up(now, out, before_now=isinstance(event, Heard))
-        self._answering = isinstance(event, Heard)
+        course.catch_up(now, out, before_now=isinstance(event, Heard))
+        course.answering = isinstance(event, Heard)
         match event:
-            case Heard(command, certain, typed) if self._question is not None:
-                self._answer(command, now, out, certain=certain, typed=typed)
-            case Heard(command) if self._wake_word and self._routine is None:
+            case Heard(command, certain, typed) if course.question is not None:
+                self._answers.answer(command, now, out, certain=certain, typed=typed)
+            case Heard(command) if self._wake_word and course.routine is None:
                 if command.addressed:
-                    self._handlers[command.intent](command, now, out)
+                    self._commands.handle(command, now, out)
             case Heard(command):
-                if command.intent is Intent.PAUSE:
-                    self._faults.paused_session = False  # the user's own choice from now on
-                self._handlers[command.intent](command, now, out)
-                if not self._paused:
-                    self._faults.paused_session = False
+                self._commands.handle(command, now, out)
             case DeviceFailed(device, detail):
                 self._device_failed(device, detail, out)
             case DeviceRecovered(device):
                 self._device_recovered(device, now, out)
             case SpeechFinished():
-                self._speech_finished(now, out)
+                course.speech_finished(now, out)
             case Precautions():
-                self._precautions = event
+                self._sitting.precautions = event
             case Tick():
                 pass
         # A command may have left something already due (e.g. a spoken phase whose time ran
         # out while paused): it fires now, not at some later event.
-        self._answering = False
-        self._catch_up(now, out)
-        self._report(out)
+        course.answering = False
+        course.catch_up(now, out)
+        course.report(out)
         return out
 
     def snapshot(self, now: float) -> Snapshot:
-        if self._routine is None:
-            return Snapshot(state=self.state)
-        step = self._current_step
-        running_for = 0.0 if self._frozen else max(0.0, now - self._updated_at)
-        step_left = step_total = None
-        if self._timer is not None and self._phase in TIMED_PHASES:
-            step_left = max(0.0, self._timer.real_seconds_left - running_for)
-            step_total = self._timer.length / self._timer.rate
-        return Snapshot(
-            state=self.state,
-            routine_title=self._routine.title,
-            step_number=self._step + 1,
-            step_count=len(self._routine.steps),
-            step_title=step.title,
-            instruction=step.instruction,
-            side=self._side_name if step.both_sides else None,
-            pressure=self._pressure_now(),
-            step_seconds_left=step_left,
-            step_seconds_total=step_total,
-            routine_seconds_left=max(0.0, self._routine_seconds_left() - running_for),
-            pace=self._pace,
-        )
+        return snapshot(self._course, now)
 
     # --- devices --------------------------------------------------------------------------
 
@@ -179,18 +162,20 @@ class SessionEngine(Answers):
         if not self._faults.failed(device, detail):
             return
         out.append(FaultNoted(device, detail, recovered=False))
-        pause = self._routine is not None and not self._paused and self._question is None
+        course = self._course
+        pause = course.running and not course.paused and course.question is None
         if pause:
-            self._paused = self._faults.paused_session = True
-        self._say(out, failure_words(device, paused=pause), interrupt=pause)
+            course.pause_for_devices()
+        course.say(out, failure_words(device, paused=pause), interrupt=pause)
 
     def _device_recovered(self, device: Device, now: float, out: list[Action]) -> None:
         if not self._faults.recovered(device):
             return
         out.append(FaultNoted(device, "", recovered=True))
         words = recovery_words(device, still_down=list(self._faults.down))
-        if self._faults.all_clear and self._faults.paused_session and self._routine is not None:
-            self._faults.paused_session = self._paused = False
-            self._carry_on(now, out, phrases.BACK_CARRYING_ON.say(back=words))
+        course = self._course
+        if self._faults.all_clear and course.paused_for_devices and course.running:
+            course.unpause()
+            course.carry_on(now, out, phrases.BACK_CARRYING_ON.say(back=words))
         else:
-            self._say(out, words)
+            course.say(out, words)

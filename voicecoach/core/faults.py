@@ -17,7 +17,6 @@ from .messages import Device
 @dataclass
 class FaultBook:
     down: dict[Device, str] = field(default_factory=dict)  # device -> the cause
-    paused_session: bool = False  # we paused a running session for a fault
 
     def failed(self, device: Device, detail: str) -> bool:
         """Note a failure; False when it was already known (said once, not at every retry)."""

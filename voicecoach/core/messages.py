@@ -26,6 +26,11 @@ class SessionState(StrEnum):
     FINISHED = "finished"
 
 
+# The phases that last as long as the coach's words, and those a countdown times.
+SPOKEN_PHASES = (SessionState.INTRODUCING, SessionState.INSTRUCTING, SessionState.CLOSING)
+TIMED_PHASES = (SessionState.HOLDING, SessionState.RESTING)
+
+
 class Device(StrEnum):
     """The outside things a session needs; any of them can fail and come back."""
 

@@ -1,24 +1,35 @@
-"""The answers to the coach's yes/no questions: the safety brief, a persistent-pain warning,
-"stop after this pain?" and "switch routines?". Pure: no I/O, no threads, no clock. What asks
-them is in commands.py; while one is open, the engine hands every command heard to `_answer`.
+"""The coach's yes/no questions, and the one it has open: what it asks, what it asks about,
+and how far it has got in saying it. Pure: no I/O, no threads, no clock.
 
-    asked ──said to its end──► waiting for an answer ──yes / no──► answered
-      │ stop, "that hurts", repeat, safety act at once; anything else is left alone, so that
-      │ nothing cuts the question off and no answer comes before the user has heard it
+    asked ──said to its end──► waiting for an answer ──yes / no──► answered (answers.py)
+      │                             │ no answer in QUESTION_REPEAT_SECONDS
+      │                             ▼
+      │                        asked again, in full, once; then it waits as long as it takes
       ▼
-    a safety question's yes or no that was not heard for certain, or only "sure":
-    "Sorry, was that yes or no?", and it waits again
+    something said over it cuts its reading off: it then counts as said only once it has
+    been read again to its end
+
+An `OpenQuestion` is a value: each change (read, cut off, said, asked again) makes a new one,
+which the course (course.py) keeps in place of the old.
 """
 
 from __future__ import annotations
 
-from . import phrasebook as phrases
-from .commands import CommandHandlers
-from .course import Question
-from .grammar import CASUAL_ANSWERS
-from .intents import Command, Intent
-from .messages import Action, EndReason, SafetyBriefAnswered
-from .precautions import Precautions
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from .routine import Routine
+from .timer import EPSILON
+
+QUESTION_REPEAT_SECONDS = 20.0
+
+
+class Question(StrEnum):
+    SWITCH_ROUTINE = "switch_routine"
+    STOP_AFTER_PAIN = "stop_after_pain"
+    BEFORE_START = "before_start"  # the safety brief and/or a persistent-pain warning
+    SAFETY_CHECK = "safety_check"  # the brief, asked for with "safety"
+
 
 # The questions whose answer decides something about the user's safety: consent after the
 # safety brief or a persistent-pain warning, and whether to carry on after pain. Their yes or
@@ -28,101 +39,69 @@ SAFETY_QUESTIONS = frozenset({
 })
 
 
-class Answers(CommandHandlers):
-    """What a yes, a no, or anything else said to an open question does."""
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question the coach has asked and the user has not answered yet."""
 
-    def _answer(self, command: Command, now: float, out: list[Action], *, certain: bool = True,
-                typed: bool = False) -> None:
-        """`certain`: False when the command was heard, but not for certain. `typed`: at the
-        keyboard, where the question is on the screen before it is spoken to its end."""
-        intent = command.intent
-        if intent is Intent.PAIN:
-            self._on_pain(command, now, out)
-        elif intent is Intent.STOP:
-            self._stop_instead(now, out)
-        elif intent is Intent.REPEAT:
-            self._read_question(out, self._question_text, now)
-        elif intent is Intent.SAFETY:
-            self._read_question(out, self._with_brief(), now)
-        elif not typed and not self._question_said(now):
-            return  # said over the question: no answer to it, and nothing may cut it off
-        elif intent in (Intent.YES, Intent.NO) and not self._clear_answer(command, certain):
-            self._say(out, phrases.YES_OR_NO_AGAIN.say(), interrupt=True)
-        elif self._question in (Question.BEFORE_START, Question.SAFETY_CHECK):
-            self._answer_safety(intent, now, out)
-        elif intent is Intent.YES and self._question is Question.STOP_AFTER_PAIN:
-            self._on_stop(command, now, out)
-        elif intent is Intent.YES and self._switch_target is not None:
-            target = self._switch_target
-            title = self._routine.title if self._routine else ""
-            self._say(out, phrases.STOPPING_ROUTINE.say(title=title), interrupt=True)
-            self._finish(EndReason.STOPPED, now, out)
-            self._start_routine(target, now, out)
-        elif intent is Intent.NO:
-            gently = self._question is Question.STOP_AFTER_PAIN
-            self._question = None
-            self._switch_target = None
-            words = phrases.CARRY_ON_GENTLY if gently else phrases.CARRYING_ON
-            self._carry_on(now, out, words.say())
-        elif self._question is Question.STOP_AFTER_PAIN:
-            # Not an answer: the question alone, not the whole pain message again.
-            self._say(out, phrases.SHALL_WE_STOP.say(), interrupt=True)
-        else:
-            self._say(out, self._question_text, interrupt=True)
-
-    def _clear_answer(self, command: Command, certain: bool) -> bool:
-        """Whether a yes or no may decide the open question: any answer to an everyday one;
-        to a safety question, only one heard for certain and said as yes or no."""
-        if self._question not in SAFETY_QUESTIONS:
-            return True
-        return certain and command.text not in CASUAL_ANSWERS
-
-    def _stop_instead(self, now: float, out: list[Action]) -> None:
-        """"Stop" said to a question: no session is started, or the one running ends."""
-        if self._routine is None:
-            self._question = None
-            self._pending_start = None
-            self._say(out, phrases.WONT_START.say(), interrupt=True)
-        else:
-            self._on_stop(Command(Intent.STOP), now, out)
-
-    def _answer_safety(self, intent: Intent, now: float, out: list[Action]) -> None:
-        """The answer to the safety brief or the persistent-pain warning."""
-        brief = self._brief_asked
-        target, self._pending_start = self._pending_start, None
-        if intent is Intent.YES:
-            self._question = None
-            if brief:
-                out.append(SafetyBriefAnswered(accepted=True))
-            # Heard for this sitting; the runner sends fresh precautions after the session.
-            self._precautions = Precautions()
-            if target is not None:
-                self._start_routine(target, now, out)
-            elif self._routine is not None:
-                self._carry_on(now, out, phrases.GOOD_CARRYING_ON.say())
-            else:
-                self._say(out, phrases.GOOD_START_HINT.say(), interrupt=True)
-        elif intent is Intent.NO:
-            self._question = None
-            if brief:
-                out.append(SafetyBriefAnswered(accepted=False))
-            declined = phrases.BRIEF_DECLINED if brief else phrases.PAIN_WARNING_DECLINED
-            self._say(out, declined.say(), interrupt=True)
-            if self._routine is not None:
-                self._finish(EndReason.STOPPED, now, out)
-        else:  # not an answer: ask again in a few words, not thirty seconds of brief
-            self._pending_start = target
-            again = phrases.ASK_AGAIN_BRIEF if brief else phrases.ASK_AGAIN
-            self._say(out, again.say(), interrupt=True)
+    asks: Question
+    text: str  # what the coach says, ending with the question itself
+    # What a yes starts: the routine to switch to, or the one waiting for the safety brief.
+    routine: Routine | None = None
+    with_brief: bool = False  # the safety brief is part of `text`
+    gentle: bool = False  # the session a yes starts is held at light pressure
+    # When the wait for an answer started (or, while the first reading goes on, will start):
+    # the question is asked again QUESTION_REPEAT_SECONDS after it.
+    asked_at: float = 0.0
+    # Answers wait until the question has been said to its end once (`heard`). While it is
+    # being said, `read_by` is when that reading should end (the estimate that stands in if
+    # the speaker never reports back); None once something else cut it off.
+    read_by: float | None = None
+    heard: bool = False
+    repeated: bool = False
 
     @property
-    def _brief_asked(self) -> bool:
-        """Whether the open question is the one after the safety brief."""
-        return self._question is Question.SAFETY_CHECK or (
-            self._question is Question.BEFORE_START and self._brief_in_question)
+    def being_read(self) -> bool:
+        return not self.heard and self.read_by is not None
 
-    def _with_brief(self) -> str:
-        """The answer to "safety" said to a question: the safety brief, and the question."""
-        if self._brief_asked:
-            return self._question_text
-        return f"{phrases.SAFETY_BRIEF.say()} {self._question_text}"
+    @property
+    def brief_asked(self) -> bool:
+        """Whether this is the question after the safety brief."""
+        return self.asks is Question.SAFETY_CHECK or (
+            self.asks is Question.BEFORE_START and self.with_brief)
+
+    @property
+    def about_safety(self) -> bool:
+        return self.asks in SAFETY_QUESTIONS
+
+    def next_deadline(self) -> float | None:
+        """When the question next needs the clock: its reading's end, or the time to ask again."""
+        if self.being_read:
+            return self.read_by
+        if self.repeated:
+            return None
+        return self.asked_at + QUESTION_REPEAT_SECONDS
+
+    def read(self, read_by: float) -> OpenQuestion:
+        """Being read from now until `read_by`. The first reading's end is when the wait for an
+        answer starts; a repeat leaves that as it was."""
+        return replace(self, read_by=read_by,
+                       asked_at=self.asked_at if self.repeated else read_by)
+
+    def cut_off(self) -> OpenQuestion:
+        return replace(self, read_by=None)
+
+    def said_by(self, now: float) -> OpenQuestion:
+        """Said to its end once its estimated end has passed (a speaker that never reports
+        back)."""
+        if self.being_read and self.read_by is not None and self.read_by <= now + EPSILON:
+            return replace(self, heard=True)
+        return self
+
+    def reading_finished(self, now: float) -> OpenQuestion:
+        """The speaker has said everything it was given: the question too, unless something
+        cut it off. The wait for an answer starts now, unless it has been asked again."""
+        return replace(self, heard=self.heard or self.read_by is not None,
+                       asked_at=self.asked_at if self.repeated else now)
+
+    def asked_again(self) -> OpenQuestion:
+        return replace(self, repeated=True)

@@ -17,6 +17,13 @@ def seconds_to_say(text: str, words_per_minute: float = USUAL_WORDS_PER_MINUTE) 
     return len(text.split()) * 60.0 / words_per_minute
 
 
+def speaking_seconds(text: str, words_per_minute: float = USUAL_WORDS_PER_MINUTE) -> float:
+    """When to move on if the speaker never says it has finished: half as long again as saying
+    `text` at the user's rate takes, and two seconds more (a deadline must not cut a slow voice
+    short)."""
+    return seconds_to_say(text, words_per_minute) * 1.5 + 2.0
+
+
 class VirtualSpeaker:
     """When the coach would fall silent on a virtual clock, saying each line at
     `words_per_minute` (None: at once). A line waits for the one before it unless it cuts in."""
