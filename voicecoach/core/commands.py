@@ -1,8 +1,9 @@
 """What each command does while no question is open. Pure: no I/O, no threads, no clock.
 
-`CommandHandlers` has the session's course (course.py) and moves it through its methods; the
-engine (engine.py) chooses the handler for each command heard, and hands commands said to an
-open question to the answers (answers.py) instead.
+`CommandHandlers` has the session's course (course.py) and the conversation (conversation.py),
+and moves them through their methods; the engine (engine.py) chooses the handler for each
+command heard, and hands commands said to an open question to the answers (answers.py)
+instead.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from collections.abc import Callable, Mapping
 
 from . import phrasebook as phrases
 from . import wording
+from .conversation import Conversation
 from .course import PACE_BOUNDS, SessionCourse, clamp
 from .intents import Command, Intent, Side, VoiceChange
 from .messages import SPOKEN_PHASES, Action, ChangeVoice, SessionState, StopSpeaking
 from .pressure_choices import UNPRESSED_TECHNIQUES
 from .progress import where_we_are
 from .questions import OpenQuestion, Question
+from .replies import Replies
 from .routine import Routine
 from .sitting import Sitting
 from .time_to_go import seconds_to_go
@@ -32,9 +35,11 @@ Handler = Callable[[Command, float, list[Action]], None]
 class CommandHandlers:
     """One handler per intent (`handler_for`)."""
 
-    def __init__(self, course: SessionCourse, routines: Mapping[str, Routine],
-                 sitting: Sitting) -> None:
+    def __init__(self, course: SessionCourse, talk: Conversation, replies: Replies,
+                 routines: Mapping[str, Routine], sitting: Sitting) -> None:
         self._course = course
+        self._talk = talk
+        self._replies = replies
         self._routines = dict(routines)
         self._sitting = sitting
         self._hinted_at: float | None = None  # when the last hint between sessions was said
@@ -77,7 +82,7 @@ class CommandHandlers:
         if self._hinted_at is not None and now - self._hinted_at < IDLE_HINT_SECONDS:
             return
         self._hinted_at = now
-        self._course.say(out, text, interrupt=True)
+        self._talk.say(out, text, interrupt=True)
 
     def _on_start(self, command: Command, now: float, out: list[Action]) -> None:
         course = self._course
@@ -85,16 +90,16 @@ class CommandHandlers:
         if target is None and course.routine is None:
             self._idle_hint(now, out)
         elif target is None:
-            course.say(out, phrases.START_HINT.say(), interrupt=True)
+            self._talk.say(out, phrases.START_HINT.say(), interrupt=True)
         elif course.routine is None and self._sitting.precautions.needed:
             self._ask_before_start(target, now, out)
         elif course.routine is None:
             course.start(target, now, out)
         elif target.name == course.routine.name:
-            course.say(out, phrases.ALREADY_DOING.say(title=target.title), interrupt=True)
+            self._talk.say(out, phrases.ALREADY_DOING.say(title=target.title), interrupt=True)
         else:
             text = phrases.SWITCH_QUESTION.say(current=course.routine.title, target=target.title)
-            course.ask(OpenQuestion(Question.SWITCH_ROUTINE, text, routine=target), now, out)
+            self._talk.ask(OpenQuestion(Question.SWITCH_ROUTINE, text, routine=target), now, out)
 
     def _ask_before_start(self, target: Routine, now: float, out: list[Action]) -> None:
         precautions = self._sitting.precautions
@@ -107,11 +112,11 @@ class CommandHandlers:
         # Pain that keeps coming back: the session offered is gentle, and it is kept gentle.
         question = OpenQuestion(Question.BEFORE_START, " ".join(parts), routine=target,
                                 with_brief=brief, gentle=pattern is not None)
-        self._course.ask(question, now, out)
+        self._talk.ask(question, now, out)
 
     def _on_list(self, command: Command, now: float, out: list[Action]) -> None:
         names = [routine.aliases[0] for routine in self._routines.values()]
-        self._course.say(out, phrases.ROUTINE_LIST.say(
+        self._talk.say(out, phrases.ROUTINE_LIST.say(
             routines=wording.counted(len(names), "routine"), names=wording.spoken_list(names)),
             interrupt=True)
 
@@ -122,9 +127,9 @@ class CommandHandlers:
         if course.routine is None:
             return self._not_running(now, out)
         if course.phase is SessionState.CLOSING:
-            course.say(out, phrases.END_OF_ROUTINE.say(), interrupt=True)
+            self._talk.say(out, phrases.END_OF_ROUTINE.say(), interrupt=True)
             return  # nothing to move to: a pause stays a pause
-        course.unpause()
+        self._talk.unpause()
         if course.phase is SessionState.INTRODUCING:
             course.begin_step(0, now, out)
         elif course.phase is SessionState.RESTING:
@@ -143,9 +148,9 @@ class CommandHandlers:
         if course.routine is None:
             return self._not_running(now, out)
         if course.phase is SessionState.INTRODUCING:
-            course.say(out, phrases.NOT_STARTED_YET.say(), interrupt=True)
+            self._talk.say(out, phrases.NOT_STARTED_YET.say(), interrupt=True)
             return  # nothing to go back to: a pause stays a pause
-        course.unpause()
+        self._talk.unpause()
         # Each side counts, as for "next": back from a step's first side is the previous
         # step's last side, and from a rest (or the closing) the last side just done.
         if course.phase in (SessionState.RESTING, SessionState.CLOSING):
@@ -161,7 +166,7 @@ class CommandHandlers:
         course = self._course
         if course.routine is None:
             return self._not_running(now, out)
-        course.unpause()
+        self._talk.unpause()
         if course.phase is SessionState.INTRODUCING:
             course.introduce(now, out)  # the same session: what it promised still holds
         elif course.phase in (SessionState.RESTING, SessionState.CLOSING):
@@ -173,45 +178,45 @@ class CommandHandlers:
         course = self._course
         if course.routine is None:
             return self._not_running(now, out)
-        already = course.paused
-        course.pause()
+        already = self._talk.paused
+        self._talk.pause()
         if already:
-            course.say(out, phrases.ALREADY_PAUSED.say(), interrupt=True)
+            self._talk.say(out, phrases.ALREADY_PAUSED.say(), interrupt=True)
             return
         out.append(StopSpeaking())
-        course.say(out, phrases.PAUSED.say())
+        self._talk.say(out, phrases.PAUSED.say())
 
     def _on_resume(self, command: Command, now: float, out: list[Action]) -> None:
         course = self._course
         if course.routine is None:
             return self._not_running(now, out)
-        if course.paused:
-            course.unpause()
-            course.carry_on(now, out, phrases.RESUMING.say())
+        if self._talk.paused:
+            self._talk.unpause()
+            self._replies.carry_on(now, out, phrases.RESUMING.say())
         elif course.phase is SessionState.INTRODUCING:
             course.begin_step(0, now, out)  # "go" during the introduction: skip to the work
         else:
-            course.say(out, phrases.NOT_PAUSED.say(), interrupt=True)
+            self._talk.say(out, phrases.NOT_PAUSED.say(), interrupt=True)
 
     def _on_repeat(self, command: Command, now: float, out: list[Action]) -> None:
         course = self._course
         if course.routine is None:
             return self._not_running(now, out)
         if course.phase in SPOKEN_PHASES:
-            course.say_spoken_again(now, out)
+            course.read_spoken_again(now, out)
         elif course.phase is SessionState.RESTING:
             upcoming = course.routine.steps[course.step_index + 1]
-            course.say(out, phrases.NEXT_UP.say(where=where_we_are(course),
+            self._talk.say(out, phrases.NEXT_UP.say(where=where_we_are(course),
                                                 title=upcoming.title), interrupt=True)
         else:
             pressure = course.pressure_words(course.pressure_now())
             text = wording.sentence(f"{wording.sentence(course.step.instruction)} {pressure}")
-            course.say(out, text, interrupt=True)
+            self._talk.say(out, text, interrupt=True)
 
     def _on_stop(self, command: Command, now: float, out: list[Action]) -> None:
         if self._course.routine is None:
             return self._not_running(now, out)
-        self._course.stop(now, out)
+        self._replies.stop(now, out)
 
     def _on_side(self, command: Command, now: float, out: list[Action]) -> None:
         course = self._course
@@ -221,7 +226,7 @@ class CommandHandlers:
         if not course.put_side_first(first):
             return
         words = phrases.SIDE_FIRST if course.side_index == 0 else phrases.SIDE_FIRST_FROM_NEXT_STEP
-        course.say(out, words.say(side=first), interrupt=True)
+        self._talk.say(out, words.say(side=first), interrupt=True)
 
     # --- the user's changes ---------------------------------------------------------------
 
@@ -234,16 +239,16 @@ class CommandHandlers:
         pace = clamp(course.pace * factor, PACE_BOUNDS)
         if abs(pace - course.pace) < EPSILON:
             limit = phrases.ALREADY_SLOWEST if slower else phrases.ALREADY_FASTEST
-            course.say(out, limit.say(), interrupt=True)
+            self._talk.say(out, limit.say(), interrupt=True)
             return
         hold_left = course.set_pace(pace)
         course.note_adjustment(command.intent.value, out)
         if hold_left is not None:
             words = phrases.SLOWER_LEFT if slower else phrases.FASTER_LEFT
-            course.say(out, words.say(left=wording.duration(hold_left)), interrupt=True)
+            self._talk.say(out, words.say(left=wording.duration(hold_left)), interrupt=True)
         else:
             each = phrases.SLOWER_EACH_HOLD if slower else phrases.FASTER_EACH_HOLD
-            course.say(out, each.say(), interrupt=True)
+            self._talk.say(out, each.say(), interrupt=True)
 
     def _on_pressure(self, command: Command, now: float, out: list[Action]) -> None:
         course = self._course
@@ -251,21 +256,21 @@ class CommandHandlers:
             return self._not_running(now, out)
         lighter = command.intent is Intent.LIGHTER
         if not lighter and course.light_after_pain:
-            course.say(out, phrases.KEEP_LIGHT_AFTER_PAIN.say(), interrupt=True)
+            self._talk.say(out, phrases.KEEP_LIGHT_AFTER_PAIN.say(), interrupt=True)
             return
         if course.step.technique in UNPRESSED_TECHNIQUES:
-            course.say(out, phrases.NO_PRESSURE_TO_CHANGE.say(), interrupt=True)
+            self._talk.say(out, phrases.NO_PRESSURE_TO_CHANGE.say(), interrupt=True)
             return
         before = course.pressure_now()
         chosen = before.step(-1 if lighter else 1)
         if chosen == before:
             limit = phrases.ALREADY_LIGHTEST if lighter else phrases.ALREADY_FIRMEST
-            course.say(out, limit.say(), interrupt=True)
+            self._talk.say(out, limit.say(), interrupt=True)
             return
         after = course.choose_pressure(chosen)
         course.note_adjustment(command.intent.value, out)
         words = phrases.LIGHTER if lighter else phrases.FIRMER
-        course.say(out, words.say(pressure=course.pressure_words(after).lower()),
+        self._talk.say(out, words.say(pressure=course.pressure_words(after).lower()),
                    interrupt=True)
 
     def _on_more_time(self, command: Command, now: float, out: list[Action]) -> None:
@@ -275,11 +280,11 @@ class CommandHandlers:
         course.note_adjustment(command.intent.value, out)
         left = course.add_time(MORE_TIME_SECONDS)
         if left is not None:
-            course.say(out, phrases.MORE_TIME_LEFT.say(seconds=MORE_TIME_SECONDS,
+            self._talk.say(out, phrases.MORE_TIME_LEFT.say(seconds=MORE_TIME_SECONDS,
                                                        left=wording.duration(left)),
                        interrupt=True)
         else:
-            course.say(out, phrases.MORE_TIME_ADDED.say(seconds=MORE_TIME_SECONDS),
+            self._talk.say(out, phrases.MORE_TIME_ADDED.say(seconds=MORE_TIME_SECONDS),
                        interrupt=True)
 
     def _on_voice(self, command: Command, now: float, out: list[Action]) -> None:
@@ -287,7 +292,7 @@ class CommandHandlers:
         if change not in set(VoiceChange):
             return
         out.append(ChangeVoice(change))
-        self._course.say(out, phrases.VOICE_CHANGED.say(change=change), interrupt=True)
+        self._talk.say(out, phrases.VOICE_CHANGED.say(change=change), interrupt=True)
 
     # --- what the user asks and says ------------------------------------------------------
 
@@ -313,22 +318,22 @@ class CommandHandlers:
             text = phrases.STATUS_STEP.say(number=course.step_index + 1,
                                            count=len(routine.steps), where=where,
                                            total=total.capitalize())
-        if course.paused:
+        if self._talk.paused:
             text = phrases.STATUS_PAUSED.say(status=text)
-        course.say(out, text, interrupt=True)
+        self._talk.say(out, text, interrupt=True)
 
     def _on_help(self, command: Command, now: float, out: list[Action]) -> None:
         if self._course.routine is None:
             return self._idle_hint(now, out)
-        help_text = phrases.PAUSED_HELP if self._course.paused else phrases.RUNNING_HELP
-        self._course.say(out, help_text.say(), interrupt=True)
+        help_text = phrases.PAUSED_HELP if self._talk.paused else phrases.RUNNING_HELP
+        self._talk.say(out, help_text.say(), interrupt=True)
 
     def _on_pain(self, command: Command, now: float, out: list[Action]) -> None:
-        self._course.report_pain(now, out)
+        self._replies.report_pain(now, out)
 
     def _on_unasked_answer(self, command: Command, now: float, out: list[Action]) -> None:
         """A yes or no nobody asked for is most likely a stray recognition: change nothing."""
 
     def _on_safety(self, command: Command, now: float, out: list[Action]) -> None:
         brief = f"{phrases.SAFETY_BRIEF.say()} {phrases.OKAY_TO_CONTINUE.say()}"
-        self._course.ask(OpenQuestion(Question.SAFETY_CHECK, brief), now, out)
+        self._talk.ask(OpenQuestion(Question.SAFETY_CHECK, brief), now, out)

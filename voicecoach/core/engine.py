@@ -15,11 +15,13 @@
                                                                          └──no──► idle
     asking takes yes or no only once the question has been said to its end (answers.py)
 
-The engine has the parts and passes each event to one of them: the course of the session
-(`SessionCourse`, course.py), which also keeps the open question; the command handlers
-(`CommandHandlers`, commands.py); and the answers to an open question (`Answers`, answers.py).
-The handlers and the answers are peers: each moves the course through its methods, and an
-action both need (stopping, carrying on, "that hurts") is the course's.
+The engine has its parts and passes each event to one of them: the course of the session
+(`SessionCourse`, course.py), which it brings up to each moment; the conversation
+(`Conversation`, conversation.py), which says the coach's words and keeps the pause and the
+open question; the command handlers (`CommandHandlers`, commands.py); and the answers to an
+open question (`Answers`, answers.py). The handlers and the answers are peers: each moves the
+course and the conversation through their methods, and what both call for (stopping,
+carrying on, "that hurts") has one home, `Replies` (replies.py).
 
 Spoken phases (introducing, instructing, closing) wait for the speaker to finish, so a hold's
 clock starts only once its instruction has been heard; if the speaker never reports back, an
@@ -35,6 +37,7 @@ from collections.abc import Mapping
 from . import phrasebook as phrases
 from .answers import Answers
 from .commands import IDLE_HINT_SECONDS, CommandHandlers
+from .conversation import Conversation
 from .course import PACE_BOUNDS, SessionCourse
 from .faults import FaultBook, failure_words, recovery_words
 from .messages import (
@@ -53,6 +56,7 @@ from .messages import (
 from .precautions import Precautions
 from .progress import snapshot
 from .questions import QUESTION_REPEAT_SECONDS
+from .replies import Replies
 from .routine import Routine
 from .sitting import Sitting
 from .speaking_time import USUAL_WORDS_PER_MINUTE
@@ -75,16 +79,18 @@ class SessionEngine:
         minutes the coach says a session takes count its words, as `voicecoach list` does."""
         self._wake_word = wake_word
         self._faults = FaultBook()
-        self._course = SessionCourse(pace=pace, words_per_minute=words_per_minute)
+        talk = self._talk = Conversation(words_per_minute)
+        course = self._course = SessionCourse(talk, pace=pace)
+        replies = self._replies = Replies(course, talk)
         sitting = self._sitting = Sitting()
-        self._commands = CommandHandlers(self._course, routines, sitting)
-        self._answers = Answers(self._course, sitting)
+        self._commands = CommandHandlers(course, talk, replies, routines, sitting)
+        self._answers = Answers(course, talk, replies, sitting)
 
     # --- public face ----------------------------------------------------------------------
 
     @property
     def state(self) -> SessionState:
-        return self._course.state
+        return self._talk.state
 
     @property
     def running(self) -> bool:
@@ -101,17 +107,17 @@ class SessionEngine:
     @property
     def listening(self) -> Vocabulary:
         """What the coach would act on now: the listener hears for this and nothing else."""
-        question = self._course.question
+        question = self._talk.question
         asking = question is not None and not question.heard
         return vocabulary_for(self._listening_state(), self._wake_word, answers_wait=asking)
 
     def _listening_state(self) -> Listening:
         course = self._course
-        if course.question is not None:
+        if self._talk.question is not None:
             return Listening.ASKED
         if course.routine is None:
             return Listening.IDLE
-        if course.paused:
+        if self._talk.paused:
             return Listening.PAUSED
         if course.phase is SessionState.INTRODUCING:
             return Listening.STARTING
@@ -122,14 +128,14 @@ class SessionEngine:
 
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []
-        course = self._course
-        course.answering = False
+        course, talk = self._course, self._talk
+        talk.answering = False
         # What the user says as something falls due goes first: they said it about what they
         # had heard so far ("pause" as a cue is due: "Paused.", and the cue after "resume").
         course.catch_up(now, out, before_now=isinstance(event, Heard))
-        course.answering = isinstance(event, Heard)
+        talk.answering = isinstance(event, Heard)
         match event:
-            case Heard(command, certain, typed) if course.question is not None:
+            case Heard(command, certain, typed) if talk.question is not None:
                 self._answers.answer(command, now, out, certain=certain, typed=typed)
             case Heard(command) if self._wake_word and course.routine is None:
                 if command.addressed:
@@ -148,9 +154,9 @@ class SessionEngine:
                 pass
         # A command may have left something already due (e.g. a spoken phase whose time ran
         # out while paused): it fires now, not at some later event.
-        course.answering = False
+        talk.answering = False
         course.catch_up(now, out)
-        course.report(out)
+        talk.report(out)
         return out
 
     def snapshot(self, now: float) -> Snapshot:
@@ -162,20 +168,20 @@ class SessionEngine:
         if not self._faults.failed(device, detail):
             return
         out.append(FaultNoted(device, detail, recovered=False))
-        course = self._course
-        pause = course.running and not course.paused and course.question is None
+        talk = self._talk
+        pause = self._course.running and not talk.paused and talk.question is None
         if pause:
-            course.pause_for_devices()
-        course.say(out, failure_words(device, paused=pause), interrupt=pause)
+            talk.pause_for_devices()
+        talk.say(out, failure_words(device, paused=pause), interrupt=pause)
 
     def _device_recovered(self, device: Device, now: float, out: list[Action]) -> None:
         if not self._faults.recovered(device):
             return
         out.append(FaultNoted(device, "", recovered=True))
         words = recovery_words(device, still_down=list(self._faults.down))
-        course = self._course
-        if self._faults.all_clear and course.paused_for_devices and course.running:
-            course.unpause()
-            course.carry_on(now, out, phrases.BACK_CARRYING_ON.say(back=words))
+        talk = self._talk
+        if self._faults.all_clear and talk.paused_for_devices and self._course.running:
+            talk.unpause()
+            self._replies.carry_on(now, out, phrases.BACK_CARRYING_ON.say(back=words))
         else:
-            course.say(out, words)
+            talk.say(out, words)

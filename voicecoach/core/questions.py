@@ -10,7 +10,7 @@ and how far it has got in saying it. Pure: no I/O, no threads, no clock.
     been read again to its end
 
 An `OpenQuestion` is a value: each change (read, cut off, said, asked again) makes a new one,
-which the course (course.py) keeps in place of the old.
+which the conversation (conversation.py) keeps in place of the old.
 """
 
 from __future__ import annotations

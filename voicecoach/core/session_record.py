@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from . import phrasebook as phrases
 from . import wording
-from .messages import Action, EndReason, SessionSummary, StepCompleted, StepSkipped
-from .routine import Routine
+from .messages import (
+    Action,
+    EndReason,
+    PainReported,
+    SessionSummary,
+    StepCompleted,
+    StepSkipped,
+)
+from .routine import Pressure, Routine
 
 
 class SessionRecord:
@@ -27,6 +34,22 @@ class SessionRecord:
         if step_index not in self._completed | self._skipped:
             self._skipped.add(step_index)
             out.append(StepSkipped(step_index, title))
+
+    def note_pain(self, routine: Routine, step_index: int, *, side: str | None,
+                  pressure: Pressure | None, out: list[Action]) -> None:
+        """"That hurts" in step `step_index`, on `side`, at `pressure` (None: a step without
+        pressure)."""
+        self.pain_reports += 1
+        step = routine.steps[step_index]
+        out.append(PainReported(
+            routine=routine.name,
+            step_index=step_index,
+            step_title=step.title,
+            areas=tuple(area.value for area in step.areas or routine.areas),
+            reports_this_session=self.pain_reports,
+            side=side,
+            pressure=pressure,
+        ))
 
     @property
     def steps_skipped(self) -> int:
