@@ -219,16 +219,6 @@ class SessionCourse:
         elif self._talk.phase in SPOKEN_PHASES and not self._talk.frozen:
             self._leave_spoken_phase(now, out)
 
-    # --- spoken phases ----------------------------------------------------------------------
-
-    def read_spoken_again(self, now: float, out: list[Action], *, lead: str = "") -> None:
-        """The spoken phase's words from the start (after `lead`), cutting in; while paused
-        they do not move the phase on."""
-        said = f"{lead} {self.spoken_text}" if lead else self.spoken_text
-        if not self._talk.paused:
-            self._expect_words(said, now)
-        self._talk.say(out, said, interrupt=True)
-
     # --- starting and ending ----------------------------------------------------------------
 
     def start(self, routine: Routine, now: float, out: list[Action], *, gentle: bool = False,
@@ -260,6 +250,8 @@ class SessionCourse:
         self._talk.report(out)
         out.append(SessionFinished(summary))
 
+    # --- spoken phases ----------------------------------------------------------------------
+
     def introduce(self, now: float, out: list[Action]) -> None:
         routine = self._routine
         assert routine is not None
@@ -277,7 +269,7 @@ class SessionCourse:
         self._talk.phase = phase
         self._schedule = None
         self._spoken_parts, self._spoken_with_pressure = parts, with_pressure
-        said = f"{lead} {self.spoken_text}" if lead else self.spoken_text
+        said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
         self._expect_words(said, now)
         self._talk.say(out, said, interrupt=self._talk.answering)
 
@@ -288,7 +280,7 @@ class SessionCourse:
         self._spoken_deadline = now + speaking_seconds(said, self._talk.words_per_minute)
 
     @property
-    def spoken_text(self) -> str:
+    def _spoken_text(self) -> str:
         """What this spoken phase says. An instruction read again after "that hurts" asks for
         the level the coach now holds, never the one it first said."""
         parts = list(self._spoken_parts)
@@ -303,7 +295,7 @@ class SessionCourse:
         if self._talk.phase is SessionState.INTRODUCING or self._talk.paused:
             # The introduction counts whole, as the session's length does; an instruction or
             # a closing that a pause cut off is read again when the session resumes.
-            return now + seconds_to_say(self.spoken_text, self._talk.words_per_minute)
+            return now + seconds_to_say(self._spoken_text, self._talk.words_per_minute)
         return max(now, self._spoken_until)
 
     def _leave_spoken_phase(self, now: float, out: list[Action]) -> None:
@@ -313,6 +305,14 @@ class SessionCourse:
             self._begin_hold()
         elif self._talk.phase is SessionState.CLOSING:
             self.finish(EndReason.COMPLETED, now, out)
+
+    def read_spoken_again(self, now: float, out: list[Action], *, lead: str = "") -> None:
+        """The spoken phase's words from the start (after `lead`), cutting in; while paused
+        they do not move the phase on."""
+        said = f"{lead} {self._spoken_text}" if lead else self._spoken_text
+        if not self._talk.paused:
+            self._expect_words(said, now)
+        self._talk.say(out, said, interrupt=True)
 
     # --- steps, sides, holds and rests ------------------------------------------------------
 
