@@ -76,8 +76,8 @@ def simulate_room(
 
     echo_gain_db: echo level relative to the played audio (0: as loud as what was played).
     user: the user's speech on that timeline (zeros where they are silent), scaled by
-    user_gain_db; `speech_level.level_db` helps set it relative to the echo. The result is long enough
-    for the echo's tail and the whole of the user's speech."""
+    user_gain_db; `speech_level.level_db` helps set it relative to the echo. The result is long
+    enough for the echo's tail and the whole of the user's speech."""
     echo = np.zeros(0)
     if len(played):
         speaker = _loudspeaker(played)
