@@ -17,13 +17,13 @@ import numpy as np
 from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import Voice, synthesize
 from voicecoach.audio.wav_file import read_all
-from voicecoach.cli.live import echo_guard
 from voicecoach.core.intents import Intent
 from voicecoach.core.messages import Heard
 from voicecoach.hearing.backends import Backend
 from voicecoach.hearing.echo_guard import EchoGuard
 from voicecoach.hearing.pipeline import HearingOptions, build_listener
 from voicecoach.library import Library
+from voicecoach.session.launch import echo_guard
 from voicecoach.session.live import QUIT, MicrophoneInput
 from voicecoach.session.transcript import Entry
 

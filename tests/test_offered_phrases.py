@@ -27,7 +27,7 @@ PACKAGE = Path(voicecoach.__file__).resolve().parent
 WAKE = "coach"
 # Where the coach's spoken and printed prompts are written.
 PROMPT_MODULES = ["core/phrasebook.py", "core/engine.py", "core/precautions.py", "core/faults.py",
-                  "cli/live.py", "session/terminal.py", "session/wiring.py"]
+                  "session/launch.py", "session/terminal.py", "session/wiring.py"]
 
 # What each row of the README's table promises, by the start of its "and the coach" cell: one
 # intent per group of phrases (groups are separated by " · ", phrases within one by " / ").
