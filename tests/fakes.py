@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import numpy as np
@@ -84,3 +85,9 @@ class TypedRecognizer:
 
     def reset(self) -> None:
         self.fed_samples = 0
+
+
+def running_threads(name: str) -> list[threading.Thread]:
+    """The live threads called `name`: what a part has started and not yet joined."""
+    return [thread for thread in threading.enumerate()
+            if thread.name == name and thread.is_alive()]

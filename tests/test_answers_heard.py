@@ -317,6 +317,7 @@ def test_the_live_microphone_passes_on_how_certain_its_hearing_was():
     listener = ScriptedListener({0: heard_as}, certain=False)
     microphone = MicrophoneInput(Block(), listener, None, inbox.put,  # type: ignore[arg-type]
                                  lambda entry: None, time.monotonic)
+    microphone.start()
     posted = [inbox.get(timeout=5), inbox.get(timeout=5)]
     microphone.close()
     assert posted == [Heard(heard_as, certain=False), QUIT]

@@ -106,6 +106,7 @@ def live_session(library, microphone, voice, until):  # type: ignore[no-untyped-
     history = HistoryStore(":memory:")
     accepted = Settings(safety_brief_accepted=datetime(2026, 1, 1, tzinfo=UTC))
     recorder = SessionRecorder(history, accepted, None, print)
+    recorder.start()
     states: list[str] = []
     lines: list[str] = []
 
@@ -114,6 +115,7 @@ def live_session(library, microphone, voice, until):  # type: ignore[no-untyped-
 
     speaking = Speaking(voice, Playback(), inbox.put, note, time.monotonic,
                         voice_backoff=Backoff((0.2,)))
+    speaking.start()
     engine = make_engine(library)
     session = LiveSession(engine, speaking, inbox, time.monotonic, note, recorder=recorder,
                           supervise=speaking.check)
@@ -128,6 +130,7 @@ def live_session(library, microphone, voice, until):  # type: ignore[no-untyped-
         if microphone is not None:
             readers.append(MicrophoneInput(microphone, Deaf(), None, inbox.put,  # type: ignore[arg-type]
                                            note, time.monotonic))
+            readers[-1].start()
         while time.monotonic() < deadline and not until(history):
             time.sleep(0.05)
         inbox.put(QUIT)

@@ -24,6 +24,7 @@ def test_a_failed_microphone_is_told_with_its_cause_and_when_it_is_back(library)
     inbox: queue.Queue[object] = queue.Queue()
     warned: list[str] = []
     speaking = Speaking(None, Playback(), inbox.put, lambda entry: None, time.monotonic)
+    speaking.start()
     session = LiveSession(make_engine(library), speaking, inbox, time.monotonic,
                           lambda entry: None, warn=warned.append)
     cause = "no default input device; plug in a microphone"

@@ -37,6 +37,7 @@ def heard_until_quit(library, typed: bytes) -> list[str]:  # type: ignore[no-unt
     inbox: queue.Queue[object] = queue.Queue()
     keyboard = KeyboardInput(library.grammar, inbox.put, lambda entry: None, time.monotonic,
                              stdin=os.fdopen(read_end))
+    keyboard.start()
     heard = []
     while (item := inbox.get(timeout=5)) is not QUIT:
         heard.append(item.command.intent.value)  # type: ignore[attr-defined]
@@ -154,6 +155,7 @@ def render(view: PanelView, out: io.StringIO, snapshot: Snapshot) -> str:
 def test_the_panel_says_no_microphone_while_there_is_none():
     out = io.StringIO()
     view = PanelView(out)
+    view.start()
     view.microphone(False)
     text = render(view, out, Snapshot(state=SessionState.IDLE))
     assert "no microphone" in text and "listening" not in text
@@ -163,6 +165,7 @@ def test_the_panel_says_no_microphone_while_there_is_none():
 def test_the_keyboard_panel_asks_to_type_and_says_how_to_leave():
     out = io.StringIO()
     view = PanelView(out, hearing="keyboard")
+    view.start()
     view.typing("start gl")
     text = render(view, out, Snapshot(state=SessionState.IDLE))
     assert "Type “start” and a routine" in text and "> start gl" in text
@@ -218,6 +221,7 @@ def a_step(seconds_left: float) -> Snapshot:
 def test_the_time_bar_has_a_line_of_its_own_at_any_width(columns: int):
     out = io.StringIO()
     view = PanelView(out, hearing="keyboard")
+    view.start()
     view.console.width = columns
     view.last_heard = "“banana” → not understood"
     view.typing("pau")
@@ -237,6 +241,7 @@ def test_the_time_bar_has_a_line_of_its_own_at_any_width(columns: int):
 def test_the_title_says_the_coach_prints_when_nothing_is_spoken():
     out = io.StringIO()
     view = PanelView(out, hearing="keyboard")
+    view.start()
     text = render_showing(view, out, a_step(30.0), speaking=True, printing=True)
     assert "💬 printing" in text and "speaking" not in text
 

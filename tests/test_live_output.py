@@ -15,6 +15,8 @@ from voicecoach.session.terminal import PanelView
 from voicecoach.speaking.output import BLOCK_SECONDS, SpeakerOutput
 from voicecoach.speaking.playback import Playback, Rendered
 
+from .fakes import running_threads
+
 
 class RecordingOutput:
     """Stands in for sounddevice: an output stream that keeps every block written to it and
@@ -61,6 +63,7 @@ def test_an_interrupted_line_stops_sounding_within_100_ms():
 
     output = SpeakerOutput(playback, on_block, sounddevice=device)
     try:
+        output.start()
         time.sleep(0.3)  # the real device thread is playing the line now
         cut_at = time.monotonic()
         playback.interrupt()
@@ -73,9 +76,25 @@ def test_an_interrupted_line_stops_sounding_within_100_ms():
     assert len(loud_after_cut) <= round(0.1 / BLOCK_SECONDS)
 
 
+def test_building_a_speaker_output_starts_no_thread_start_does_and_close_joins_it():
+    device = RecordingOutput()
+    output = SpeakerOutput(Playback(), lambda rendered: None, sounddevice=device)
+    assert running_threads("speaker") == [] and device.blocks == []
+    output.start()
+    assert len(running_threads("speaker")) == 1
+    output.close()
+    assert running_threads("speaker") == []
+    output.close()  # a second close finds nothing left to do
+
+
+def test_a_speaker_output_never_started_closes_quietly():
+    SpeakerOutput(Playback(), lambda rendered: None, sounddevice=RecordingOutput()).close()
+
+
 def test_the_panel_shows_step_pressure_time_and_what_was_heard():
     out = io.StringIO()
     view = PanelView(out)
+    view.start()
     try:
         view.show(Snapshot(state=SessionState.HOLDING, routine_title="Glutes by hand",
                            step_number=2, step_count=4, step_title="Knead the glutes",

@@ -20,6 +20,7 @@ from voicecoach.audio.source import AudioError
 from voicecoach.audio.synthetic import synthesize, with_room
 
 from .audio_helpers import needs_espeak
+from .fakes import running_threads
 
 VIRTUAL_MIC = Path(__file__).parent / "data" / "asound-virtual-mic.conf"
 
@@ -131,3 +132,19 @@ def test_a_microphone_that_vanishes_mid_stream_ends_with_a_clear_error():
             while True:
                 microphone.read(timeout=0.1)
         assert time.monotonic() - started < 5
+
+
+def test_building_a_microphone_opens_nothing_start_opens_it_and_close_joins_its_thread():
+    device = VanishingDevice(blocks=0)
+    microphone = MicrophoneSource(sounddevice=device, stall_seconds=1.0)
+    assert device.opened == [] and running_threads("mic-decoder") == []
+    microphone.start()
+    assert len(device.opened) == 1 and microphone.device_name == "USB mic"
+    assert len(running_threads("mic-decoder")) == 1
+    microphone.close()
+    assert running_threads("mic-decoder") == []
+    microphone.close()  # a second close finds nothing left to do
+
+
+def test_a_microphone_never_started_closes_quietly():
+    MicrophoneSource(sounddevice=VanishingDevice(blocks=0)).close()

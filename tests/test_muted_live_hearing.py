@@ -78,6 +78,7 @@ def heard_live(library: Library, audio: Samples, guard: EchoGuard | None) -> lis
     entries: list[Entry] = []
     microphone = MicrophoneInput(source, listener, guard, inbox.put, entries.append,  # type: ignore[arg-type]
                                  source.clock)
+    microphone.start()
     source.go.set()
     heard: list[Heard] = []
     while (item := inbox.get(timeout=30)) is not QUIT:

@@ -46,6 +46,7 @@ class Sitting:
         self.engine = SessionEngine({"glutes": make_routine("glutes")})
         self.recorder, self.wall, self.now = recorder, wall, 0.0
         self.said: list[str] = []
+        recorder.start()
         self.send(recorder.precautions())
 
     def send(self, event: Event) -> None:
@@ -240,6 +241,7 @@ def test_no_history_still_honours_and_records_the_safety_brief():
 
     for recorder, brief in ((make_recorder(ACCEPTED, print, history=False), False),
                             (make_demo_recorder(ACCEPTED, print), True)):  # the demo: always
+        recorder.start()
         assert recorder.precautions().safety_brief is brief
         recorder.close()
 
@@ -261,6 +263,7 @@ def test_pain_from_recordings_does_not_count_towards_pain_that_keeps_coming_back
     history = HistoryStore(":memory:")
     _pain_in_three_sessions(history, source, now)
     recorder = SessionRecorder(history, ACCEPTED, None, print, lambda: now)
+    recorder.start()
     assert (recorder.precautions().persistent_pain is not None) is warned
     recorder.close()
 

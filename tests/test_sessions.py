@@ -188,7 +188,7 @@ def test_no_output_device_means_printing_and_saying_so():
             raise ValueError("No output device matching None")
 
     with pytest.raises(AudioError, match="no output device"):
-        SpeakerOutput(Playback(), on_block=lambda rendered: None, sounddevice=NoDevices())
+        SpeakerOutput(Playback(), on_block=lambda rendered: None, sounddevice=NoDevices()).start()
 
 
 def test_no_speech_engine_means_printing_said_once(monkeypatch: pytest.MonkeyPatch):
@@ -208,6 +208,7 @@ def test_muted_session_prints_lines_and_goes_on(library):  # type: ignore[no-unt
     notes: list[Entry] = []
     inbox: queue.Queue[object] = queue.Queue()
     speaking = Speaking(None, Playback(), inbox.put, notes.append, lambda: 0.0)
+    speaking.start()
     session = LiveSession(make_engine(library), speaking, inbox, time.monotonic, notes.append)
     runner = threading.Thread(target=session.run, args=(Command(Intent.START,
                                                                 {"routine": "quick-hip"}),))
@@ -228,8 +229,10 @@ def test_live_session_ends_within_a_second_of_quit_and_leaves_no_thread(library)
     inbox: queue.Queue[object] = queue.Queue()
     notes: list[Entry] = []
     speaking = Speaking(None, Playback(), inbox.put, notes.append, time.monotonic)
+    speaking.start()
     keyboard = KeyboardInput(library.grammar, inbox.put, notes.append, time.monotonic,
                              stdin=os.fdopen(read_end))
+    keyboard.start()
     session = LiveSession(make_engine(library), speaking, inbox, time.monotonic, notes.append)
     runner = threading.Thread(target=session.run)
     runner.start()

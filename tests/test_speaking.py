@@ -21,6 +21,7 @@ ENGINES = [VoiceEngine.PIPER, VoiceEngine.PYTTSX3]
 @pytest.fixture(params=ENGINES, ids=str)
 def tts(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     voice = TextToSpeech(cache_dir=tmp_path / "cache", engine=request.param)
+    voice.start()
     yield voice
     voice.close()
 
@@ -28,6 +29,7 @@ def tts(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-unty
 @pytest.fixture
 def espeak(tmp_path: Path):  # type: ignore[no-untyped-def]
     voice = TextToSpeech(cache_dir=tmp_path / "cache", engine=VoiceEngine.PYTTSX3)
+    voice.start()
     yield voice
     voice.close()
 
@@ -70,6 +72,7 @@ def test_prefetched_lines_are_ready_before_they_are_needed(tts: TextToSpeech):
     tts.audio_for("Something urgent comes first.")  # the queue serves urgent lines first
     tts.drain()
     cached = TextToSpeech(cache_dir=tts.cache_dir, engine=tts.engine)
+    cached.start()
     try:
         cached.audio_for("Switch to your right side.")
         cached.audio_for("Ten seconds left.")
@@ -118,6 +121,7 @@ def test_piper_speaks_about_the_words_per_minute_asked(tmp_path: Path, wanted: i
     the fixed part of a word): lines said at 120 words a minute are near 120, within a fifth."""
     voice = TextToSpeech(VoiceSettings(words_per_minute=wanted), tmp_path,
                          engine=VoiceEngine.PIPER)
+    voice.start()
     try:
         seconds = sum(len(voice.audio_for(line)) for line in COACHING) / 16_000
     finally:
@@ -134,6 +138,7 @@ def test_the_cache_keeps_each_engine_voice_rate_and_volume_apart(tmp_path: Path)
         for settings in (VoiceSettings(voice=voice), VoiceSettings(voice=voice).changed("slower"),
                          VoiceSettings(voice=voice).changed("quieter")):
             tts = TextToSpeech(settings, tmp_path, engine=engine)
+            tts.start()
             try:
                 before = tts.synthesized
                 audio = tts.audio_for(line)
@@ -148,12 +153,14 @@ def test_the_cache_keeps_each_engine_voice_rate_and_volume_apart(tmp_path: Path)
 def test_the_cache_key_names_the_voice_found_not_the_words_typed(tmp_path: Path):
     """'english' and 'English (America)' are one voice: one line in the cache, made once."""
     first = TextToSpeech(VoiceSettings(voice="english"), tmp_path, engine=VoiceEngine.PYTTSX3)
+    first.start()
     try:
         first.audio_for("Rest for 20 seconds.")
     finally:
         first.close()
     again = TextToSpeech(VoiceSettings(voice="English (America)"), tmp_path,
                          engine=VoiceEngine.PYTTSX3)
+    again.start()
     try:
         again.audio_for("Rest for 20 seconds.")
         assert again.synthesized == 0
@@ -175,6 +182,7 @@ def test_pyttsx3_prints_do_not_reach_the_terminal(tmp_path: Path):
         "from voicecoach.speaking.tts import TextToSpeech\n"
         "with protected_stdout() as terminal:\n"
         f"    tts = TextToSpeech(cache_dir=Path({str(tmp_path)!r}))\n"
+        "    tts.start()\n"
         "    tts.audio_for('Hello there.')\n"
         "    tts.close()\n"
         "    print('only this', file=terminal)\n"
@@ -225,6 +233,7 @@ def test_a_cache_folder_that_cannot_be_made_falls_back_to_a_temporary_one_said_o
     blocker.write_text("a file where the cache folder should go")
     notes: list[str] = []
     voice = TextToSpeech(cache_dir=blocker / "speech", note=notes.append)
+    voice.start()
     try:
         audio = voice.audio_for("Rest for 20 seconds.")
         voice.audio_for("Ten seconds left.")
@@ -240,6 +249,7 @@ def test_a_cache_folder_that_cannot_be_made_falls_back_to_a_temporary_one_said_o
 def test_a_damaged_line_in_the_cache_is_thrown_away_and_made_again(tmp_path: Path):
     notes: list[str] = []
     voice = TextToSpeech(cache_dir=tmp_path / "cache", note=notes.append)
+    voice.start()
     try:
         good = voice.audio_for("Use medium pressure.")
         (entry,) = list((tmp_path / "cache").glob("*.wav"))

@@ -138,6 +138,8 @@ def test_a_failed_loudspeaker_switches_to_printing_and_comes_back():
     supervisor = SpeakerSupervisor(open_output, lambda why: events.append(f"lost: {why}"),
                                    lambda: events.append("back"), printing.append,
                                    backoff=Backoff((1.0,), clock))
+    assert outputs == []  # built, it has opened nothing yet
+    supervisor.start()
     outputs[0].failure = "the output device failed: device unavailable"
     supervisor.check()
     assert printing[-1] is True and outputs[0].closed
@@ -183,6 +185,7 @@ def test_a_failing_recogniser_is_reported_and_rebuilt():
     reader = MicrophoneInput(source, BrokenRecogniserListener(), None,  # type: ignore[arg-type]
                              inbox.put, lambda entry: None, time.monotonic,
                              rebuild_listener=rebuild, backoff=Backoff((0.0,)))
+    reader.start()
     events = [inbox.get(timeout=5), inbox.get(timeout=5)]
     reader.close()
     assert events == [DeviceFailed(Device.RECOGNISER, "RuntimeError: decoder returned -1"),
@@ -247,7 +250,9 @@ def open_microphone():
     attempts += 1
     if attempts > 1:
         rescan_devices()  # as serve does: PortAudio only sees a device plugged in after it starts
-    return MicrophoneSource("virtualmic", rate=16000, channels=1)  # how the raw file is laid out
+    microphone = MicrophoneSource("virtualmic", rate=16000, channels=1)  # as the raw file is
+    microphone.start()
+    return microphone
 
 source = SupervisedSource(open_microphone, lambda why: events.append("lost: " + why),
                           lambda: events.append("back"), backoff=Backoff((0.2,)))
@@ -327,6 +332,7 @@ def test_a_live_session_pauses_while_the_microphone_is_away_and_carries_on(libra
                               lambda: inbox.put(DeviceRecovered(Device.MICROPHONE)),
                               backoff=Backoff((0.2,)))
     speaking = Speaking(None, Playback(), inbox.put, lambda entry: None, time.monotonic)
+    speaking.start()
     readers: list[MicrophoneInput] = []
     engine = make_engine(library)
     session = LiveSession(engine, speaking, inbox, time.monotonic,
@@ -340,6 +346,7 @@ def test_a_live_session_pauses_while_the_microphone_is_away_and_carries_on(libra
             time.sleep(0.01)
         readers.append(MicrophoneInput(source, Deaf(), None, inbox.put,  # type: ignore[arg-type]
                                        lambda entry: None, time.monotonic))
+        readers[-1].start()
         while time.monotonic() < deadline and len(faults) < 2:
             time.sleep(0.05)
         time.sleep(0.2)
@@ -400,6 +407,7 @@ def test_microphone_chunks_get_a_gapless_timeline_despite_a_jittery_clock():
     guard = RecordingGuard()
     reader = MicrophoneInput(Chunks(40), Deaf(), guard, lambda item: None,  # type: ignore[arg-type]
                              lambda entry: None, clock)
+    reader.start()
     deadline = time.monotonic() + 5
     while len(guard.starts) < 40 and time.monotonic() < deadline:
         time.sleep(0.01)

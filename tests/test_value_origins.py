@@ -65,7 +65,7 @@ def test_a_microphone_from_the_settings_is_named_with_its_setting(tmp_path: Path
     origin = Origin("--device", "NAME-OR-INDEX", "input_device", settings, "2")
     sounddevice = NoSuchDevice()
     with pytest.raises(AudioError) as raised:
-        MicrophoneSource(2, sounddevice=sounddevice, origin=origin)
+        MicrophoneSource(2, sounddevice=sounddevice, origin=origin).start()
     message = str(raised.value)
     assert sounddevice.asked == [2]
     assert message.startswith(f"input_device = 2 in {settings}: no input device 2")
@@ -75,7 +75,8 @@ def test_a_microphone_from_the_settings_is_named_with_its_setting(tmp_path: Path
 
 def test_a_microphone_typed_is_named_by_its_flag():
     with pytest.raises(AudioError) as raised:
-        MicrophoneSource(2, sounddevice=NoSuchDevice(), origin=Origin("--device", "NAME-OR-INDEX"))
+        MicrophoneSource(2, sounddevice=NoSuchDevice(),
+                         origin=Origin("--device", "NAME-OR-INDEX")).start()
     assert "pass another --device NAME-OR-INDEX" in str(raised.value)
     assert "config" not in str(raised.value)
 

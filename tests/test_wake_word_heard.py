@@ -123,6 +123,7 @@ def test_the_panel_between_sessions_offers_the_wake_word_and_shows_what_it_ignor
 
     out = io.StringIO()
     view = PanelView(out, wake_word="coach")
+    view.start()
     try:
         view.entry(Entry(2.0, "you", "start quick",
                          {"intent": None, "ignored": 'start without the wake word "coach"'}))

@@ -106,6 +106,7 @@ from voicecoach.audio.microphone import MicrophoneSource
 
 seconds = float(sys.argv[1])
 source = MicrophoneSource("virtualmic", rate=16000, channels=1)
+source.start()
 settle = first = last = previous = None
 counted = breaks = 0
 deadline = time.monotonic() + seconds + 10

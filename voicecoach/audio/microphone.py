@@ -89,6 +89,9 @@ def list_devices() -> list[dict[str, Any]]:
 
 
 class MicrophoneSource:
+    """Built, it holds what to open; `start()` opens the device and starts the decoding thread;
+    `close()` stops and joins it (also when never started, and again)."""
+
     def __init__(
         self,
         device: int | str | None = None,
@@ -103,28 +106,41 @@ class MicrophoneSource:
         """`rate` and `channels` default to the device's own; downmixing and resampling to
         16 kHz mono happen here, whatever they are. `sounddevice` replaces the real module
         (tests inject faults through it). `origin`: where `device` came from, for messages."""
-        sd = sounddevice or _sounddevice()
+        self._sounddevice = sounddevice
+        self._device, self._origin = device, origin
+        self._wanted_rate, self._wanted_channels = rate, channels
+        self._block_seconds = block_seconds
         self._stall_seconds = stall_seconds
-        info = _input_device(sd, device, origin)
-        self.device_name: str = info["name"]
-        self.rate = rate or int(info["default_samplerate"])
-        self.channels = channels or max(1, min(int(info["max_input_channels"]), 2))
+        # The device's name, rate and channels are known once it is open (start()).
+        self.device_name = ""
+        self.rate = 0
+        self.channels = 0
         self.overflows = 0  # PortAudio said input was lost before we got it
         self.dropped_blocks = 0  # our queue was full: decoding fell far behind
         self._on_problem = on_problem or (lambda message: None)
         self._raw: queue.Queue[np.ndarray] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self._chunks: queue.Queue[Samples | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
-        self._resampler = MonoResampler(self.rate)
         self._stop = threading.Event()
         self._failure: str | None = None
         self._last_report = -REPORT_EVERY_S  # the first loss is said at once
+        self._stream: Any = None
+        self._decoder: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Open the device (AudioError when it is missing or refuses) and start decoding."""
+        sd = self._sounddevice or _sounddevice()
+        info = _input_device(sd, self._device, self._origin)
+        self.device_name = info["name"]
+        self.rate = self._wanted_rate or int(info["default_samplerate"])
+        self.channels = self._wanted_channels or max(1, min(int(info["max_input_channels"]), 2))
+        self._resampler = MonoResampler(self.rate)
         try:
             self._stream = sd.InputStream(
-                device=device,
+                device=self._device,
                 samplerate=self.rate,
                 channels=self.channels,
                 dtype="int16",
-                blocksize=max(1, round(self.rate * block_seconds)),
+                blocksize=max(1, round(self.rate * self._block_seconds)),
                 callback=self._callback,
             )
             self._stream.start()
@@ -187,15 +203,19 @@ class MicrophoneSource:
 
     def close(self) -> None:
         self._stop.set()
-        try:
-            self._stream.stop()
-            self._stream.close()
-        except Exception:  # a vanished device may refuse to close; we are done with it
-            pass
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:  # a vanished device may refuse to close; we are done with it
+                pass
         self._chunks.put(None) if not self._chunks.full() else None
-        self._decoder.join(timeout=self._stall_seconds + 1)
+        if self._decoder is not None:
+            self._decoder.join(timeout=self._stall_seconds + 1)
 
     def __enter__(self) -> MicrophoneSource:
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:

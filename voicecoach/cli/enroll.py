@@ -153,6 +153,7 @@ def _from_microphone(args: argparse.Namespace, phrases: Sequence[str] = PHRASES
         device = load_settings().input_device
     microphone = MicrophoneSource(device_from_text(device), rate=args.rate,
                                   channels=args.channels, on_problem=_say)
+    microphone.start()
     if phrases:
         print(f"Listening on {microphone.device_name!r}. Say each phrase when asked, as you "
               "would to the coach, then wait a moment. Then read three ordinary sentences "

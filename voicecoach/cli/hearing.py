@@ -120,6 +120,7 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
     microphone = MicrophoneSource(device_from_text(args.device), rate=args.rate,
                                   channels=args.channels, on_problem=_say,
                                   origin=origin_of(args, "device"))
+    microphone.start()
     _say(f"listening on {microphone.device_name!r} ({microphone.rate} Hz); Ctrl-C to stop")
     try:
         _listen_to(microphone, "microphone", listener, args)

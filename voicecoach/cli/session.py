@@ -60,6 +60,7 @@ def demo(args: argparse.Namespace, library: Library) -> int:
         view = PlainView(terminal, as_json=args.json)
         clock = StreamClock(time.time())
         recorder = make_demo_recorder(args.settings, note, wall_clock=clock)
+        recorder.start()  # before the session is built: it reads the past pain at once
         session = StreamSession(
             make_engine(library, settings), listener, voice,
             guard=_guard(), room=EchoPath(DEMO_ECHO_DELAY_S, DEMO_ECHO_GAIN_DB),
@@ -249,6 +250,7 @@ def run_with_input(args: argparse.Namespace, library: Library) -> int:
         clock = StreamClock(time.time())
         recorder = make_recorder(args.settings, note, history=not args.no_history,
                                  source=SessionSource.RECORDING, wall_clock=clock)
+        recorder.start()  # before the session is built: it reads the past pain at once
         session = StreamSession(make_engine(library, settings), listener, voice, guard=None,
                                 on_entry=view.entry, recorder=recorder, clock=clock,
                                 record=_recording_to(recording),

@@ -76,6 +76,10 @@ def _cause(exc: BaseException) -> str:
 
 
 class HistoryWriter:
+    """Facts may be submitted as soon as it is built; `start()` starts the thread that opens
+    the store and writes them; `close()` ends it (also when never started: then nothing waits
+    for a writer, and what was submitted goes to the journal)."""
+
     def __init__(self, open_store: Callable[[], HistoryStore | None],
                  note: Callable[[str], None], *, past_pain_since: datetime | None = None,
                  capacity: int = CAPACITY, retry_seconds: tuple[float, ...] = RETRY_SECONDS,
@@ -106,6 +110,9 @@ class HistoryWriter:
         self._past_pain_read = threading.Event()
         self.store: HistoryStore | None = None
         self._sessions: dict[str, int] = {}  # a record's session key -> the history's id
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
         self._thread.start()
 
@@ -161,26 +168,28 @@ class HistoryWriter:
     def close(self) -> None:
         """Write what is pending (waiting at most `drain_seconds`), stop, and say what could
         not be written. Safe to call twice, and from a signal handler."""
+        thread = self._thread
         with self._changed:
             if self._closed:
                 return
             self._closed = True
-            self._changed.wait_for(lambda: not self._pending, self._drain_seconds)
+            if thread is not None:
+                self._changed.wait_for(lambda: not self._pending, self._drain_seconds)
             self._stopping = True
             self._changed.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(JOIN_SECONDS)
+        if thread is not None and threading.current_thread() is not thread:
+            thread.join(JOIN_SECONDS)
+        writing = thread is not None and thread.is_alive()
         with self._changed:
             pending, why, self._pending = list(self._pending), self._trouble, deque()
         # Unless a disk hangs: the write under way may still land, and must not land twice.
-        kept = {id(fact) for fact in (
-            self._keep_in_journal(pending) if not self._thread.is_alive() else [])}
+        kept = {id(fact) for fact in (self._keep_in_journal(pending) if not writing else [])}
         left = Counter(fact.what for fact in pending if id(fact) not in kept) + self._dropped
         if left:
             self._note(f"not written to the history: {_listed(left)}" +
                        (f" ({why})" if why else ""))
         # Unless a disk hangs: then the write under way still holds the store.
-        if self._close_store and self.store is not None and not self._thread.is_alive():
+        if self._close_store and self.store is not None and not writing:
             with suppress(HistoryError, sqlite3.Error):
                 self.store.close()
 

@@ -5,20 +5,24 @@ decided from its options and the user's settings file."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 from ..core.intents import Command, Intent
 from ..core.messages import Device, DeviceFailed, DeviceRecovered
+from ..hearing.listener import CommandListener
 from ..history.records import SessionSource
 from ..library import Library
 from ..origins import Origin
 from ..settings import Settings
 from ..speaking.playback import Playback, Rendered
+from ..speaking.tts import TextToSpeech
 from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
+from .recorder import SessionRecorder
 from .stopping import StopRequest, stop_on_signals
 from .supervision import SpeakerSupervisor, SupervisedSource
 from .terminal import PanelView, PlainView, protected_stdout
@@ -61,77 +65,115 @@ class LiveSettings:
 def run_live_session(library: Library, settings: LiveSettings,
                      note: Callable[[str], None]) -> str | None:
     """Runs until the user leaves, the input ends, or a signal comes; returns the signal's name
-    (SIGINT, SIGTERM) when one ended it, else None. `note` says one line to the user."""
+    (SIGINT, SIGTERM) when one ended it, else None. `note` says one line to the user.
+
+    Every part is built first, then started; each is closed in the reverse order, however the
+    session ends (a close is safe for a part never started)."""
     routine = library.require(settings.routine) if settings.routine else None
-    keyboard = settings.keyboard
-    voice = make_voice(settings.session, say=note)
-    listener = None if keyboard else make_listener(library, settings.session, say=note)
+    voice = make_voice(settings.session, say=note)  # started: whether it loads decides printing
+    listener = None if settings.keyboard else make_listener(library, settings.session, say=note)
     started = time.monotonic()
 
     def clock() -> float:
         return time.monotonic() - started
 
     inbox: queue.Queue[object] = queue.Queue()
-    closers: list[Any] = []
     stopped = StopRequest()
-    with protected_stdout() as terminal:
-        plain = settings.plain or settings.as_json or not terminal.isatty()
-        view: Any = (PlainView(terminal, as_json=settings.as_json) if plain
-                     else PanelView(terminal, wake_word=library.grammar.wake_word,
-                                    hearing="keyboard" if keyboard else "microphone"))
-        closers.append(view)
-        try:
-            prefetch_routine(voice, library, routine.name if routine else None)
-            playback = Playback()
-            guard = echo_guard(hearing=listener is not None, speaking=voice is not None)
-            speaking = Speaking(voice, playback, inbox.put, view.entry, clock, guard)
-            closers.insert(0, speaking)
-            speaker = None
-            if voice is not None:
-                speaker = _supervised_output(playback, speaking, guard, settings, inbox, clock)
-                closers.insert(0, speaker)
-            listening: MicrophoneInput | KeyboardInput
-            if keyboard:
-                typing = view.typing if isinstance(view, PanelView) else None
-                if typing is None:  # the panel says it itself
-                    note(KEYBOARD_HINT)
-                # A line not understood is answered with what to type now: it listens too.
-                listening = KeyboardInput(library.grammar, inbox.put, view.entry, clock,
-                                          typing=typing)
-                closers.insert(0, listening)
-            else:
-                assert listener is not None
-                source = _supervised_microphone(settings, inbox, view, clock, speaking, speaker,
-                                                open_now=not settings.wait_for_microphone)
-                listening = MicrophoneInput(
-                    source, listener, guard, inbox.put, view.entry, clock,
-                    rebuild_listener=lambda: make_listener(library, settings.session, say=note))
-                closers.insert(0, listening)
-            recorder = make_recorder(
-                settings.user, note, history=settings.history,
-                source=SessionSource.KEYBOARD if keyboard else SessionSource.MICROPHONE)
-            closers.append(recorder)  # after the threads, so its last write is the session's end
-            session = LiveSession(make_engine(library, settings.session), speaking, inbox, clock,
-                                  view.entry, view.show, recorder=recorder,
-                                  supervise=_checks(speaker, speaking), warn=note)
-            session.listening = listening.listen_for
-            start = None
-            if routine is not None:
-                start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
-            else:
-                speaking.say(greeting(library.grammar.wake_word), interrupt=False)
-            def stop(signal_name: str) -> None:
-                stopped(signal_name)
-                inbox.put(QUIT)
+    with protected_stdout() as terminal, contextlib.ExitStack() as running:
+        if voice is not None:
+            running.callback(voice.close)  # started when made: closed last
+        parts = _build(library, settings, note, voice, listener, terminal, inbox, clock)
+        # Closed after the threads, so that its last write is the session's end; started
+        # last, so that a session that could not begin (no microphone) opens no history.
+        running.callback(parts.recorder.close)
+        _start(running, parts.view)
+        prefetch_routine(voice, library, routine.name if routine else None)
+        _start(running, parts.speaking)
+        if parts.speaker is not None:
+            _start(running, parts.speaker)
+        if parts.microphone is not None and not settings.wait_for_microphone:
+            parts.microphone.open_now()  # `run`: a missing microphone is an error at once
+        if settings.keyboard and not isinstance(parts.view, PanelView):  # the panel says it
+            note(KEYBOARD_HINT)
+        _start(running, parts.listening)
+        parts.recorder.start()
+        start = None
+        if routine is not None:
+            start = Command(Intent.START, {"routine": routine.name}, f"start {routine.name}")
+        else:
+            parts.speaking.say(greeting(library.grammar.wake_word), interrupt=False)
 
-            with stop_on_signals(stop):
-                session.run(start)
-        finally:
-            for closer in closers:
-                closer.close()
-            if voice is not None:
-                voice.close()
+        def stop(signal_name: str) -> None:
+            stopped(signal_name)
+            inbox.put(QUIT)
+
+        with stop_on_signals(stop):
+            parts.session.run(start)
     return stopped.by
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A live session's parts, built and not yet started."""
+
+    view: PlainView | PanelView
+    speaking: Speaking
+    speaker: SpeakerSupervisor | None  # None: no voice, the lines are printed
+    microphone: SupervisedSource | None  # None: typed commands
+    listening: MicrophoneInput | KeyboardInput
+    recorder: SessionRecorder
+    session: LiveSession
+
+
+def _build(library: Library, settings: LiveSettings, note: Callable[[str], None],
+           voice: TextToSpeech | None, listener: CommandListener | None, terminal: TextIO,
+           inbox: queue.Queue[object], clock: Callable[[], float]) -> _Parts:
+    view = _view(library, settings, terminal)
+    playback = Playback()
+    guard = echo_guard(hearing=listener is not None, speaking=voice is not None)
+    speaking = Speaking(voice, playback, inbox.put, view.entry, clock, guard)
+    speaker = None
+    if voice is not None:
+        speaker = _supervised_output(playback, speaking, guard, settings, inbox, clock)
+    microphone = None
+    listening: MicrophoneInput | KeyboardInput
+    if listener is None:
+        # A line not understood is answered with what to type now: it listens too.
+        listening = KeyboardInput(library.grammar, inbox.put, view.entry, clock,
+                                  typing=view.typing if isinstance(view, PanelView) else None)
+    else:
+        microphone = _supervised_microphone(settings, inbox, view, clock, speaking, speaker)
+        listening = MicrophoneInput(
+            microphone, listener, guard, inbox.put, view.entry, clock,
+            rebuild_listener=lambda: make_listener(library, settings.session, say=note))
+    recorder = make_recorder(
+        settings.user, note, history=settings.history,
+        source=SessionSource.KEYBOARD if settings.keyboard else SessionSource.MICROPHONE)
+    session = LiveSession(make_engine(library, settings.session), speaking, inbox, clock,
+                          view.entry, view.show, recorder=recorder,
+                          supervise=_checks(speaker, speaking), warn=note)
+    session.listening = listening.listen_for
+    return _Parts(view, speaking, speaker, microphone, listening, recorder, session)
+
+
+class _Part(Protocol):
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _start(running: contextlib.ExitStack, part: _Part) -> None:
+    """Start `part`, to be closed when `running` ends (also if it fails half-way through)."""
+    running.callback(part.close)
+    part.start()
+
+
+def _view(library: Library, settings: LiveSettings, terminal: TextIO) -> PlainView | PanelView:
+    """The panel on a terminal; a log of lines when asked, for JSON, or into a pipe."""
+    if settings.plain or settings.as_json or not terminal.isatty():
+        return PlainView(terminal, as_json=settings.as_json)
+    return PanelView(terminal, wake_word=library.grammar.wake_word,
+                     hearing="keyboard" if settings.keyboard else "microphone")
 
 
 def _checks(speaker: SpeakerSupervisor | None, speaking: Speaking) -> Callable[[], None]:
@@ -143,12 +185,11 @@ def _checks(speaker: SpeakerSupervisor | None, speaking: Speaking) -> Callable[[
     return check
 
 
-def _supervised_microphone(settings: LiveSettings, inbox: queue.Queue[object], view: Any,
-                           clock: Callable[[], float], speaking: Speaking,
-                           speaker: SpeakerSupervisor | None, *,
-                           open_now: bool) -> SupervisedSource:
-    """The microphone, reopened whenever it goes away. `open_now`: open it before the session
-    starts, so that a missing microphone is an error at once (`run`), not a wait (`serve`)."""
+def _supervised_microphone(settings: LiveSettings, inbox: queue.Queue[object],
+                           view: PlainView | PanelView, clock: Callable[[], float],
+                           speaking: Speaking,
+                           speaker: SpeakerSupervisor | None) -> SupervisedSource:
+    """The microphone, reopened whenever it goes away."""
     from ..audio.microphone import MicrophoneSource, rescan_devices
 
     attempts = 0
@@ -163,11 +204,13 @@ def _supervised_microphone(settings: LiveSettings, inbox: queue.Queue[object], v
                 speaker.while_closed(rescan_devices)
             else:
                 rescan_devices()
-        return MicrophoneSource(
+        microphone = MicrophoneSource(
             settings.input_device, rate=settings.input_rate, channels=settings.input_channels,
             on_problem=lambda text: view.entry(Entry(clock(), "note", text)),
             origin=settings.input_origin,
         )
+        microphone.start()
+        return microphone
 
     def lost(reason: str) -> None:
         view.microphone(False)  # the panel says "no microphone", not "listening"
@@ -177,12 +220,7 @@ def _supervised_microphone(settings: LiveSettings, inbox: queue.Queue[object], v
         view.microphone(True)
         inbox.put(DeviceRecovered(Device.MICROPHONE))
 
-    return SupervisedSource(
-        open_microphone,
-        on_lost=lost,
-        on_back=back,
-        opened=open_microphone() if open_now else None,
-    )
+    return SupervisedSource(open_microphone, on_lost=lost, on_back=back)
 
 
 def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
@@ -198,9 +236,14 @@ def _supervised_output(playback: Playback, speaking: Speaking, guard: Any,
     def printing(on: bool) -> None:
         speaking.loudspeaker_down = on
 
+    def open_output() -> SpeakerOutput:
+        output = SpeakerOutput(playback, on_block, device=settings.output_device,
+                               origin=settings.output_origin)
+        output.start()
+        return output
+
     return SpeakerSupervisor(
-        lambda: SpeakerOutput(playback, on_block, device=settings.output_device,
-                              origin=settings.output_origin),
+        open_output,
         on_lost=lambda reason: inbox.put(DeviceFailed(Device.LOUDSPEAKER, reason)),
         on_back=lambda: inbox.put(DeviceRecovered(Device.LOUDSPEAKER)),
         printing=printing,

@@ -66,7 +66,8 @@ PROBE, PROBE_TEXT = 0, "Okay."  # a line made, not played, to see whether the vo
 class Speaking:
     """Say actions → a synthesis thread → the playback queue; the output thread plays it.
 
-    Without a voice or a loudspeaker, lines are printed and count as said at once."""
+    Without a voice or a loudspeaker, lines are printed and count as said at once. Lines said
+    before `start()` wait for it; `close()` joins the thread (also when never started)."""
 
     def __init__(self, voice: Any, playback: Playback, post: Callable[[object], None],
                  note: Callable[[Entry], None], clock: Callable[[], float],
@@ -87,6 +88,9 @@ class Speaking:
             lambda: self._post(DeviceRecovered(Device.SPEECH_ENGINE)),
             voice_backoff or Backoff(VOICE_RETRY_DELAYS_S))
         self._probing = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
         self._thread = threading.Thread(target=self._synthesize, name="synthesis", daemon=True)
         self._thread.start()
 
@@ -194,12 +198,15 @@ class Speaking:
         self._voice.failed(reason)
 
     def close(self) -> None:
-        self._lines.put(None)
-        self._thread.join(timeout=JOIN_S)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._lines.put(None)
+            thread.join(timeout=JOIN_S)
 
 
 class MicrophoneInput:
-    """Reads the microphone, cleans it of the coach's voice, and posts what it understood."""
+    """Reads the microphone, cleans it of the coach's voice, and posts what it understood, on
+    a thread of its own from `start()` until `close()`, which closes the source too."""
 
     def __init__(self, source: AudioSource, listener: CommandListener, guard: Guard | None,
                  post: Callable[[object], None], note: Callable[[Entry], None],
@@ -221,6 +228,9 @@ class MicrophoneInput:
         self._anchor: float | None = None  # session time of the current stream's first sample
         self._samples = 0  # samples read since then
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="microphone", daemon=True)
         self._thread.start()
 
@@ -297,7 +307,9 @@ class MicrophoneInput:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=JOIN_S)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=JOIN_S)
         self._source.close()
 
 
@@ -320,7 +332,8 @@ class KeyboardInput:
     With `typing` and a terminal, keys are read one by one (echo off) and the line so far is
     handed to `typing` as it grows, so that a panel redrawn four times a second shows it: the
     terminal's own echo would be drawn over, and its Enter would push the panel's top border
-    into the scroll-back. Piped input is read a line at a time."""
+    into the scroll-back. Piped input is read a line at a time. `start()` sets the terminal's
+    mode and starts reading; `close()` stops, joins and gives the terminal its mode back."""
 
     def __init__(self, grammar: CommandGrammar, post: Callable[[object], None],
                  note: Callable[[Entry], None], clock: Callable[[], float],
@@ -331,13 +344,16 @@ class KeyboardInput:
         self._listening = Listening.IDLE  # set by the main loop (listen_for)
         self._line, self._in_escape = "", False
         self._saved_mode: list[Any] | None = None
-        if typing is not None and os.isatty(stdin.fileno()):
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._typing is not None and os.isatty(self._stdin.fileno()):
             import termios
             import tty
 
-            self._saved_mode = termios.tcgetattr(stdin.fileno())
-            tty.setcbreak(stdin.fileno())  # Ctrl-C still signals: ISIG stays on
-        self._stop = threading.Event()
+            self._saved_mode = termios.tcgetattr(self._stdin.fileno())
+            tty.setcbreak(self._stdin.fileno())  # Ctrl-C still signals: ISIG stays on
         self._thread = threading.Thread(target=self._run, name="keyboard", daemon=True)
         self._thread.start()
 
@@ -407,7 +423,9 @@ class KeyboardInput:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=JOIN_S)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=JOIN_S)
         if self._saved_mode is not None:
             import termios
 

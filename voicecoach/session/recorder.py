@@ -90,12 +90,20 @@ class SessionRecorder:
         self._sitting_pain: list[PastPain] = []
         self._past_pain: list[PastPain] | None = None
         self._waited_for_past = False
+        self._started = False
         opener = history if callable(history) or history is None else (lambda: history)
         since = datetime.fromtimestamp(wall_clock() - PAIN_WINDOW_SECONDS, UTC)
         self._writer = writer(opener or (lambda: None), note, past_pain_since=since,
                               close_store=callable(history), journal=journal)
 
+    def start(self) -> None:
+        """Start the history's writer: it opens the store and reads the past pain reports."""
+        self._writer.start()
+        self._started = True
+
     def precautions(self) -> Precautions:
+        if not self._started:  # else the past pain would go unread, and its warning unsaid
+            raise RuntimeError("the recorder is asked for precautions before start()")
         now = self._wall_clock()
         self._take_past_pain(STARTUP_READ_SECONDS if not self._waited_for_past else 0.0)
         self._waited_for_past = True

@@ -76,14 +76,18 @@ class SupervisedSource:
     waits (at most `timeout`) and returns an empty chunk."""
 
     def __init__(self, open_source: Callable[[], AudioSource], on_lost: Callable[[str], None],
-                 on_back: Callable[[], None], backoff: Backoff | None = None,
-                 opened: AudioSource | None = None) -> None:
-        """`opened`: a source already open (so that a missing device at the start can be an
-        error the caller reports, and only later losses are supervised)."""
+                 on_back: Callable[[], None], backoff: Backoff | None = None) -> None:
+        """`open_source` returns a source already delivering audio. Built, nothing is open:
+        the first `read` opens it, or `open_now`."""
         self._open = open_source
         self._outage = Outage(on_lost, on_back, backoff)
-        self._source: AudioSource | None = opened
+        self._source: AudioSource | None = None
         self._closed = threading.Event()
+
+    def open_now(self) -> None:
+        """Open the device before the first read, so that a missing one is an error the caller
+        reports (its AudioError) and only later losses are supervised."""
+        self._source = self._open()
 
     def read(self, timeout: float | None = None) -> Samples | None:
         if self._closed.is_set():
@@ -131,7 +135,8 @@ class Output(Protocol):
 
 class SpeakerSupervisor:
     """Notices a loudspeaker that failed (the output thread sets `failure`), reports it, and
-    tries to open a new one from the main loop; meanwhile the coach's lines are printed."""
+    tries to open a new one from the main loop; meanwhile the coach's lines are printed.
+    `open_output` returns a loudspeaker already playing; the first is opened by `start()`."""
 
     def __init__(self, open_output: Callable[[], Output], on_lost: Callable[[str], None],
                  on_back: Callable[[], None], printing: Callable[[bool], None],
@@ -141,6 +146,9 @@ class SpeakerSupervisor:
         self._outage = Outage(on_lost, on_back, backoff)
         self._output: Output | None = None
         self._lock = threading.Lock()  # check() runs in the main loop, while_closed() elsewhere
+
+    def start(self) -> None:
+        """Open the loudspeaker; when it cannot be, say so, print, and try again later."""
         self.check()
 
     def check(self) -> None:

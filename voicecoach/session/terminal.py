@@ -67,6 +67,9 @@ class PlainView:
     def microphone(self, present: bool) -> None:
         pass  # the log has the device notes
 
+    def start(self) -> None:
+        pass  # each line is printed as it comes: nothing to start
+
     def close(self) -> None:
         pass
 
@@ -82,7 +85,8 @@ class PanelView:
     """A panel readable from across the room: routine, step, instruction, pressure, a bar of
     the time left, what was last heard, where commands come from (the microphone, the keyboard,
     or none while the microphone is away), whether the coach is speaking, and how to leave.
-    At the keyboard it shows the line being typed (`typing`)."""
+    At the keyboard it shows the line being typed (`typing`). It takes the terminal over from
+    `start()` until `close()`."""
 
     def __init__(self, out: TextIO, wake_word: str | None = None,
                  hearing: str = "microphone") -> None:
@@ -97,7 +101,18 @@ class PanelView:
 
         # Refreshed by our own loop (no refresh thread of rich's to leave behind).
         self._live_view = Live(console=self.console, auto_refresh=False, transient=False)
+        self._started = False
+
+    def start(self) -> None:
         self._live_view.start()
+        self._started = True
+
+    def __enter__(self) -> PanelView:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def typing(self, line: str) -> None:
         """The line typed so far, drawn at once (not at the loop's next turn)."""
@@ -166,4 +181,6 @@ class PanelView:
         return Panel(body, title=f"{snapshot.routine_title} — {snapshot.state} — {mode}")
 
     def close(self) -> None:
-        self._live_view.stop()
+        if self._started:
+            self._started = False
+            self._live_view.stop()

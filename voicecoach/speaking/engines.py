@@ -27,9 +27,9 @@ def open_voice(settings: VoiceSettings, engine: VoiceEngine, note: Callable[[str
     (`voice_typed`: `--voice`, refused as `config set voice` refuses it); `SpeechUnavailable`
     when neither works."""
     if engine is VoiceEngine.PYTTSX3:
-        return TextToSpeech(settings, cache_dir, note, VoiceEngine.PYTTSX3)
+        return _started(settings, cache_dir, note, VoiceEngine.PYTTSX3)
     try:
-        return TextToSpeech(settings, cache_dir, note, VoiceEngine.PIPER)
+        return _started(settings, cache_dir, note, VoiceEngine.PIPER)
     except UnknownVoice:
         # A voice set before Piper came (voice = "english" in the settings file): pyttsx3's,
         # kept as it was meant. One typed now is meant for the engine in use.
@@ -37,13 +37,20 @@ def open_voice(settings: VoiceSettings, engine: VoiceEngine, note: Callable[[str
             raise
         note(f"{settings.voice!r} is a pyttsx3 voice, not a Piper one: {FALLBACK}; for "
              f"Piper's joe voice, unset the voice (voicecoach config unset voice)")
-        return TextToSpeech(settings, cache_dir, note, VoiceEngine.PYTTSX3)
+        return _started(settings, cache_dir, note, VoiceEngine.PYTTSX3)
     except SpeechUnavailable as exc:
         # A Piper voice name means nothing to pyttsx3: its default voice speaks instead.
-        fallback = TextToSpeech(replace(settings, voice=None), cache_dir, note,
-                                VoiceEngine.PYTTSX3)
+        fallback = _started(replace(settings, voice=None), cache_dir, note, VoiceEngine.PYTTSX3)
         note(f"{exc}; {FALLBACK}")
         return fallback
+
+
+def _started(settings: VoiceSettings, cache_dir: Path | None, note: Callable[[str], None],
+             engine: VoiceEngine) -> TextToSpeech:
+    """The engine loaded and ready: whether it can speak is only known once it has tried."""
+    voice = TextToSpeech(settings, cache_dir, note, engine)
+    voice.start()
+    return voice
 
 
 def _pyttsx3_has(voice: str) -> bool:

@@ -57,7 +57,9 @@ class SpeakerOutput:
     """Renders the line queue to the sound card, block by block, from its own thread.
 
     `on_block(rendered, start_s)` is told what was played and when it becomes audible (for the
-    echo guard and for noticing that speech has finished)."""
+    echo guard and for noticing that speech has finished). Built, it holds what to open;
+    `start()` opens the device and starts the thread; `close()` stops and joins it (also when
+    never started, and again)."""
 
     def __init__(
         self,
@@ -67,24 +69,32 @@ class SpeakerOutput:
         sounddevice: Any = None,
         origin: Origin | None = None,
     ) -> None:
-        sd = sounddevice if sounddevice is not None else _real_sounddevice()
-        info = _output_device(sd, device, origin=origin)
-        self.rate = int(info["default_samplerate"])
+        self._sounddevice = sounddevice
+        self._device, self._origin = device, origin
         self._playback = playback
         self._on_block = on_block
         self._stop = threading.Event()
-        self._resampler = None
+        self.rate = 0  # the device's own, known once it is open
+        self._resampler: Any = None
+        self._stream: Any = None
+        self.failure: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Open the device (AudioError when it is missing or refuses) and start writing."""
+        sd = self._sounddevice if self._sounddevice is not None else _real_sounddevice()
+        info = _output_device(sd, self._device, origin=self._origin)
+        self.rate = int(info["default_samplerate"])
         if self.rate != SAMPLE_RATE:
             import soxr
 
             self._resampler = soxr.ResampleStream(SAMPLE_RATE, self.rate, 1, dtype="int16")
         try:
             self._stream = sd.OutputStream(samplerate=self.rate, channels=1, dtype="int16",
-                                           device=device, latency="low")
+                                           device=self._device, latency="low")
             self._stream.start()
         except Exception as exc:  # PortAudio refuses in many ways
             raise AudioError(f"cannot open the output device: {exc}") from exc
-        self.failure: str | None = None
         self._thread = threading.Thread(target=self._write, name="speaker", daemon=True)
         self._thread.start()
 
@@ -106,9 +116,12 @@ class SpeakerOutput:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
-        try:
-            self._stream.stop()
-            self._stream.close()
-        except Exception:  # closing a device that may be gone
-            pass
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:  # closing a device that may be gone
+                pass

@@ -44,19 +44,18 @@ def _open_synthesizer(engine: VoiceEngine, voice: str | None) -> Synthesizer:
 
 
 class TextToSpeech:
+    """Built, it holds its settings; `start()` opens the cache and loads the engine on its
+    thread; `close()` stops and joins that thread (also when never started, and again)."""
+
     def __init__(self, settings: VoiceSettings = DEFAULT_SETTINGS,
                  cache_dir: Path | None = None,
                  note: Callable[[str], None] = lambda message: None,
                  engine: VoiceEngine = VoiceEngine.PYTTSX3) -> None:
-        """Starts the engine on its thread. `SpeechUnavailable` when it cannot work,
-        `UnknownVoice` for a voice it does not have (a typo must not leave the coach in some
-        other voice). The voice is settled here: later settings change rate and volume only."""
+        """The voice is settled by `start()`: later settings change rate and volume only."""
         self.settings = settings
-        try:
-            self._cache = SpeechCache(cache_dir, note)
-        except CacheUnavailable as exc:
-            raise SpeechUnavailable(str(exc)) from exc
-        self.cache_dir = self._cache.folder
+        self._wanted_cache_dir = cache_dir
+        self._note = note
+        self._cache: SpeechCache | None = None
         self.synthesized = 0  # lines made by the engine (not found in the cache)
         self.engine = engine
         self.voice_name = ""
@@ -65,11 +64,22 @@ class TextToSpeech:
         self._order = itertools.count()
         self._ready = threading.Event()
         self._failure: Exception | None = None
-        self._thread = threading.Thread(target=self._run, args=(engine, settings.voice),
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        """Open the cache and start the engine on its thread, waiting until it has loaded.
+        `SpeechUnavailable` when it cannot work, `UnknownVoice` for a voice it does not have
+        (a typo must not leave the coach in some other voice); either way it is closed again."""
+        try:
+            self._cache = SpeechCache(self._wanted_cache_dir, self._note)
+        except CacheUnavailable as exc:
+            raise SpeechUnavailable(str(exc)) from exc
+        self._thread = threading.Thread(target=self._run, args=(self.engine, self.settings.voice),
                                         name="tts", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout=LOAD_TIMEOUT_S):
-            self._failure = SpeechUnavailable(f"the {engine} voice did not load within "
+            self._failure = SpeechUnavailable(f"the {self.engine} voice did not load within "
                                               f"{LOAD_TIMEOUT_S:.0f} s")
         if self._failure is not None:
             self.close()
@@ -77,12 +87,19 @@ class TextToSpeech:
                 raise self._failure
             raise SpeechUnavailable(str(self._failure))
 
+    def __enter__(self) -> TextToSpeech:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- asking ---------------------------------------------------------------------------------
 
     def audio_for(self, text: str, settings: VoiceSettings | None = None) -> Samples:
         """The line as 16 kHz mono audio, from the cache or made now (blocking)."""
         settings = settings or self.settings
-        cached = self._cache.load(self._key(text, settings))
+        cached = self._speech_cache.load(self._key(text, settings))
         if cached is not None:
             return cached
         future = self._ask_now(text, settings)
@@ -98,7 +115,7 @@ class TextToSpeech:
     def prefetch(self, texts: Iterable[str]) -> None:
         """Synthesise these lines in the background, after anything urgent."""
         for text in dict.fromkeys(texts):
-            if not self._cache.has(self._key(text, self.settings)):
+            if not self._speech_cache.has(self._key(text, self.settings)):
                 self._requests.put((AHEAD, next(self._order), (text, self.settings, None)))
 
     def prepare(self, texts: Sequence[str],
@@ -108,7 +125,7 @@ class TextToSpeech:
         urgent line), telling `progress(done, total)` as each is ready. Returns how many
         had to be made (0: all were in the cache)."""
         missing = [text for text in dict.fromkeys(texts)
-                   if not self._cache.has(self._key(text, self.settings))]
+                   if not self._speech_cache.has(self._key(text, self.settings))]
         # URGENT, yet in order: prefetched lines queued before wait behind these.
         futures = [self._ask_now(text, self.settings) for text in missing]
         deadline = time.monotonic() + timeout
@@ -133,9 +150,25 @@ class TextToSpeech:
         done.result(timeout=timeout)
 
     def close(self) -> None:
-        self._requests.put((-1, next(self._order), None))
-        self._thread.join(timeout=SYNTHESIS_TIMEOUT_S)
-        self._cache.close()
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._requests.put((-1, next(self._order), None))
+            self._thread.join(timeout=SYNTHESIS_TIMEOUT_S)
+        if self._cache is not None:
+            self._cache.close()
+
+    @property
+    def cache_dir(self) -> Path:
+        """The folder in use: the one asked for, or a temporary one when it cannot be written."""
+        return self._speech_cache.folder
+
+    @property
+    def _speech_cache(self) -> SpeechCache:
+        if self._cache is None:
+            raise RuntimeError("the voice is used before start()")
+        return self._cache
 
     # --- the worker thread, the only one to touch the engine ------------------------------------
 
@@ -177,12 +210,12 @@ class TextToSpeech:
 
     def _synthesize(self, synthesizer: Synthesizer, text: str, settings: VoiceSettings) -> Path:
         key = self._key(text, settings)
-        if self._cache.has(key):
-            return self._cache.path(key)
-        with self._cache.scratch() as folder:
+        if self._speech_cache.has(key):
+            return self._speech_cache.path(key)
+        with self._speech_cache.scratch() as folder:
             partial = Path(folder) / "line.wav"
             synthesizer.write(text, settings, partial)
-            path = self._cache.keep(partial, key)
+            path = self._speech_cache.keep(partial, key)
         self.synthesized += 1
         return path
 
