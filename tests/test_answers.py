@@ -139,11 +139,11 @@ def test_the_listener_is_told_that_answers_wait_for_the_brief(engine: SessionEng
     grammar = CommandGrammar.for_routines({"glutes": ["glutes"]})
     yes, stop = grammar.parse("yes"), grammar.parse("stop")
     assert yes is not None and stop is not None
-    assert left_alone(yes, engine.listening, None) == (
+    assert left_alone(yes, engine.vocabulary, None) == (
         "yes before the question had been said to its end")
-    assert left_alone(stop, engine.listening, None) is None
+    assert left_alone(stop, engine.vocabulary, None) is None
     engine.handle(SpeechFinished(), 32.0)
-    assert left_alone(yes, engine.listening, None) is None
+    assert left_alone(yes, engine.vocabulary, None) is None
 
 
 # --- a misheard answer does not decide a safety question ------------------------------------

@@ -27,7 +27,7 @@ from voicecoach.core.phrasebook import (
     START_HINT,
     YES_OR_NO_AGAIN,
 )
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing.command_classifier import FEATURE_SIZE, OTHER, CommandClassifier, Layer
 from voicecoach.hearing.listener import CommandListener, Decision
 from voicecoach.hearing.pipeline import HearingOptions, build_listener
@@ -41,7 +41,7 @@ from .fakes import ScriptedRecognizer, final, silence
 from .test_sessions import ArraySource, SilentVoice
 
 GRAMMAR = CommandGrammar.for_routines({"glutes": ["glutes"]})
-ASKED = vocabulary_for(Listening.ASKED)
+ASKED = vocabulary_for(VocabularyState.ASKED)
 BRIEF = f"{SAFETY_BRIEF} {OKAY_TO_CONTINUE}"
 
 

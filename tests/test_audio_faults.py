@@ -75,7 +75,7 @@ class ScriptedMicrophone:
 
 class Deaf:
     def listen_for(self, vocabulary: object) -> None:
-        self.listening = vocabulary  # what the session listens for (unused: hears nothing)
+        self.vocabulary = vocabulary  # what the session listens for (unused: hears nothing)
 
     def feed(self, chunk: Samples) -> list[object]:
         return []

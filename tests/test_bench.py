@@ -231,7 +231,7 @@ def _last_loud_s(speech: Samples) -> float:
 
 @needs_espeak
 def test_a_command_is_still_understood_through_the_gate(library):  # type: ignore[no-untyped-def]
-    from voicecoach.hearing.listening import hear
+    from voicecoach.hearing.decisions import hear
     from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 
     gate = VadGate(PocketSphinxRecognizer(library.grammar), detector("pocketsphinx", 3))

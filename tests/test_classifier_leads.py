@@ -5,7 +5,7 @@ never to press harder or hurry, and never in place of a "that hurts" or "stop" i
 from __future__ import annotations
 
 from voicecoach.core import Intent
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing.command_classifier import OTHER, needed_labels, user_model_path
 from voicecoach.hearing.pipeline import _verifier
 from voicecoach.hearing.verification import EmbeddingVerifier, Verdict, leads_of
@@ -14,7 +14,7 @@ from voicecoach.library import load_library
 from .classifier_helpers import random_classifier
 from .test_answers_heard import GRAMMAR, FixedClassifier, silence
 
-RUNNING = GRAMMAR.narrowed(vocabulary_for(Listening.RUNNING))
+RUNNING = GRAMMAR.narrowed(vocabulary_for(VocabularyState.RUNNING))
 LEADS = dict.fromkeys(Intent, 0.2)
 
 

@@ -220,14 +220,14 @@ def real_clips(word: str) -> list[Path]:
 def test_the_shipped_model_confirms_real_stops_while_a_step_runs(
         shipped: CommandClassifier) -> None:
     from voicecoach.audio.wav_file import read_all
-    from voicecoach.core.vocabulary import Listening, vocabulary_for
+    from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
     from voicecoach.hearing.verification import OTHER_CEILINGS, EmbeddingVerifier, ceilings_of
 
     # A floor, not the goal: a recogniser's "stop" over each of these ten real recordings, as
     # the coach's verifier (the shipped model and the ceilings its training chose) judges it.
     # The model trained with Kokoro's voices confirms 4 of them.
     verifier = EmbeddingVerifier(shipped, ceilings_of(shipped.card) or OTHER_CEILINGS)
-    running = load_library().grammar.narrowed(vocabulary_for(Listening.RUNNING))
+    running = load_library().grammar.narrowed(vocabulary_for(VocabularyState.RUNNING))
     stop = Command(Intent.STOP, text="stop")
     confirmed = [verifier.verify(read_all(path), [stop], running).command
                  for path in real_clips("stop")]

@@ -18,7 +18,7 @@ from voicecoach.core import (
     StepSkipped,
     StopSpeaking,
 )
-from voicecoach.core.engine import IDLE_HINT_SECONDS
+from voicecoach.core.engine import IDLE_HINT_S
 from voicecoach.core.phrasebook import (
     IDLE_PAIN_ADVICE,
     PAIN_ADVICE,
@@ -498,7 +498,7 @@ def test_between_sessions_the_start_hint_is_said_at_most_once_a_minute(coach: Co
     coach.advance(20)
     coach.hear("start over")
     assert coach.said() == [f"Nothing is running. {START_HINT}"]
-    coach.advance(IDLE_HINT_SECONDS - 30)
+    coach.advance(IDLE_HINT_S - 30)
     coach.hear("help")  # a minute after the last hint: said again
     assert coach.said()[-1] == START_HINT and len(coach.said()) == 2
 

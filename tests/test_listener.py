@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.core import CommandGrammar, Intent
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.recognizer import Hypothesis
 
@@ -121,7 +121,7 @@ class RecordingVerifier:
 
 def test_a_command_that_means_nothing_in_this_state_is_not_one():
     listener = CommandListener(ScriptedRecognizer([[final("go")]]), GRAMMAR)
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     [decision] = listener.feed(silence())
     assert decision.command is None
 
@@ -129,9 +129,9 @@ def test_a_command_that_means_nothing_in_this_state_is_not_one():
 def test_the_recogniser_is_narrowed_when_the_state_changes_and_only_then():
     recognizer = NarrowableScriptedRecognizer([])
     listener = CommandListener(recognizer, GRAMMAR)
-    listener.listen_for(vocabulary_for(Listening.ASKED))
-    listener.listen_for(vocabulary_for(Listening.ASKED))
-    listener.listen_for(vocabulary_for(Listening.PAUSED))
+    listener.listen_for(vocabulary_for(VocabularyState.ASKED))
+    listener.listen_for(vocabulary_for(VocabularyState.ASKED))
+    listener.listen_for(vocabulary_for(VocabularyState.PAUSED))
     assert len(recognizer.narrowed_to) == 2
     assert "yes" in recognizer.narrowed_to[0] and "next" not in recognizer.narrowed_to[0]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from voicecoach.core import Pressure, SessionState, Snapshot
 from voicecoach.session.terminal import PanelView
-from voicecoach.speaking.output import BLOCK_SECONDS, SpeakerOutput
+from voicecoach.speaking.output import BLOCK_S, SpeakerOutput
 from voicecoach.speaking.playback import Playback, Rendered
 
 from .fakes import running_threads
@@ -73,7 +73,7 @@ def test_an_interrupted_line_stops_sounding_within_100_ms():
     loud_after_cut = [t for t, block in device.blocks if t > cut_at and np.abs(block).max() > 0]
     assert loud_after_cut, "nothing was playing before the cut"
     assert max(loud_after_cut) - cut_at <= 0.1
-    assert len(loud_after_cut) <= round(0.1 / BLOCK_SECONDS)
+    assert len(loud_after_cut) <= round(0.1 / BLOCK_S)
 
 
 def test_building_a_speaker_output_starts_no_thread_start_does_and_close_joins_it():

@@ -56,8 +56,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.large_base_example],
 )
-HANG_SECONDS = 10.0  # the slowest legal input (a full 256 KiB file) loads in well under 1 s
-CLI_SECONDS = 60.0
+HANG_S = 10.0  # the slowest legal input (a full 256 KiB file) loads in well under 1 s
+CLI_S = 60.0
 MAX_ERROR_CHARS = 500
 YAML_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # What a routine must never make the loader do (Python audit events, matched by prefix).
@@ -83,7 +83,7 @@ class LoaderHang(BaseException):
 
 
 @contextmanager
-def deadline(seconds: float = HANG_SECONDS) -> Iterator[None]:
+def deadline(seconds: float = HANG_S) -> Iterator[None]:
     """Fail, instead of waiting forever, if the body is still running after `seconds`."""
 
     def expire(signum: int, frame: FrameType | None) -> None:
@@ -616,7 +616,7 @@ def test_an_endless_device_is_refused_not_read(tmp_path: Path) -> None:
     script = ("import sys; from pathlib import Path; from voicecoach.library import load_routine\n"
               "load_routine(Path(sys.argv[1]))")
     result = subprocess.run([sys.executable, "-c", script, str(link)], cwd=REPO,
-                            capture_output=True, text=True, timeout=CLI_SECONDS,
+                            capture_output=True, text=True, timeout=CLI_S,
                             preexec_fn=_cap_memory, check=False)
     assert result.stderr.strip().endswith(f"RoutineError: {link}:1: not a regular file "
                                           "(a pipe, socket or device?)"), result.stderr[-300:]
@@ -699,7 +699,7 @@ def run_all(commands: list[list[str]]) -> list[tuple[int, str, str]]:
         results = []
         for process, args in zip(processes, commands, strict=True):
             try:
-                out, err = process.communicate(timeout=CLI_SECONDS)
+                out, err = process.communicate(timeout=CLI_S)
             except subprocess.TimeoutExpired:
                 pytest.fail(f"voicecoach {' '.join(args)} hung")
             results.append((process.returncode, out, err))

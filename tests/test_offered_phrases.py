@@ -17,7 +17,7 @@ import voicecoach
 from voicecoach.cli.main import build_parser
 from voicecoach.core import CommandGrammar, Intent, Say, SpeechFinished
 from voicecoach.core.messages import Event, Precautions
-from voicecoach.core.vocabulary import Listening, Vocabulary, vocabulary_for
+from voicecoach.core.vocabulary import Vocabulary, VocabularyState, vocabulary_for
 from voicecoach.library import Library, load_library
 
 from .coach_driver import CoachDriver
@@ -219,7 +219,7 @@ class OfferRecorder(CoachDriver):
 
     def send(self, event: Event) -> list:  # type: ignore[type-arg]
         actions = self.engine.handle(event, self.now)
-        self.offers += [(a.text, self.engine.listening) for a in actions if isinstance(a, Say)]
+        self.offers += [(a.text, self.engine.vocabulary) for a in actions if isinstance(a, Say)]
         self.log.extend((self.now, action) for action in actions)
         if any(isinstance(action, Say) for action in actions):
             self.send(SpeechFinished())
@@ -251,9 +251,9 @@ def test_the_greetings_offer_what_is_heard_between_sessions(grammar: CommandGram
     from voicecoach.session.wiring import greeting
 
     plain = CommandGrammar.for_routines({"glutes": ["glutes"]}).narrowed(
-        vocabulary_for(Listening.IDLE))
+        vocabulary_for(VocabularyState.IDLE))
     assert offered(GREETING) and all(plain.parse(p) for p in offered(GREETING))
-    idle = grammar.narrowed(vocabulary_for(Listening.IDLE, wake_word=True))
+    idle = grammar.narrowed(vocabulary_for(VocabularyState.IDLE, wake_word=True))
     for phrase in offered(greeting(WAKE), WAKE):
         command = idle.parse(phrase)
         assert command is not None and command.addressed, phrase

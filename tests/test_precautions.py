@@ -20,7 +20,7 @@ from voicecoach.core import (
     StepCompleted,
     Tick,
 )
-from voicecoach.core.engine import QUESTION_REPEAT_SECONDS
+from voicecoach.core.engine import QUESTION_REPEAT_S
 from voicecoach.core.phrasebook import (
     ASK_AGAIN,
     ASK_AGAIN_BRIEF,
@@ -30,7 +30,7 @@ from voicecoach.core.phrasebook import (
     SAFETY_BRIEF,
 )
 from voicecoach.core.precautions import PainPattern, PastPain, persistent_pain
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 
 from .coach_driver import CoachDriver
 
@@ -181,10 +181,10 @@ def test_safety_said_to_the_brief_reads_it_again_in_full(coach: CoachDriver):
 
 
 def test_safety_is_heard_while_a_question_waits(library):  # type: ignore[no-untyped-def]
-    asked = library.grammar.narrowed(vocabulary_for(Listening.ASKED))
+    asked = library.grammar.narrowed(vocabulary_for(VocabularyState.ASKED))
     command = asked.parse("safety")
     assert command is not None and command.intent is Intent.SAFETY
-    assert Intent.SAFETY in vocabulary_for(Listening.ASKED).intents
+    assert Intent.SAFETY in vocabulary_for(VocabularyState.ASKED).intents
 
 
 def test_safety_said_to_the_pain_warning_reads_the_brief_and_asks_again(coach: CoachDriver):
@@ -205,8 +205,8 @@ def test_a_long_silence_after_asking_again_reads_the_whole_brief_once_more(routi
     engine.handle(SpeechFinished(), 30.0)
     engine.handle(Heard(Command(Intent.NEXT)), 35.0)
     engine.handle(SpeechFinished(), 38.0)  # "Please say yes or no..." said; silence from here
-    assert engine.handle(Tick(), 38.0 + QUESTION_REPEAT_SECONDS - 1) == []
-    again = engine.handle(Tick(), 38.0 + QUESTION_REPEAT_SECONDS)
+    assert engine.handle(Tick(), 38.0 + QUESTION_REPEAT_S - 1) == []
+    again = engine.handle(Tick(), 38.0 + QUESTION_REPEAT_S)
     assert [a.text for a in again if isinstance(a, Say)] == [f"{SAFETY_BRIEF} {OKAY_TO_CONTINUE}"]
 
 

@@ -45,7 +45,7 @@ MAX_VERIFIED_FALSE_ACCEPT_RATE = 0.12
 
 def test_the_coachs_hearing_understands_real_commands_in_their_state_and_rejects_more(library):  # type: ignore[no-untyped-def]
     from voicecoach.bench.evaluation import evaluate_in_states
-    from voicecoach.core.vocabulary import Listening
+    from voicecoach.core.vocabulary import VocabularyState
     from voicecoach.hearing.pipeline import HearingOptions, build_listener
 
     clips = recorded_clips(shared_dir() / "audio" / "speech-commands", library.grammar)
@@ -55,7 +55,7 @@ def test_the_coachs_hearing_understands_real_commands_in_their_state_and_rejects
     listener = build_listener(library.grammar, HearingOptions(profile=False))
     heard = evaluate_in_states(listener, commands)
     rejected = evaluate_in_states(listener, others,
-                                  other_states=(Listening.RUNNING, Listening.ASKED))
+                                  other_states=(VocabularyState.RUNNING, VocabularyState.ASKED))
     assert heard.accuracy is not None and heard.accuracy >= MIN_VERIFIED_ACCURACY, heard.mistakes
     assert rejected.false_accept_rate is not None
     assert rejected.false_accept_rate <= MAX_VERIFIED_FALSE_ACCEPT_RATE, rejected.mistakes

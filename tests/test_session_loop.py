@@ -17,7 +17,7 @@ from voicecoach.core.messages import (
     Tick,
 )
 from voicecoach.core.precautions import Precautions
-from voicecoach.core.vocabulary import Listening, Vocabulary
+from voicecoach.core.vocabulary import Vocabulary, VocabularyState
 from voicecoach.session.loop import SessionLoop
 
 START = Heard(Command(Intent.START, {"routine": "glutes"}))
@@ -36,9 +36,9 @@ class AnsweringEngine:
         return list(self.answers.get(type(event), []))
 
     @property
-    def listening(self) -> Vocabulary:
+    def vocabulary(self) -> Vocabulary:
         heard = any(isinstance(event, Heard) for event, _ in self.handled)
-        return Vocabulary(Listening.ASKED if heard else Listening.IDLE)
+        return Vocabulary(VocabularyState.ASKED if heard else VocabularyState.IDLE)
 
 
 class SteppingClock:
@@ -110,13 +110,13 @@ def test_precautions_the_history_changed_reach_the_engine_at_once_on_the_clocks_
 
 
 def test_the_input_is_told_what_the_engine_listens_for_after_each_event():
-    told: list[Listening] = []
+    told: list[VocabularyState] = []
     engine = AnsweringEngine({})
     loop = SessionLoop(engine, SteppingClock(0.0), [],  # type: ignore[arg-type]
-                       listening=lambda vocabulary: told.append(vocabulary.state))
+                       listen_for=lambda vocabulary: told.append(vocabulary.state))
     loop.dispatch(Tick())
     loop.dispatch(START)
-    assert told == [Listening.IDLE, Listening.ASKED]
+    assert told == [VocabularyState.IDLE, VocabularyState.ASKED]
 
 
 def test_a_source_goes_on_only_once_its_event_has_been_handled():

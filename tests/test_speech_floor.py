@@ -10,9 +10,9 @@ import pytest
 from voicecoach.audio.source import SAMPLE_RATE, Samples
 from voicecoach.audio.synthetic import Voice, synthesize
 from voicecoach.audio.wav_file import read_all
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing.backends import Backend
-from voicecoach.hearing.listening import hear
+from voicecoach.hearing.decisions import hear
 from voicecoach.hearing.pipeline import HearingOptions, build_listener
 from voicecoach.hearing.speech_floor import FloorEndpointer, SpeechFloor, percentile
 from voicecoach.hearing.sphinx_backend import PROPOSING_VAD_MODE
@@ -94,7 +94,7 @@ def test_commands_in_a_running_exercise_bike_are_decided_as_they_are_said(librar
     # Before the floor, none of the four was decided before the stream stopped.
     listener = build_listener(library.grammar, HearingOptions(
         backend=Backend.POCKETSPHINX, profile=False))
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     decided = [d.decided_s for d in hear(listener, noise_with_commands("exercise_bike.wav", 10.0))]
     assert decided, "nothing was heard"
     assert all(min(abs(s - at) for at in SAID_AT_S) < 2.0 for s in decided), decided

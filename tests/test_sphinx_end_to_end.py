@@ -10,8 +10,8 @@ import pytest
 from voicecoach.audio.synthetic import Voice
 from voicecoach.audio.wav_file import WavFileSource
 from voicecoach.core import Intent
+from voicecoach.hearing.decisions import decisions_from
 from voicecoach.hearing.listener import CommandListener, Decision
-from voicecoach.hearing.listening import decisions_from
 from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 
 from .audio_helpers import needs_espeak, spoken_wav

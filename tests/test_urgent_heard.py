@@ -9,7 +9,7 @@ import pytest
 
 from voicecoach.audio.synthetic import Voice, synthesize, with_room
 from voicecoach.core import Intent
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing.backends import Backend, build_recognizer
 from voicecoach.hearing.listener import CommandListener, Decision
 from voicecoach.hearing.verification import EmbeddingVerifier
@@ -30,7 +30,7 @@ def heard(text: str, logits: dict[str, float]) -> list[Decision]:
     recognizer = build_recognizer(Backend.POCKETSPHINX, GRAMMAR, proposing=True)
     verifier = EmbeddingVerifier(FixedClassifier(logits))
     listener = CommandListener(recognizer, GRAMMAR, verifier=verifier)
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     audio = with_room(synthesize(text, Voice("en-us", 160)), 0.5, 1.0)
     decisions = [d for start in range(0, len(audio), 800)
                  for d in listener.feed(audio[start:start + 800])]

@@ -15,7 +15,7 @@ from voicecoach.audio.source import SAMPLE_RATE
 from voicecoach.audio.synthetic import Voice, pink_noise, synthesize, with_room
 from voicecoach.core import Intent
 from voicecoach.core.grammar import CommandGrammar
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing import pipeline, urgent_spotter
 from voicecoach.hearing.backends import Backend
 from voicecoach.hearing.command_classifier import context_samples
@@ -160,7 +160,7 @@ def test_a_spotted_pain_report_is_acted_on_and_the_recognisers_same_report_is_no
     recognizer = ScriptedRecognizer([[]] * 15 + [[final("that hurts", end=1.0)]])
     fake = FakeSpotter({10: [Spotted("pain", 0.97, 1.1)]})
     listener = CommandListener(recognizer, GRAMMAR, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     decisions = run(listener, 20)
     assert acted(decisions) == [(Intent.PAIN, True)]
     [first] = [d for d in decisions if d.command is not None]
@@ -171,7 +171,7 @@ def test_a_spotted_pain_report_is_acted_on_and_the_recognisers_same_report_is_no
 def test_a_spot_not_sure_enough_for_over_the_coach_says_so_in_its_decision() -> None:
     fake = FakeSpotter({10: [Spotted("pain", 0.7, 1.1, over_coach=False)]})
     listener = CommandListener(ScriptedRecognizer([[]] * 20), GRAMMAR, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     [decision] = [d for d in run(listener, 20) if d.command is not None]
     assert decision.spotted and not decision.over_coach
 
@@ -180,7 +180,7 @@ def test_a_spot_just_after_the_recogniser_acted_on_the_same_command_is_dropped()
     recognizer = ScriptedRecognizer([[]] * 9 + [[final("stop", end=0.9)]])
     fake = FakeSpotter({11: [Spotted("stop", 0.9, 1.2)], 40: [Spotted("stop", 0.9, 4.1)]})
     listener = CommandListener(recognizer, GRAMMAR, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     # The first spot is the utterance the recogniser heard; the second, three seconds later, a
     # "stop" said again.
     assert acted(run(listener, 45)) == [(Intent.STOP, False), (Intent.STOP, True)]
@@ -191,7 +191,7 @@ def test_a_spot_in_an_utterance_the_verifier_heard_as_another_command_is_dropped
     recognizer = ScriptedRecognizer([[]] * 8 + [[final("next", end=0.8)]])
     fake = FakeSpotter({11: [Spotted("pain", 0.86, 1.2)]})
     listener = CommandListener(recognizer, GRAMMAR, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     assert acted(run(listener, 15)) == [(Intent.NEXT, False)]
 
 
@@ -200,10 +200,10 @@ def test_the_spotter_rests_between_sessions(wake_word: str | None) -> None:
     grammar = CommandGrammar.for_routines({"glutes": ["glutes"]}, wake_word=wake_word)
     fake = FakeSpotter({})
     listener = CommandListener(ScriptedRecognizer([]), grammar, spotter=fake)
-    listener.listen_for(vocabulary_for(Listening.IDLE, wake_word=wake_word is not None))
+    listener.listen_for(vocabulary_for(VocabularyState.IDLE, wake_word=wake_word is not None))
     run(listener, 5)
     assert fake.fed == []
-    listener.listen_for(vocabulary_for(Listening.RUNNING, wake_word=wake_word is not None))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING, wake_word=wake_word is not None))
     run(listener, 2)
     assert fake.fed == [1600, 1600]
     assert fake.resets[-1] == 0.5  # it starts afresh, on the listener's clock
@@ -225,7 +225,7 @@ def test_that_hurts_through_the_coachs_whole_hearing_is_acted_on_once() -> None:
     listener = build_listener(GRAMMAR, HearingOptions(backend=Backend.POCKETSPHINX,
                                                       profile=False))
     assert listener.spotter is not None
-    listener.listen_for(vocabulary_for(Listening.RUNNING))
+    listener.listen_for(vocabulary_for(VocabularyState.RUNNING))
     audio = with_room(synthesize("that hurts", THAT_HURTS), 1.0, 2.0)
     decisions = [d for start in range(0, len(audio), 800)
                  for d in listener.feed(audio[start : start + 800])] + listener.finish()

@@ -286,7 +286,7 @@ def test_a_sentence_of_ordinary_talk_is_learnt_as_other_whole_and_in_pieces(
     from voicecoach.hearing.ordinary_speech import (
         PIECES_PER_SENTENCE,
         SENTENCES,
-        WORD_SECONDS,
+        WORD_S,
         transcript_of,
     )
 
@@ -302,7 +302,7 @@ def test_a_sentence_of_ordinary_talk_is_learnt_as_other_whole_and_in_pieces(
     assert FakeClassifier.taught == ["stop", *["other"] * (1 + PIECES_PER_SENTENCE), "other"]
     cut = FakeClassifier.taught_seconds[2 : 2 + PIECES_PER_SENTENCE]
     assert FakeClassifier.taught_seconds[1] == 4.0 and max(cut) < 4.0
-    assert min(cut) <= WORD_SECONDS[1] + 0.3  # a word and the room around it
+    assert min(cut) <= WORD_S[1] + 0.3  # a word and the room around it
     again = FakeClassifier.taught_seconds
     adapt([("stop", np.zeros(16000, np.int16)), (transcript_of(SENTENCES[0]), sentence),
            ("i will stop by later", sentence)], tmp_path / VERIFIER_FILE)

@@ -14,8 +14,8 @@ import pytest
 from voicecoach.audio.synthetic import Voice
 from voicecoach.audio.wav_file import WavFileSource
 from voicecoach.core import CommandGrammar, Intent
+from voicecoach.hearing.decisions import decisions_from
 from voicecoach.hearing.listener import CommandListener
-from voicecoach.hearing.listening import decisions_from
 from voicecoach.hearing.recognizer import Hypothesis
 from voicecoach.hearing.vosk_backend import VoskRecognizer, load_model
 from voicecoach.hearing.vosk_models import ModelError

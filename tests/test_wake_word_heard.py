@@ -12,7 +12,7 @@ from pathlib import Path
 
 from voicecoach.audio.synthetic import write_wav
 from voicecoach.core import CommandGrammar, Intent
-from voicecoach.core.vocabulary import Listening, vocabulary_for
+from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 from voicecoach.hearing.listener import WAKE_WORD_WAIT_S, CommandListener, Decision
 from voicecoach.hearing.recognizer import Hypothesis
 from voicecoach.session.transcript import Entry
@@ -40,7 +40,7 @@ def heard(results: list[tuple[float, str, float]]) -> list[Decision]:
             Hypothesis(text, final=True, confidence=1.0, speech_end_s=at - 0.3,
                        speech_start_s=began))
     listener = CommandListener(ScriptedRecognizer(chunks), GRAMMAR)
-    listener.listen_for(vocabulary_for(Listening.IDLE, wake_word=True))
+    listener.listen_for(vocabulary_for(VocabularyState.IDLE, wake_word=True))
     return [decision for _ in chunks for decision in listener.feed(silence())]
 
 

@@ -57,9 +57,9 @@ PACE = Bound(*PACE_BOUNDS)  # the engine's own limits: it clamps "slower"/"faste
 # Options with no setting of their own.
 # A rehearsal's coach speaks at a rate the real one could be set to (fractions allowed).
 REHEARSAL_WORDS_PER_MINUTE = replace(SPEECH_RATE, whole=False)
-LISTEN_SECONDS = Bound(0.1, 86_400, " seconds")  # at least a few blocks of audio; at most a day
+LISTEN_S = Bound(0.1, 86_400, " seconds")  # at least a few blocks of audio; at most a day
 # Shorter idle rooms measure start-up, not listening; an hour is already a long benchmark.
-IDLE_SECONDS = Bound(5, 3_600, " seconds")
+IDLE_S = Bound(5, 3_600, " seconds")
 MICROPHONE_RATE = Bound(8_000, 384_000, " Hz", whole=True)
 MICROPHONE_CHANNELS = Bound(1, 64, whole=True)
 ENROLL_REPEATS = Bound(1, 20, whole=True)

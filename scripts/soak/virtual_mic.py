@@ -38,7 +38,7 @@ from voicecoach.audio.source import SAMPLE_RATE, Samples
 from .home import REPO, private_env
 
 ALSA_CONFIG = REPO / "tests" / "data" / "asound-virtual-mic.conf"
-BLOCK_FRAMES = 800  # one microphone period: voicecoach.audio.microphone.BLOCK_SECONDS at 16 kHz
+BLOCK_FRAMES = 800  # one microphone period: voicecoach.audio.microphone.BLOCK_S at 16 kHz
 PIPE_BYTES = 16_384  # half a second: the most stale audio a late reader is handed at once
 
 

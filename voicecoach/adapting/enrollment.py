@@ -28,13 +28,13 @@ PHRASES: tuple[str, ...] = (
     "lighter", "yes", "no", "left", "right", "start glutes",
 )
 REPEATS = 2
-LISTEN_SECONDS = 8.0  # waiting for the user to begin
-MAX_UTTERANCE_SECONDS = 5.0  # a phrase longer than this is not the phrase
+LISTEN_S = 8.0  # waiting for the user to begin
+MAX_UTTERANCE_S = 5.0  # a phrase longer than this is not the phrase
 TRIES = 3  # takes of one phrase before it is skipped
 # A sentence read aloud: the reader may pause at a comma, so it ends only after a longer pause.
-MAX_READING_SECONDS = 15.0
-READING_PAUSE_SECONDS = 1.0  # quiet after the last word: the reading is over
-MIN_READING_SECONDS = 1.2  # shorter than this, a word or two of the sentence was heard
+MAX_READING_S = 15.0
+READING_PAUSE_S = 1.0  # quiet after the last word: the reading is over
+MIN_READING_S = 1.2  # shorter than this, a word or two of the sentence was heard
 _ADVICE = {
     ClipProblem.NOTHING_HEARD: "nothing heard: say it again, clearly",
     ClipProblem.TOO_QUIET: "too quiet: say it again a little louder, or move closer",
@@ -104,8 +104,8 @@ class UtteranceCutter:
 
 def record_utterance(
     source: AudioSource,
-    listen_seconds: float = LISTEN_SECONDS,
-    max_seconds: float = MAX_UTTERANCE_SECONDS,
+    listen_seconds: float = LISTEN_S,
+    max_seconds: float = MAX_UTTERANCE_S,
 ) -> Samples | None:
     """The next thing said on `source`, or None if nobody began within `listen_seconds`. An
     utterance running past `max_seconds` is cut there; SourceEnded if the source runs out
@@ -129,9 +129,9 @@ def record_utterance(
 
 def record_reading(
     source: AudioSource,
-    listen_seconds: float = LISTEN_SECONDS,
-    max_seconds: float = MAX_READING_SECONDS,
-    pause_seconds: float = READING_PAUSE_SECONDS,
+    listen_seconds: float = LISTEN_S,
+    max_seconds: float = MAX_READING_S,
+    pause_seconds: float = READING_PAUSE_S,
 ) -> Samples | None:
     """A sentence read aloud on `source`: its utterances joined until the reader has been quiet
     for `pause_seconds`, or it has run `max_seconds`. None if nobody began within
@@ -178,7 +178,7 @@ def enroll_from(
     tell: Callable[[str], None],
     phrases: Sequence[str] = PHRASES,
     repeats: int = REPEATS,
-    listen_seconds: float = LISTEN_SECONDS,
+    listen_seconds: float = LISTEN_S,
     sentences: Sequence[str] = SENTENCES,
 ) -> list[tuple[str, Samples]]:
     """Asks for each phrase `repeats` times, then for each sentence to be read once, and
@@ -226,6 +226,6 @@ def _problem(audio: Samples | None, take: Take) -> ClipProblem | None:
     if audio is None:
         return ClipProblem.NOTHING_HEARD
     problem = clip_problem(audio)
-    if problem is None and take.reading and len(audio) < MIN_READING_SECONDS * SAMPLE_RATE:
+    if problem is None and take.reading and len(audio) < MIN_READING_S * SAMPLE_RATE:
         return ClipProblem.PART_HEARD
     return problem

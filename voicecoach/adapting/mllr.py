@@ -30,7 +30,7 @@ from ..hearing.pronunciations import pronounce
 from .sphinx_model import ModelConversionError, SphinxModel, adaptable_model
 
 DITHER_SEED = 20_260_101  # the recogniser's: the same audio gives the same features
-MIN_CLIP_SECONDS = 0.2  # shorter than a word: nothing to align
+MIN_CLIP_S = 0.2  # shorter than a word: nothing to align
 TOOL_TIMEOUT_S = 120
 # Where Debian, Fedora and a source build put sphinxtrain's programs (they are not on PATH).
 TOOL_DIRS = (
@@ -122,10 +122,10 @@ def _check_clips(examples: Sequence[tuple[str, Samples]]) -> None:
         if bad:
             raise AdaptationError(f"clip {number}: {bad[0]!r} is not a word (letters and "
                                   "apostrophes only); spell numbers out, drop punctuation")
-        if len(audio) < MIN_CLIP_SECONDS * SAMPLE_RATE:
+        if len(audio) < MIN_CLIP_S * SAMPLE_RATE:
             seconds = len(audio) / SAMPLE_RATE
             raise AdaptationError(f"clip {number} ({transcript!r}) is {seconds:.2f} s long, too "
-                                  f"short to learn from; record at least {MIN_CLIP_SECONDS} s")
+                                  f"short to learn from; record at least {MIN_CLIP_S} s")
 
 
 def with_noise_floor(audio: Samples, seed: int) -> Samples:

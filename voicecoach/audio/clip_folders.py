@@ -28,7 +28,7 @@ LABELS = "labels.csv"
 MIN_SPEECH_DBFS = -45.0
 CLIPPING_SAMPLE = 32_000  # |sample| at or above this counts as clipped
 MAX_CLIPPED_FRACTION = 0.001  # one sample in a thousand: audible distortion
-MIN_SPEECH_SECONDS = 0.2
+MIN_SPEECH_S = 0.2
 
 
 class ClipFolderError(VoicecoachError):
@@ -122,7 +122,7 @@ def speech_dbfs(audio: Samples) -> float:
 
 def clip_problem(audio: Samples) -> ClipProblem | None:
     """What would make a clip a poor example of the user's voice, or None if it will do."""
-    if len(audio) < MIN_SPEECH_SECONDS * SAMPLE_RATE:
+    if len(audio) < MIN_SPEECH_S * SAMPLE_RATE:
         return ClipProblem.NOTHING_HEARD
     if np.mean(np.abs(audio.astype(np.int32)) >= CLIPPING_SAMPLE) > MAX_CLIPPED_FRACTION:
         return ClipProblem.CLIPPED

@@ -34,8 +34,8 @@ from .noise_floor import Floats, NoiseFloor
 from .source import SAMPLE_RATE, Samples
 from .synthetic import NOISE_FLOOR_RMS
 
-FRAME_SECONDS = 0.01
-FRAME_SAMPLES = round(FRAME_SECONDS * SAMPLE_RATE)
+FRAME_S = 0.01
+FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE)
 DELAY_SAMPLES = FRAME_SAMPLES  # what the conditioner adds to every decision's latency
 PEAK_LIMIT = 32_000.0  # no sample is made louder than this (the clipping detector's level)
 VAD_MODE = 3  # the WebRTC VAD's strictest: the level meter wants to be sure it hears a voice
@@ -62,7 +62,7 @@ class SphinxFrameVad:
     def reset(self) -> None:
         import pocketsphinx
 
-        self._vad: Any = pocketsphinx.Vad(self._mode, SAMPLE_RATE, FRAME_SECONDS)
+        self._vad: Any = pocketsphinx.Vad(self._mode, SAMPLE_RATE, FRAME_S)
 
 
 class InputConditioner:

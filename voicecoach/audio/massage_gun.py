@@ -43,7 +43,7 @@ DEFAULT_LOUDNESS_DB_SPL = 65.0  # at 1 m, A-weighted
 SPEECH_DB_SPL = 60.0  # conversational speech at 1 m
 SPEECH_DBFS = -22.0  # what that speech measures as in recordings (Speech Commands, median)
 WHINE_MULTIPLE = 12  # whine fundamental / rotation rate
-REVERB_SECONDS = 0.4
+REVERB_S = 0.4
 SPEED_WANDER = 0.03  # +- share of the rate
 BASS_CUTOFF_HZ = 150.0
 REVERB_TO_DIRECT = 2.0  # energy: at 1.5 m a living room's reverberation outweighs the direct sound
@@ -129,8 +129,8 @@ def _radiated(sound: Floats) -> Floats:
 
 def _room(sound: Floats, rng: np.random.Generator) -> Floats:
     """Direct sound plus an exponentially decaying diffuse tail of twice its energy."""
-    t = np.arange(round(REVERB_SECONDS * SAMPLE_RATE)) / SAMPLE_RATE
-    tail = rng.normal(0.0, 1.0, len(t)) * np.exp(-6.9 * t / REVERB_SECONDS)
+    t = np.arange(round(REVERB_S * SAMPLE_RATE)) / SAMPLE_RATE
+    tail = rng.normal(0.0, 1.0, len(t)) * np.exp(-6.9 * t / REVERB_S)
     tail[: round(0.005 * SAMPLE_RATE)] = 0.0  # the first reflections arrive after the direct
     tail *= np.sqrt(REVERB_TO_DIRECT / np.sum(tail**2))
     tail[0] = 1.0

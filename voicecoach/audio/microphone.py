@@ -21,9 +21,9 @@ from ..origins import Origin
 from .resampling import MonoResampler, to_float
 from .source import AudioError, Samples
 
-BLOCK_SECONDS = 0.05
+BLOCK_S = 0.05
 QUEUE_BLOCKS = 400  # 20 s of audio: far more than a decoder falls behind by, yet bounded
-STALL_SECONDS = 3.0  # no audio for this long from a running stream: the device is gone
+STALL_S = 3.0  # no audio for this long from a running stream: the device is gone
 REPORT_EVERY_S = 10.0
 
 
@@ -97,9 +97,9 @@ class MicrophoneSource:
         device: int | str | None = None,
         rate: int | None = None,
         channels: int | None = None,
-        block_seconds: float = BLOCK_SECONDS,
+        block_seconds: float = BLOCK_S,
         on_problem: Callable[[str], None] | None = None,
-        stall_seconds: float = STALL_SECONDS,
+        stall_seconds: float = STALL_S,
         sounddevice: Any = None,
         origin: Origin | None = None,
     ) -> None:

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from .source import SAMPLE_RATE, Samples
 
-REVERB_SECONDS = 0.25  # RT60 of a furnished living room
+REVERB_S = 0.25  # RT60 of a furnished living room
 REVERB_LEVEL_DB = -10.0  # diffuse tail energy relative to the direct sound
 # Loudspeaker saturation: peaks near full scale are rounded off (a cheap speaker driven hard).
 SATURATION = 0.6
@@ -26,14 +26,14 @@ def room_response(delay_s: float, seed: int = 0) -> npt.NDArray[np.float64]:
     a few early reflections and an exponentially decaying diffuse tail."""
     rng = np.random.default_rng(seed)
     start = round(delay_s * SAMPLE_RATE)
-    length = round(REVERB_SECONDS * SAMPLE_RATE)
+    length = round(REVERB_S * SAMPLE_RATE)
     response = np.zeros(start + length)
     response[start] = 1.0
     for offset_ms, gain in ((3.1, -0.35), (7.4, 0.25), (12.8, -0.18)):
         response[start + round(offset_ms * SAMPLE_RATE / 1000)] += gain
-    # -60 dB of amplitude over REVERB_SECONDS: exp(-6.9 t / T).
+    # -60 dB of amplitude over REVERB_S: exp(-6.9 t / T).
     t = np.arange(length) / SAMPLE_RATE
-    tail = rng.normal(0.0, 1.0, length) * np.exp(-6.9 * t / REVERB_SECONDS)
+    tail = rng.normal(0.0, 1.0, length) * np.exp(-6.9 * t / REVERB_S)
     tail[: round(0.015 * SAMPLE_RATE)] = 0.0  # the diffuse field builds up after the reflections
     direct_energy = float(np.sum(response**2))
     tail *= np.sqrt(direct_energy * 10 ** (REVERB_LEVEL_DB / 10) / np.sum(tail**2))

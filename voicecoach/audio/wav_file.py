@@ -19,7 +19,7 @@ from .file_problems import plain, why_unreadable
 from .resampling import MonoResampler
 from .source import SAMPLE_RATE, AudioError, Samples
 
-CHUNK_SECONDS = 0.1
+CHUNK_S = 0.1
 # Below this the recording holds no sound above 5.5 kHz: the models are trained on 16 kHz
 # wideband speech, and the consonants that tell "stop" from "help" are gone.
 WIDEBAND_RATE = SAMPLE_RATE
@@ -32,7 +32,7 @@ Note = Callable[[str], None]
 
 
 class WavFileSource:
-    def __init__(self, path: Path, chunk_seconds: float = CHUNK_SECONDS,
+    def __init__(self, path: Path, chunk_seconds: float = CHUNK_S,
                  on_note: Note | None = None) -> None:
         """`on_note` hears, once, what will make the file poorly understood (a narrow band,
         a file cut short) though it can still be read."""

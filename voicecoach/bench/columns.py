@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..core.grammar import CommandGrammar
-from ..core.vocabulary import OTHER_SPEECH_STATES, Listening
+from ..core.vocabulary import OTHER_SPEECH_STATES, VocabularyState
 from ..hearing.backends import Backend, build_recognizer
 from ..hearing.listener import CommandListener
 from ..hearing.pipeline import HearingOptions, build_listener
@@ -24,7 +24,7 @@ CONFIGURATIONS = ("plain", "today", "verified")
 BY_STATE = frozenset({"verified"})  # the columns that listen by state
 # Ordinary sentences are heard in every state a session has, and between sessions (where the
 # television plays all evening and "start ..." has a hundred sentences).
-SENTENCE_STATES = (*OTHER_SPEECH_STATES, Listening.IDLE)
+SENTENCE_STATES = (*OTHER_SPEECH_STATES, VocabularyState.IDLE)
 
 
 def column_listener(column: str, backend: Backend, grammar: CommandGrammar,

@@ -20,9 +20,9 @@ from ..audio.synthetic import Voice, synthesize, with_room
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command
-from ..core.vocabulary import OTHER_SPEECH_STATES, Listening, state_for, vocabulary_for
+from ..core.vocabulary import OTHER_SPEECH_STATES, VocabularyState, state_for, vocabulary_for
+from ..hearing.decisions import hear
 from ..hearing.listener import CommandListener
-from ..hearing.listening import hear
 
 VOICES = (
     Voice("en-us", 160),
@@ -173,7 +173,7 @@ def evaluate_in_states(
     listener: CommandListener,
     clips: Iterable[Clip],
     progress: Callable[[], None] = lambda: None,
-    other_states: Sequence[Listening] = OTHER_SPEECH_STATES,
+    other_states: Sequence[VocabularyState] = OTHER_SPEECH_STATES,
 ) -> Figures:
     """`evaluate`, with the listener listening as the coach would: each command in its state,
     and every other clip once in each of `other_states` (each hearing counts as one)."""

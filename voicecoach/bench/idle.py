@@ -20,10 +20,10 @@ from typing import Any
 from ..audio.source import SAMPLE_RATE
 from ..core.grammar import COMMAND_PHRASES, CommandGrammar, normalize
 from ..core.intents import Intent
-from ..core.vocabulary import Listening, vocabulary_for
+from ..core.vocabulary import VocabularyState, vocabulary_for
 from ..hearing.backends import Backend
+from ..hearing.decisions import hear
 from ..hearing.listener import CommandListener
-from ..hearing.listening import hear
 from ..hearing.vad_gate import GateSettings, VadGate, detector
 from ..library import Library
 from .idle_scenes import Scene
@@ -33,7 +33,7 @@ from .idle_scenes import Scene
 IDLE_INTENTS = (Intent.START, Intent.STOP, Intent.PAUSE, Intent.YES, Intent.NO)
 DEFAULT_GATE = GateSettings()
 Build = Callable[[], CommandListener]  # a fresh listener on a fresh recogniser
-WARM_UP_SECONDS = 1.0  # first-call costs (buffers, lazy set-up) are not idle listening
+WARM_UP_S = 1.0  # first-call costs (buffers, lazy set-up) are not idle listening
 
 
 def small_grammar(library: Library) -> CommandGrammar:
@@ -100,7 +100,7 @@ def measure_scenes(label: str, listener: CommandListener, scenes: Sequence[Scene
     recognizer = listener.recognizer
     figures = IdleFigures(label, len(listener.hearing.sentences))
     for scene in scenes:
-        hear(listener, scene.audio[: round(WARM_UP_SECONDS * SAMPLE_RATE)])
+        hear(listener, scene.audio[: round(WARM_UP_S * SAMPLE_RATE)])
         gate = recognizer if isinstance(recognizer, VadGate) else None
         if gate is not None:
             gate.frames_seen = gate.frames_passed = 0
@@ -175,7 +175,7 @@ def vosk_configurations(model_path: Path, grammar: CommandGrammar,
     return configurations
 
 
-VERIFIED_STATES = (Listening.RUNNING, Listening.IDLE)
+VERIFIED_STATES = (VocabularyState.RUNNING, VocabularyState.IDLE)
 
 
 def verified_configurations(backend: Backend, library: Library,
@@ -184,7 +184,7 @@ def verified_configurations(backend: Backend, library: Library,
     its time in: while a step runs, and between sessions (`serve` waiting for "start ...")."""
     from ..hearing.pipeline import HearingOptions, build_listener
 
-    def in_state(state: Listening) -> Build:
+    def in_state(state: VocabularyState) -> Build:
         def build() -> CommandListener:
             options = HearingOptions(backend=backend, model=model, profile=False)
             listener = build_listener(library.grammar, options)

@@ -23,7 +23,7 @@ from .idle import Configuration, IdleFigures
 from .idle_scenes import Scene
 
 Progress = Callable[[str, int], AbstractContextManager[Callable[[], None]]]
-FULL_SECONDS, QUICK_SECONDS = 120.0, 20.0
+FULL_S, QUICK_S = 120.0, 20.0
 ACCURACY_KEYS = ("command_accuracy", "real_speech_accuracy", "oov_false_accept",
                  "latency_median_s", "latency_p95_s")
 
@@ -40,8 +40,8 @@ class IdlePlan:
     @classmethod
     def for_run(cls, quick: bool, seconds: float | None = None) -> IdlePlan:
         if quick:
-            return cls(seconds or QUICK_SECONDS, ("pocketsphinx",), 1, False, False, False)
-        return cls(seconds or FULL_SECONDS, ("pocketsphinx", *_webrtcvad()), 3, True, True, True)
+            return cls(seconds or QUICK_S, ("pocketsphinx",), 1, False, False, False)
+        return cls(seconds or FULL_S, ("pocketsphinx", *_webrtcvad()), 3, True, True, True)
 
 
 def _webrtcvad() -> tuple[str, ...]:

@@ -22,9 +22,9 @@ from ..audio.source import SAMPLE_RATE, Samples
 from ..audio.synthetic import NOISE_FLOOR_RMS, Voice, pink_noise, synthesize
 from ..audio.wav_file import read_all
 from ..core.grammar import CommandGrammar
-from ..core.vocabulary import Listening, Vocabulary
+from ..core.vocabulary import Vocabulary, VocabularyState
+from ..hearing.decisions import hear
 from ..hearing.listener import CommandListener, Decision
-from ..hearing.listening import hear
 from .evaluation import Clip, Figures, evaluate, evaluate_in_states
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Accuracy:
 
 
 def accuracy(listener: CommandListener, clips: Sequence[Clip], tick: Tick,
-             states: Sequence[Listening] | None = None) -> Accuracy:
+             states: Sequence[VocabularyState] | None = None) -> Accuracy:
     """`states` None: the whole grammar, as today's coach listens. Otherwise by state: each
     command in the state that acts on it, every other clip once in each of `states`."""
     started = time.process_time()

@@ -13,16 +13,16 @@ from dataclasses import asdict, dataclass
 
 from ..audio.source import Samples
 from ..audio.synthetic import Voice, synthesize
-from ..core.vocabulary import Listening, vocabulary_for
+from ..core.vocabulary import VocabularyState, vocabulary_for
+from ..hearing.decisions import hear
 from ..hearing.listener import CommandListener
-from ..hearing.listening import hear
 from . import idle_scenes
 from .evaluation import Clip
 from .idle_scenes import Scene
 
 Tick = Callable[[], None]
 ROOMS = ("talk", "tv")
-VERIFIED_STATES = (Listening.RUNNING, Listening.IDLE)
+VERIFIED_STATES = (VocabularyState.RUNNING, VocabularyState.IDLE)
 MOST_HEARD_KEPT = 8  # what was taken for a command, for the reader (the first few)
 
 
@@ -51,7 +51,7 @@ def rooms(seconds: float, said: Sequence[Samples]) -> list[Scene]:
 
 
 def false_commands(listener: CommandListener, scenes: Sequence[Scene], tick: Tick,
-                   state: Listening | None = None) -> dict[str, dict[str, object]]:
+                   state: VocabularyState | None = None) -> dict[str, dict[str, object]]:
     """Every room heard once by `listener`, in `state` (None: every command)."""
     listener.listen_for(None if state is None else vocabulary_for(state))
     result = {}

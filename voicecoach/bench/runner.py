@@ -17,7 +17,7 @@ from ..audio.clip_folders import read_labels, wav_files
 from ..audio.source import Samples
 from ..audio.synthetic import Voice
 from ..core.intents import Intent
-from ..core.vocabulary import OTHER_SPEECH_STATES, Listening
+from ..core.vocabulary import OTHER_SPEECH_STATES, VocabularyState
 from ..hearing.backends import Backend, choose_backend
 from ..hearing.listener import CommandListener
 from ..library import Library
@@ -327,7 +327,7 @@ class Bench:
 
     def _rooms(self, backend: Backend, scenes: list[Scene]) -> dict[str, Any]:
         heard: dict[str, Any] = {}
-        runs: list[tuple[str, str, Listening | None]] = [
+        runs: list[tuple[str, str, VocabularyState | None]] = [
             ("plain", "plain", None), ("today", "today", None),
             *[(f"verified_{state}", "verified", state) for state in rooms.VERIFIED_STATES]]
         with self._progress(f"{backend.value} talking rooms", len(runs) * len(scenes)) as tick:

@@ -85,7 +85,7 @@ class Watching:
                 self.coach_lines.append((entry.t, entry.text))
         self._seen = len(entries)
         session = self._session
-        return CoachView(session.engine.listening, session.playback.busy, self.acted)
+        return CoachView(session.engine.vocabulary, session.playback.busy, self.acted)
 
 
 def spoken_session(library: Library, listener: CommandListener, coach_voice: CoachVoice | None,

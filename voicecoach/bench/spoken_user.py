@@ -2,7 +2,7 @@
 
 A person on a foam roller waits for the coach to finish its sentence, then speaks a second or
 two later, and says each thing when it makes sense: "resume" once paused, "no" once asked.
-The user here watches what the coach does (its listening state, whether it is talking, what it
+The user here watches what the coach does (its vocabulary state, whether it is talking, what it
 has acted on) and decides, block by block, when to say the next line of the script: a closed
 loop, so a command is said at the moment it means something, however the session went.
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..core.intents import Intent
-from ..core.vocabulary import Listening, Vocabulary
+from ..core.vocabulary import Vocabulary, VocabularyState
 
 OBEY_WITHIN_S = 5.0  # after the end of the words: slower than that is not what a user feels
 RETRIES = 2  # said again at most this many times
@@ -32,8 +32,8 @@ LONGEST_WAIT_S = 120.0  # a coach that never falls silent is talked over after t
 # Seconds of the coach's silence before speaking: one to two, varied line by line.
 GAPS_S = (1.2, 1.8, 1.0, 1.5, 2.0)
 
-RUNNING = frozenset({Listening.RUNNING})
-SESSION = frozenset(Listening) - {Listening.IDLE}
+RUNNING = frozenset({VocabularyState.RUNNING})
+SESSION = frozenset(VocabularyState) - {VocabularyState.IDLE}
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Acted:
 class Line:
     text: str  # what the user says
     intent: Intent  # what the coach must act on
-    waits_for: frozenset[Listening]  # the coach's listening states in which it is said
+    waits_for: frozenset[VocabularyState]  # the coach's vocabulary states in which it is said
     routine: str | None = None  # the routine "start" must start
 
     @property
@@ -69,15 +69,15 @@ class Line:
 # A glutes session with the thirteen commands users were measured with from outside: every
 # one a person needs, "that hurts" twice (the second time the coach asks whether to stop).
 SCRIPT = (
-    Line("start glutes", Intent.START, frozenset({Listening.IDLE}), routine="glutes"),
+    Line("start glutes", Intent.START, frozenset({VocabularyState.IDLE}), routine="glutes"),
     Line("pause", Intent.PAUSE, RUNNING),
-    Line("resume", Intent.RESUME, frozenset({Listening.PAUSED})),
+    Line("resume", Intent.RESUME, frozenset({VocabularyState.PAUSED})),
     Line("next", Intent.NEXT, RUNNING),
     Line("that hurts", Intent.PAIN, RUNNING),
     Line("slower", Intent.SLOWER, RUNNING),
     Line("repeat", Intent.REPEAT, RUNNING),
     Line("ouch", Intent.PAIN, RUNNING),
-    Line("no", Intent.NO, frozenset({Listening.ASKED})),  # "shall we stop?": carry on gently
+    Line("no", Intent.NO, frozenset({VocabularyState.ASKED})),  # "shall we stop?": carry on gently
     Line("how long left", Intent.STATUS, RUNNING),
     Line("lighter", Intent.LIGHTER, RUNNING),
     Line("go back", Intent.BACK, RUNNING),
@@ -102,7 +102,7 @@ class Said:
 class CoachView:
     """What the user can tell about the coach at a moment."""
 
-    listening: Vocabulary
+    vocabulary: Vocabulary
     speaking: bool
     acted: Sequence[Acted]  # every command acted on so far
 
@@ -134,12 +134,12 @@ class ScriptedUser:
             return None
         line = self.script[self._line]
         waited = now - self._waiting_since
-        listening = coach.listening
-        if (listening.state is Listening.IDLE and line.waits_for <= SESSION
+        vocabulary = coach.vocabulary
+        if (vocabulary.state is VocabularyState.IDLE and line.waits_for <= SESSION
                 and waited >= GIVE_UP_S):
             self.gave_up_at, self._line = self._line, len(self.script)
             return None
-        in_its_state = listening.state in line.waits_for and not listening.answers_wait
+        in_its_state = vocabulary.state in line.waits_for and not vocabulary.answers_wait
         # Said again, a line is said in the next silence: it was meant for this moment.
         if not in_its_state and self._attempt == 0 and waited < PATIENCE_S:
             return None

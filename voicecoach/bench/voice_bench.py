@@ -13,7 +13,7 @@ from typing import Any
 
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
-from ..core.vocabulary import Listening, vocabulary_for
+from ..core.vocabulary import VocabularyState, vocabulary_for
 from ..hearing.backends import Backend
 from ..hearing.listener import CommandListener
 from . import measure, pi4
@@ -58,7 +58,7 @@ def over_the_coach(listener: CommandListener, column: str, played: Sequence[Samp
     """Self-hearing (commands set off by the coach's own lines heard back through a room) and
     barge-in (BARGE_IN_WORDS said over the coach at each of BARGE_IN_DB) for one listener."""
     # The coach talks while a step runs: that is the state a listener by state is in.
-    vocabulary = vocabulary_for(Listening.RUNNING) if column in BY_STATE else None
+    vocabulary = vocabulary_for(VocabularyState.RUNNING) if column in BY_STATE else None
     guard = None if column == "plain" else _guard()
     triggers = measure.self_hearing(listener, guard, played, tick, vocabulary)
     # Quick: the shortest lines; otherwise the longest (the introductions).

@@ -17,10 +17,10 @@ from rich.text import Text
 
 from ..audio.source import AudioError, AudioSource, device_from_text
 from ..core.grammar import CommandGrammar
-from ..core.vocabulary import Listening, vocabulary_for
+from ..core.vocabulary import VocabularyState, vocabulary_for
 from ..hearing.backends import Backend, build_recognizer
+from ..hearing.decisions import decisions_from
 from ..hearing.listener import CommandListener, Decision
-from ..hearing.listening import decisions_from
 from ..hearing.pipeline import HearingOptions, build_listener
 from ..hearing.vosk_backend import VoskGrammar
 from ..hearing.vosk_models import (
@@ -86,7 +86,8 @@ def listen(args: argparse.Namespace, grammar: CommandGrammar) -> int:
     listener = build_listener(grammar, hearing_options(args), say=_say)
     listener.early = not args.no_early
     if args.state:
-        listener.listen_for(vocabulary_for(Listening(args.state), grammar.wake_word is not None))
+        listener.listen_for(vocabulary_for(VocabularyState(args.state),
+                                           grammar.wake_word is not None))
     if args.input:
         from ..audio.wav_file import WavFileSource
         from ..session.stopping import StopRequest, exit_code, stop_on_signals

@@ -11,14 +11,14 @@ from pathlib import Path
 from rich.console import Console
 
 from ..core.errors import VoicecoachError
-from ..core.vocabulary import Listening
+from ..core.vocabulary import VocabularyState
 from ..library import (
     RoutineError,
     first_problem_per_file,
 )
 from ..limits import (
-    IDLE_SECONDS,
-    LISTEN_SECONDS,
+    IDLE_S,
+    LISTEN_S,
     MICROPHONE_CHANNELS,
     MICROPHONE_RATE,
     REHEARSAL_WORDS_PER_MINUTE,
@@ -156,12 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="WAV files to listen to instead of the microphone")
     recogniser_options(listen)
     microphone_options(listen)
-    listen.add_argument("--seconds", type=option_type(LISTEN_SECONDS), metavar="N",
+    listen.add_argument("--seconds", type=option_type(LISTEN_S), metavar="N",
                         help="stop after N seconds of audio (default: until Ctrl-C)")
     listen.add_argument("--no-early", action="store_true",
                         help="act only on final results, never on partial ones")
     listen.add_argument("--json", action="store_true", help="one JSON object a line")
-    listen.add_argument("--state", choices=[state.value for state in Listening],
+    listen.add_argument("--state", choices=[state.value for state in VocabularyState],
                         help="hear as the coach hears in this state (e.g. asked: yes, no, "
                         "stop and that hurts only); default: every command")
     routines_option(listen)
@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="recorded speech: a folder with labels.csv (path,transcript)")
     bench.add_argument("--noise", metavar="DIR",
                        help="background noise WAVs (default: generated white and pink noise)")
-    bench.add_argument("--idle-seconds", type=option_type(IDLE_SECONDS), metavar="S",
+    bench.add_argument("--idle-seconds", type=option_type(IDLE_S), metavar="S",
                        help="length of each idle room (default 120, 20 with --quick)")
     only = bench.add_mutually_exclusive_group()
     only.add_argument("--idle-only", action="store_true",

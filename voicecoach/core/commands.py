@@ -26,8 +26,8 @@ from .time_to_go import seconds_to_go
 from .timer import EPSILON
 
 PACE_FACTOR = 1.25
-MORE_TIME_SECONDS = 30
-IDLE_HINT_SECONDS = 60.0  # between sessions, "how to start" is said at most this often
+MORE_TIME_S = 30
+IDLE_HINT_S = 60.0  # between sessions, "how to start" is said at most this often
 
 Handler = Callable[[Command, float, list[Action]], None]
 
@@ -79,7 +79,7 @@ class CommandHandlers:
     def _idle_hint(self, now: float, out: list[Action], text: str = phrases.START_HINT) -> None:
         """Between sessions, how to start: at most once a minute. A room's talk heard as
         "next" or "help" again and again must not make the coach answer it again and again."""
-        if self._hinted_at is not None and now - self._hinted_at < IDLE_HINT_SECONDS:
+        if self._hinted_at is not None and now - self._hinted_at < IDLE_HINT_S:
             return
         self._hinted_at = now
         self._talk.say(out, text, interrupt=True)
@@ -278,13 +278,13 @@ class CommandHandlers:
         if course.routine is None:
             return self._not_running(now, out)
         course.note_adjustment(command.intent.value, out)
-        left = course.add_time(MORE_TIME_SECONDS)
+        left = course.add_time(MORE_TIME_S)
         if left is not None:
-            self._talk.say(out, phrases.MORE_TIME_LEFT.say(seconds=MORE_TIME_SECONDS,
+            self._talk.say(out, phrases.MORE_TIME_LEFT.say(seconds=MORE_TIME_S,
                                                        left=wording.duration(left)),
                        interrupt=True)
         else:
-            self._talk.say(out, phrases.MORE_TIME_ADDED.say(seconds=MORE_TIME_SECONDS),
+            self._talk.say(out, phrases.MORE_TIME_ADDED.say(seconds=MORE_TIME_S),
                        interrupt=True)
 
     def _on_voice(self, command: Command, now: float, out: list[Action]) -> None:

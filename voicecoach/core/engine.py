@@ -36,7 +36,7 @@ from collections.abc import Mapping
 
 from . import phrasebook as phrases
 from .answers import Answers
-from .commands import IDLE_HINT_SECONDS, CommandHandlers
+from .commands import IDLE_HINT_S, CommandHandlers
 from .conversation import Conversation
 from .course import PACE_BOUNDS, SessionCourse
 from .faults import FaultBook, failure_words, recovery_words
@@ -55,15 +55,15 @@ from .messages import (
 )
 from .precautions import Precautions
 from .progress import snapshot
-from .questions import QUESTION_REPEAT_SECONDS
+from .questions import QUESTION_REPEAT_S
 from .replies import Replies
 from .routine import Routine
 from .sitting import Sitting
 from .speaking_time import USUAL_WORDS_PER_MINUTE
 from .time_to_go import seconds_to_go
-from .vocabulary import Listening, Vocabulary, vocabulary_for
+from .vocabulary import Vocabulary, VocabularyState, vocabulary_for
 
-__all__ = ["IDLE_HINT_SECONDS", "PACE_BOUNDS", "QUESTION_REPEAT_SECONDS", "SessionEngine"]
+__all__ = ["IDLE_HINT_S", "PACE_BOUNDS", "QUESTION_REPEAT_S", "SessionEngine"]
 
 
 class SessionEngine:
@@ -105,26 +105,26 @@ class SessionEngine:
         return seconds_to_go(self._course, now)
 
     @property
-    def listening(self) -> Vocabulary:
+    def vocabulary(self) -> Vocabulary:
         """What the coach would act on now: the listener hears for this and nothing else."""
         question = self._talk.question
         asking = question is not None and not question.heard
-        return vocabulary_for(self._listening_state(), self._wake_word, answers_wait=asking)
+        return vocabulary_for(self._vocabulary_state(), self._wake_word, answers_wait=asking)
 
-    def _listening_state(self) -> Listening:
+    def _vocabulary_state(self) -> VocabularyState:
         course = self._course
         if self._talk.question is not None:
-            return Listening.ASKED
+            return VocabularyState.ASKED
         if course.routine is None:
-            return Listening.IDLE
+            return VocabularyState.IDLE
         if self._talk.paused:
-            return Listening.PAUSED
+            return VocabularyState.PAUSED
         if course.phase is SessionState.INTRODUCING:
-            return Listening.STARTING
+            return VocabularyState.STARTING
         first_side = course.step.both_sides and course.side_index == 0
         if first_side and course.phase is SessionState.INSTRUCTING:
-            return Listening.SIDE
-        return Listening.RUNNING
+            return VocabularyState.SIDE
+        return VocabularyState.RUNNING
 
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []

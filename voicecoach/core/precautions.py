@@ -12,8 +12,8 @@ from . import phrasebook as phrases
 
 # "Pain reported in three or more sessions within fourteen days, or on an area more than once
 # a day": a rolling day, so that the rule does not depend on the time zone or midnight.
-DAY_SECONDS = 24 * 3600.0
-PAIN_WINDOW_SECONDS = 14 * DAY_SECONDS
+DAY_S = 24 * 3600.0
+PAIN_WINDOW_S = 14 * DAY_S
 PAIN_SESSIONS = 3
 
 
@@ -46,7 +46,7 @@ def persistent_pain(reports: Sequence[PastPain], now: float) -> PainPattern | No
     """The pattern in the last fourteen days that calls for a professional, or None.
     `now` is in seconds since the Unix epoch, like the reports' times."""
     recent = sorted(
-        (r for r in reports if now - PAIN_WINDOW_SECONDS <= r.at <= now), key=lambda r: r.at
+        (r for r in reports if now - PAIN_WINDOW_S <= r.at <= now), key=lambda r: r.at
     )
     sessions = len({report.session_id for report in recent})
     area = _area_hurt_twice_in_a_day(recent)
@@ -59,7 +59,7 @@ def _area_hurt_twice_in_a_day(reports: Sequence[PastPain]) -> str | None:
     last_seen: dict[str, float] = {}
     for report in reports:  # in time order
         for area in report.areas:
-            if area in last_seen and report.at - last_seen[area] < DAY_SECONDS:
+            if area in last_seen and report.at - last_seen[area] < DAY_S:
                 return area
             last_seen[area] = report.at
     return None

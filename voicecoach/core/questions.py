@@ -2,7 +2,7 @@
 and how far it has got in saying it. Pure: no I/O, no threads, no clock.
 
     asked ──said to its end──► waiting for an answer ──yes / no──► answered (answers.py)
-      │                             │ no answer in QUESTION_REPEAT_SECONDS
+      │                             │ no answer in QUESTION_REPEAT_S
       │                             ▼
       │                        asked again, in full, once; then it waits as long as it takes
       ▼
@@ -21,7 +21,7 @@ from enum import StrEnum
 from .routine import Routine
 from .timer import EPSILON
 
-QUESTION_REPEAT_SECONDS = 20.0
+QUESTION_REPEAT_S = 20.0
 
 
 class Question(StrEnum):
@@ -50,7 +50,7 @@ class OpenQuestion:
     with_brief: bool = False  # the safety brief is part of `text`
     gentle: bool = False  # the session a yes starts is held at light pressure
     # When the wait for an answer started (or, while the first reading goes on, will start):
-    # the question is asked again QUESTION_REPEAT_SECONDS after it.
+    # the question is asked again QUESTION_REPEAT_S after it.
     asked_at: float = 0.0
     # Answers wait until the question has been said to its end once (`heard`). While it is
     # being said, `read_by` is when that reading should end (the estimate that stands in if
@@ -79,7 +79,7 @@ class OpenQuestion:
             return self.read_by
         if self.repeated:
             return None
-        return self.asked_at + QUESTION_REPEAT_SECONDS
+        return self.asked_at + QUESTION_REPEAT_S
 
     def read(self, read_by: float) -> OpenQuestion:
         """Being read from now until `read_by`. The first reading's end is when the wait for an

@@ -29,8 +29,8 @@ from .grammar import without_accents
 from .pressure_words import asks_for_more
 
 # A routine's steps are held for seconds to minutes; a day-long hold is a typo, not a plan.
-MAX_HOLD_SECONDS = 3600
-MAX_REST_SECONDS = 600
+MAX_HOLD_S = 3600
+MAX_REST_S = 600
 
 # Routine names are typed on the command line and used as file names: keep them plain.
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -97,14 +97,14 @@ class _Strict(BaseModel):
 
 
 Text = Annotated[str, Field(min_length=1, max_length=600)]
-Seconds = Annotated[int, Field(ge=0, le=MAX_HOLD_SECONDS)]
+Seconds = Annotated[int, Field(ge=0, le=MAX_HOLD_S)]
 
 
 class PressureChange(_Strict):
     """From `after_seconds` into the hold on, ask for `level`; `say` is how the coach asks for
     more, said only when the pressure rises (never while it is held light after pain)."""
 
-    after_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_SECONDS)]
+    after_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_S)]
     level: Pressure
     say: Text | None = None
 
@@ -147,7 +147,7 @@ class Cue(_Strict):
     """Something to say `at_seconds` into the hold, e.g. "switch to circular motions". Words
     that ask for more pressure belong in the pressure ramp, tied to a level."""
 
-    at_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_SECONDS)]
+    at_seconds: Annotated[int, Field(gt=0, le=MAX_HOLD_S)]
     say: Text
 
     @field_validator("say")
@@ -164,11 +164,11 @@ class Cue(_Strict):
 class Step(_Strict):
     title: Annotated[str, Field(min_length=1, max_length=80)]
     instruction: Text
-    hold_seconds: Annotated[int, Field(ge=5, le=MAX_HOLD_SECONDS)]
+    hold_seconds: Annotated[int, Field(ge=5, le=MAX_HOLD_S)]
     technique: Technique
     pressure: PressurePlan = Field(default_factory=PressurePlan)
     cues: list[Cue] = Field(default_factory=list, max_length=20)
-    rest_seconds: Annotated[int, Field(ge=0, le=MAX_REST_SECONDS)] = 0
+    rest_seconds: Annotated[int, Field(ge=0, le=MAX_REST_S)] = 0
     both_sides: bool = False
     # Which of the routine's areas this step works (empty: all of them); a pain report names it.
     areas: list[Area] = Field(default_factory=list, max_length=len(Area))

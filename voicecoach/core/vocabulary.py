@@ -14,7 +14,7 @@ from enum import StrEnum
 from .intents import Command, Intent
 
 
-class Listening(StrEnum):
+class VocabularyState(StrEnum):
     """The states with a vocabulary of their own (`voicecoach listen --state STATE`)."""
 
     IDLE = "idle"  # no session: start one, list, help, safety
@@ -34,23 +34,23 @@ _SESSION = frozenset({
     Intent.PAIN, Intent.VOICE, Intent.SAFETY,
 })
 
-INTENTS: dict[Listening, frozenset[Intent]] = {
-    Listening.IDLE: frozenset({
+INTENTS: dict[VocabularyState, frozenset[Intent]] = {
+    VocabularyState.IDLE: frozenset({
         Intent.START, Intent.LIST, Intent.HELP, Intent.SAFETY, Intent.PAIN, Intent.VOICE,
     }),
-    Listening.STARTING: _SESSION | {Intent.PAUSE, Intent.RESUME, Intent.SIDE},
-    Listening.RUNNING: _SESSION | {Intent.PAUSE},
-    Listening.SIDE: _SESSION | {Intent.PAUSE, Intent.SIDE},
-    Listening.PAUSED: _SESSION | {Intent.RESUME},
+    VocabularyState.STARTING: _SESSION | {Intent.PAUSE, Intent.RESUME, Intent.SIDE},
+    VocabularyState.RUNNING: _SESSION | {Intent.PAUSE},
+    VocabularyState.SIDE: _SESSION | {Intent.PAUSE, Intent.SIDE},
+    VocabularyState.PAUSED: _SESSION | {Intent.RESUME},
     # Anything else said to a question only makes the coach ask again, briefly; "repeat" asks
     # the whole question on purpose, and "safety" reads the safety brief again.
-    Listening.ASKED: frozenset({
+    VocabularyState.ASKED: frozenset({
         Intent.YES, Intent.NO, Intent.STOP, Intent.PAIN, Intent.REPEAT, Intent.SAFETY,
     }),
 }
 
 # With a wake word set, between sessions only what follows it counts ("coach, start glutes").
-WAKE_STATES = frozenset({Listening.IDLE})
+WAKE_STATES = frozenset({VocabularyState.IDLE})
 
 # While a question is still being said, only these act: the words that protect the user, and
 # the ones that ask to hear it (again). A "yes" five seconds into the safety brief answers
@@ -60,7 +60,7 @@ ACTS_WHILE_ASKING = frozenset({Intent.STOP, Intent.PAIN, Intent.REPEAT, Intent.S
 
 @dataclass(frozen=True)
 class Vocabulary:
-    state: Listening
+    state: VocabularyState
     # Only commands said after the wake word count (the engine's rule; the grammar keeps the
     # others too, so that they are heard as what they are and left alone).
     addressed_only: bool = False
@@ -83,20 +83,20 @@ class Vocabulary:
         return self.addressed_only and not command.addressed
 
 
-def vocabulary_for(state: Listening, wake_word: bool = False, *,
+def vocabulary_for(state: VocabularyState, wake_word: bool = False, *,
                    answers_wait: bool = False) -> Vocabulary:
     return Vocabulary(state, addressed_only=wake_word and state in WAKE_STATES,
-                      answers_wait=answers_wait and state is Listening.ASKED)
+                      answers_wait=answers_wait and state is VocabularyState.ASKED)
 
 
 # Where commands are scored when the coach listens by state: each in the first of these states
 # that would act on it (stop while a step runs, go while paused, yes/no when asked, left/right
 # when a side can be chosen); other speech is scored in every one of them.
-SCORED_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE,
-                 Listening.IDLE)
-OTHER_SPEECH_STATES = (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE)
+OTHER_SPEECH_STATES = (VocabularyState.RUNNING, VocabularyState.PAUSED, VocabularyState.ASKED,
+                       VocabularyState.SIDE)
+SCORED_STATES = (*OTHER_SPEECH_STATES, VocabularyState.IDLE)
 
 
-def state_for(intent: Intent) -> Listening:
+def state_for(intent: Intent) -> VocabularyState:
     """The state in which a command is scored: the first of SCORED_STATES that acts on it."""
     return next(state for state in SCORED_STATES if intent in INTENTS[state])

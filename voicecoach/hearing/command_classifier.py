@@ -26,7 +26,7 @@ from ..audio.speech_level import level_db
 from ..core.errors import VoicecoachError
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
-from ..core.vocabulary import INTENTS, Listening
+from ..core.vocabulary import INTENTS, VocabularyState
 from .classifier_layer import Floats as Floats
 from .classifier_layer import Layer as Layer
 from .embedding import EMBEDDING_SIZE, MIN_SAMPLES, STEP_FRAMES, SpeechEmbedder
@@ -312,7 +312,7 @@ def refuse_missing_labels(classifier: CommandClassifier, grammar: CommandGrammar
         assert command is not None  # a trainable sentence is a command
         said.setdefault(label_for(command), []).append(sentence)
         intents[label_for(command)] = command.intent
-    protecting = INTENTS[Listening.ASKED]
+    protecting = INTENTS[VocabularyState.ASKED]
     first = sorted(label for label in missing if intents.get(label) in protecting)
     then = sorted(label for label in missing if label not in first)
     named = [label if said.get(label, [label]) == [label]

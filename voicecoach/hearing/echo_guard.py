@@ -42,15 +42,15 @@ FRAME = 160  # 10 ms: the canceller's frame and the gate's unit of evidence
 # for the coach to finish, and each intent let through is one more the coach's own lines can
 # trigger ("next: knead the glutes", "use light pressure", "left side first").
 BARGE_IN_INTENTS = frozenset({Intent.PAUSE, Intent.STOP, Intent.PAIN})
-TAIL_SECONDS = 0.3  # longest echo path: output latency + flight + reverberation
+TAIL_S = 0.3  # longest echo path: output latency + flight + reverberation
 HISTORY_FRAMES = 2000  # 20 s: how far back decisions may look; bounds memory too
-COMMAND_SECONDS = 1.2  # a spoken command is shorter ("say that again" takes about 0.9 s)
+COMMAND_S = 1.2  # a spoken command is shorter ("say that again" takes about 0.9 s)
 AUDIBLE_ENERGY = 10 ** (40 / 10)  # reference frames below 40 dB (int16 units) are silence
 
 # The double-talk detector: a frame is near-end speech when its cleaned energy exceeds, by
 # NEAR_END_MARGIN_DB, the most echo the canceller is known to let through, and the noise
 # floor by NOISE_MARGIN_DB. "Known to let through": the LEAK_PERCENTILE of cleaned energy /
-# reference envelope over LEAK_WINDOW_FRAMES of the coach's voice that ended COMMAND_SECONDS
+# reference envelope over LEAK_WINDOW_FRAMES of the coach's voice that ended COMMAND_S
 # ago, so that the user's own words do not raise it. It starts at 1 (the echo whole) and
 # falls as the filter converges: strict while cancellation is poor, lenient once it works,
 # and never told the room.
@@ -68,7 +68,7 @@ DEFAULT_NOISE_ENERGY = 20.0**2  # a quiet room (synthetic.NOISE_FLOOR_RMS) until
 OPEN_FRAMES = 2
 LOOKAHEAD_FRAMES = 5
 HANGOVER_FRAMES = 10
-MIN_NEAR_END_SECONDS = 0.15  # under a command taken over the coach; "stop" has ~0.3 s
+MIN_NEAR_END_S = 0.15  # under a command taken over the coach; "stop" has ~0.3 s
 
 Energies = npt.NDArray[np.float64]
 
@@ -131,7 +131,7 @@ class _DoubleTalkGate:
 
     def _update_thresholds(self) -> None:
         cleaned, envelope = np.asarray(self.cleaned), np.asarray(self.envelope)
-        end = max(0, len(cleaned) - round(COMMAND_SECONDS * SAMPLE_RATE / FRAME))
+        end = max(0, len(cleaned) - round(COMMAND_S * SAMPLE_RATE / FRAME))
         begin = max(0, end - LEAK_WINDOW_FRAMES)
         echoing = envelope[begin:end] > AUDIBLE_ENERGY
         if np.count_nonzero(echoing) >= MIN_LEAK_FRAMES:
@@ -185,7 +185,7 @@ class _DoubleTalkGate:
 class EchoGuard:
     def __init__(
         self,
-        tail_seconds: float = TAIL_SECONDS,
+        tail_seconds: float = TAIL_S,
         barge_in: frozenset[Intent] = BARGE_IN_INTENTS,
         seed: int = 0,
     ) -> None:
@@ -208,7 +208,7 @@ class EchoGuard:
     def played(self, samples: Samples, start_s: float) -> None:
         """The loudspeaker emits `samples` (16 kHz mono) from `start_s` on, on the clock the
         microphone's chunks are timed by. Output latency the caller cannot know is fine: the
-        canceller's tail absorbs up to TAIL_SECONDS of it, reverberation included."""
+        canceller's tail absorbs up to TAIL_S of it, reverberation included."""
         if len(samples):
             with self._played_lock:
                 self._played.append((round(start_s * SAMPLE_RATE), samples.astype(np.int16)))
@@ -276,7 +276,7 @@ class EchoGuard:
         """Whether to act on `decision`. Times are stream seconds; by default they come from
         the decision, whose clock is the recogniser's (fed this guard's output from stream
         time 0, so `delay_s` behind). Without a start, the speech began at the first voice
-        heard in the COMMAND_SECONDS before it ended: a command said just after the coach
+        heard in the COMMAND_S before it ended: a command said just after the coach
         stopped is not a command said over it."""
         if decision.command is None:
             return True  # nothing will happen anyway
@@ -284,7 +284,7 @@ class EchoGuard:
             heard = decision.speech_end_s
             speech_end_s = (decision.decided_s if heard is None else heard) - self.delay_s
         if speech_start_s is None:
-            window = speech_end_s - COMMAND_SECONDS
+            window = speech_end_s - COMMAND_S
             voice = self._near_end_frames(window, speech_end_s)
             speech_start_s = (self._origin + voice[0] * FRAME) / SAMPLE_RATE if voice else window
         if not self.coach_audible(speech_start_s, speech_end_s):
@@ -294,7 +294,7 @@ class EchoGuard:
         return (
             decision.command.intent in self.barge_in
             and decision.over_coach
-            and self.near_end_seconds(speech_start_s, speech_end_s) >= MIN_NEAR_END_SECONDS
+            and self.near_end_seconds(speech_start_s, speech_end_s) >= MIN_NEAR_END_S
         )
 
     def reset(self) -> None:

@@ -19,7 +19,7 @@ from typing import Protocol
 from ..audio.source import Samples
 from ..core.grammar import CommandGrammar
 from ..core.intents import Command, Intent
-from ..core.vocabulary import Listening, Vocabulary
+from ..core.vocabulary import Vocabulary, VocabularyState
 from .recent_audio import RecentAudio
 from .recognizer import REJECTED, Hypothesis, NarrowableRecognizer, Recognizer, StreamClock
 from .spotted import Spotted
@@ -28,7 +28,7 @@ from .verification import Verifier
 # A partial result must stay the same for this much audio before we act on it: the first
 # syllable of "start" briefly looks like "stop", and "marvin went..." like "harder" until the
 # next word arrives. Vosk's endpoint waits 0.5-1 s of silence, so acting after 0.3 s still gains.
-EARLY_STABLE_SECONDS = 0.3
+EARLY_STABLE_S = 0.3
 # The audio handed to the verifier: the utterance with this much room around it (the
 # classifier was trained on speech cut this way).
 BEFORE_SPEECH_S, AFTER_SPEECH_S = 0.3, 0.3
@@ -153,7 +153,7 @@ class CommandListener:
         (the recogniser still hears "that hurts"), and `serve` may wait there all day: the
         spotter would spend a Raspberry Pi's CPU on nothing."""
         spotting = self.spotter is not None and (vocabulary is None or (
-            vocabulary.state is not Listening.IDLE and not vocabulary.addressed_only
+            vocabulary.state is not VocabularyState.IDLE and not vocabulary.addressed_only
             and bool(vocabulary.intents & URGENT_INTENTS)))
         if spotting and not self._spotting and self.spotter is not None:
             self.spotter.reset(self.clock.seconds)
@@ -207,14 +207,14 @@ class CommandListener:
             self._partial_text = hypothesis.text
             self._partial_since = self.clock.seconds
             return False
-        stable = self.clock.seconds - self._partial_since >= EARLY_STABLE_SECONDS - 1e-9
+        stable = self.clock.seconds - self._partial_since >= EARLY_STABLE_S - 1e-9
         return self.acts_early and stable and self.hearing.can_decide_early(hypothesis.text)
 
     @property
     def acts_early(self) -> bool:
         """Early only when it is earlier: PocketSphinx's own endpoint comes as soon as we
         could be sure, so there acting on partials would add mistakes and gain nothing."""
-        return self.early and self.recognizer.endpoint_silence_s > EARLY_STABLE_SECONDS
+        return self.early and self.recognizer.endpoint_silence_s > EARLY_STABLE_S
 
     def _decision(self, hypothesis: Hypothesis, early: bool) -> Decision | None:
         """None: the spotter heard this utterance's command already, and it was acted on."""

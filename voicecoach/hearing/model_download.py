@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from .vosk_models import ModelError, ModelSpec, problems_with
 
 CHUNK_BYTES = 256 * 1024
-TIMEOUT_SECONDS = 30
+TIMEOUT_S = 30
 MAX_UNPACKED_BYTES = 2 * 1024**3  # the largest Vosk models unpack to about 1.8 GB
 
 Progress = Callable[[int, int], None]  # (bytes so far, total bytes)
@@ -53,7 +53,7 @@ def download(spec: ModelSpec, target: Path, progress: Progress | None = None) ->
 def _fetch(spec: ModelSpec, sink: object, target: Path, progress: Progress | None) -> None:
     request = urllib.request.Request(spec.url, headers={"User-Agent": "voicecoach"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             total = int(response.headers.get("Content-Length") or spec.size)
             received = 0
             while chunk := response.read(CHUNK_BYTES):

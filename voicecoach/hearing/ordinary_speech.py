@@ -31,10 +31,10 @@ SENTENCES: tuple[str, ...] = (
 # command: a piece of "I'll stop by later" could be the user's own "stop".
 MIN_SENTENCE_WORDS = 3
 PIECES_PER_SENTENCE = 12
-WORD_SECONDS = (0.3, 0.9)  # one or two words
+WORD_S = (0.3, 0.9)  # one or two words
 # A stretch of talk, as the training's fragments are cut (`training/augment.py` `fragment`).
-FRAGMENT_SECONDS = (0.6, 2.5)
-ROOM_SECONDS = 0.15  # the room kept around each piece when the sentence has it
+FRAGMENT_S = (0.6, 2.5)
+ROOM_S = 0.15  # the room kept around each piece when the sentence has it
 
 
 def transcript_of(sentence: str) -> str:
@@ -54,10 +54,10 @@ def pieces(speech: Samples, rng: np.random.Generator,
     """`count` pieces of a recorded sentence, alternately word-sized and a few words long,
     each with a little of the room around it when the recording has it."""
     start, end = speech_bounds(speech)
-    room = round(ROOM_SECONDS * SAMPLE_RATE)
+    room = round(ROOM_S * SAMPLE_RATE)
     found: list[Samples] = []
     for number in range(count):
-        low, high = WORD_SECONDS if number % 2 == 0 else FRAGMENT_SECONDS
+        low, high = WORD_S if number % 2 == 0 else FRAGMENT_S
         length = round(rng.uniform(low, high) * SAMPLE_RATE)
         if end - start <= length:
             first, last = start, end

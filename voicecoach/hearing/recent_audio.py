@@ -7,11 +7,11 @@ import numpy as np
 
 from ..audio.source import SAMPLE_RATE, Samples
 
-KEEP_SECONDS = 6.0  # longer than any command, with its margins
+KEEP_S = 6.0  # longer than any command, with its margins
 
 
 class RecentAudio:
-    def __init__(self, keep_seconds: float = KEEP_SECONDS) -> None:
+    def __init__(self, keep_seconds: float = KEEP_S) -> None:
         self._keep = round(keep_seconds * SAMPLE_RATE)
         self._buffer = np.zeros(0, dtype=np.int16)
         self._start = 0  # stream sample index of the buffer's first sample

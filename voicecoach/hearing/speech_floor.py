@@ -26,7 +26,7 @@ from .speech_end import SpeechEnd
 # Tried on 60 synthetic commands in the shared noises and on the shared recordings: 3 dB over
 # the 30th percentile heard as many recorded commands as before; 6 dB over the 10th heard
 # fewer noisy ones at 10 dB SNR.
-FLOOR_SECONDS = 4.0  # how much of the recent past the floor is taken from
+FLOOR_S = 4.0  # how much of the recent past the floor is taken from
 FLOOR_PERCENTILE = 30.0
 MARGIN_DB = 3.0
 WARM_UP_FRAMES = 5  # before this many frames there is no floor yet: every frame counts
@@ -59,7 +59,7 @@ class SpeechFloor:
     """Whether each frame (int16 bytes, in stream order) stands out from the room's floor."""
 
     def __init__(self, frame_seconds: float, margin_db: float = MARGIN_DB,
-                 seconds: float = FLOOR_SECONDS, percentile: float = FLOOR_PERCENTILE) -> None:
+                 seconds: float = FLOOR_S, percentile: float = FLOOR_PERCENTILE) -> None:
         # The recent energies, in a ring: the order does not matter to a percentile.
         self._energies = np.zeros(max(1, round(seconds / frame_seconds)))
         self._count = 0  # frames heard since the last reset

@@ -28,8 +28,8 @@ from ..audio.source import SAMPLE_RATE, Samples
 from ..core.grammar import CommandGrammar
 from .recognizer import Hypothesis, NarrowableRecognizer, Recognizer
 
-FRAME_SECONDS = 0.03  # the longest frame the WebRTC VAD takes
-FRAME_SAMPLES = round(FRAME_SECONDS * SAMPLE_RATE)
+FRAME_S = 0.03  # the longest frame the WebRTC VAD takes
+FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE)
 FRAME_BYTES = FRAME_SAMPLES * 2
 
 
@@ -46,7 +46,7 @@ class SphinxVad:
     def __init__(self, mode: int) -> None:
         import pocketsphinx
 
-        self._vad: Any = pocketsphinx.Vad(mode, SAMPLE_RATE, FRAME_SECONDS)
+        self._vad: Any = pocketsphinx.Vad(mode, SAMPLE_RATE, FRAME_S)
         if self._vad.frame_bytes != FRAME_BYTES:  # pragma: no cover - 16 kHz is exact
             raise ValueError(f"pocketsphinx.Vad wants {self._vad.frame_bytes}-byte frames")
 
@@ -94,9 +94,9 @@ class VadGate:
         # The gate ends each utterance itself once the hangover has passed in silence.
         self.endpoint_silence_s = min(inner.endpoint_silence_s, settings.hangover_s)
         self._speech = speech
-        self._window = max(1, round(settings.pre_roll_s / FRAME_SECONDS))
+        self._window = max(1, round(settings.pre_roll_s / FRAME_S))
         self._open_count = max(1, round(settings.open_ratio * self._window))
-        self._hangover = max(1, round(settings.hangover_s / FRAME_SECONDS))
+        self._hangover = max(1, round(settings.hangover_s / FRAME_S))
         self.frames_seen = 0  # counters, for the benchmark: how much reached the decoder
         self.frames_passed = 0
         self._pending = bytearray()
@@ -126,7 +126,7 @@ class VadGate:
                 return []
             self._open, self._quiet = True, 0
             # The decoder's stream starts afresh at the first pre-roll frame.
-            self._origin_s = (self._frames - len(self._recent)) * FRAME_SECONDS
+            self._origin_s = (self._frames - len(self._recent)) * FRAME_S
             held = b"".join(audio for audio, _ in self._recent)
             self._recent.clear()
             return self._forward(held)

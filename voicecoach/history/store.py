@@ -27,7 +27,7 @@ from .records import Adjustment, Note, PainRecord, SessionRecord, SessionSource
 from .schema import MIGRATIONS, SchemaTooNew, migrate, roll_back, schema_version
 
 ENV_VARIABLE = "VOICECOACH_HISTORY"
-BUSY_TIMEOUT_SECONDS = 5.0
+BUSY_TIMEOUT_S = 5.0
 INTERRUPTED = "interrupted"
 # Less free space than this, and a failing open or write is the full disk's doing: SQLite's
 # shared memory alone asks for 32 KiB, and says "disk I/O error", not "full".
@@ -258,7 +258,7 @@ class HistoryStore:
     One connection guarded by a lock; every method is one short transaction.
     """
 
-    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS, *,
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_S, *,
                  read_only: bool = False) -> None:
         """`busy_timeout`: how long one call waits for another program's lock (a session's
         writer waits briefly and retries, so that it can be stopped between tries).

@@ -31,9 +31,9 @@ from ..history.store import HistoryError, HistoryStore, UnknownSession
 from ..settings import SettingsError
 
 CAPACITY = 1000  # facts waiting; a session writes a few dozen
-DRAIN_SECONDS = 3.0  # at the end, how long to wait for a disk to come back
-JOIN_SECONDS = 10.0  # then for the write under way (a slow disk) to return
-RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0)  # then every second
+DRAIN_S = 3.0  # at the end, how long to wait for a disk to come back
+JOIN_S = 10.0  # then for the write under way (a slow disk) to return
+RETRY_S = (0.1, 0.2, 0.5, 1.0)  # then every second
 WRITER_BUSY_TIMEOUT = 0.25  # short waits on another program's lock, so close() is not held up
 TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.EBUSY,
                     errno.EINTR, errno.ETIMEDOUT}
@@ -82,8 +82,8 @@ class HistoryWriter:
 
     def __init__(self, open_store: Callable[[], HistoryStore | None],
                  note: Callable[[str], None], *, past_pain_since: datetime | None = None,
-                 capacity: int = CAPACITY, retry_seconds: tuple[float, ...] = RETRY_SECONDS,
-                 drain_seconds: float = DRAIN_SECONDS, close_store: bool = True,
+                 capacity: int = CAPACITY, retry_seconds: tuple[float, ...] = RETRY_S,
+                 drain_seconds: float = DRAIN_S, close_store: bool = True,
                  journal: Path | None = None) -> None:
         """`open_store` runs on the writer's thread (opening may migrate, which needs the
         lock); it returns None when there is no history to use. `past_pain_since`: read the
@@ -178,7 +178,7 @@ class HistoryWriter:
             self._stopping = True
             self._changed.notify_all()
         if thread is not None and threading.current_thread() is not thread:
-            thread.join(JOIN_SECONDS)
+            thread.join(JOIN_S)
         writing = thread is not None and thread.is_alive()
         with self._changed:
             pending, why, self._pending = list(self._pending), self._trouble, deque()

@@ -95,7 +95,7 @@ def run_live_session(library: Library, settings: LiveSettings,
             parts.microphone.open_now()  # `run`: a missing microphone is an error at once
         if settings.keyboard and not isinstance(parts.view, PanelView):  # the panel says it
             note(KEYBOARD_HINT)
-        _start(running, parts.listening)
+        _start(running, parts.user_input)
         parts.recorder.start()
         start = None
         if routine is not None:
@@ -120,7 +120,7 @@ class _Parts:
     speaking: Speaking
     speaker: SpeakerSupervisor | None  # None: no voice, the lines are printed
     microphone: SupervisedSource | None  # None: typed commands
-    listening: MicrophoneInput | KeyboardInput
+    user_input: MicrophoneInput | KeyboardInput
     recorder: SessionRecorder
     session: LiveSession
 
@@ -136,14 +136,14 @@ def _build(library: Library, settings: LiveSettings, note: Callable[[str], None]
     if voice is not None:
         speaker = _supervised_output(playback, speaking, guard, settings, inbox, clock)
     microphone = None
-    listening: MicrophoneInput | KeyboardInput
+    user_input: MicrophoneInput | KeyboardInput
     if listener is None:
         # A line not understood is answered with what to type now: it listens too.
-        listening = KeyboardInput(library.grammar, inbox.put, view.entry, clock,
+        user_input = KeyboardInput(library.grammar, inbox.put, view.entry, clock,
                                   typing=view.typing if isinstance(view, PanelView) else None)
     else:
         microphone = _supervised_microphone(settings, inbox, view, clock, speaking, speaker)
-        listening = MicrophoneInput(
+        user_input = MicrophoneInput(
             microphone, listener, guard, inbox.put, view.entry, clock,
             rebuild_listener=lambda: make_listener(library, settings.session, say=note))
     recorder = make_recorder(
@@ -152,8 +152,8 @@ def _build(library: Library, settings: LiveSettings, note: Callable[[str], None]
     session = LiveSession(make_engine(library, settings.session), speaking, inbox, clock,
                           view.entry, view.show, recorder=recorder,
                           supervise=_checks(speaker, speaking), warn=note)
-    session.listening = listening.listen_for
-    return _Parts(view, speaking, speaker, microphone, listening, recorder, session)
+    session.listen_for = user_input.listen_for
+    return _Parts(view, speaking, speaker, microphone, user_input, recorder, session)
 
 
 class _Part(Protocol):

@@ -44,7 +44,7 @@ from ..core.messages import (
     StopSpeaking,
     Tick,
 )
-from ..core.vocabulary import Listening, Vocabulary
+from ..core.vocabulary import Vocabulary, VocabularyState
 from ..hearing.listener import CommandListener
 from ..speaking.playback import Playback, Rendered
 from .loop import SessionLoop
@@ -318,9 +318,9 @@ LEAVE_WORDS = frozenset({"quit", "exit"})
 # What to type instead of a line not understood, by what the coach listens for at that moment.
 # Typing is deliberate, unlike room talk the microphone hears: so it gets an answer.
 TYPE_INSTEAD = {
-    Listening.IDLE: "start and a routine, for example start glutes; help lists all",
-    Listening.ASKED: "yes or no",
-    Listening.PAUSED: "resume, repeat, that hurts or stop; help lists all",
+    VocabularyState.IDLE: "start and a routine, for example start glutes; help lists all",
+    VocabularyState.ASKED: "yes or no",
+    VocabularyState.PAUSED: "resume, repeat, that hurts or stop; help lists all",
 }
 TYPE_WHILE_RUNNING = "pause, next, that hurts or stop; help lists all"
 CTRL_D, CTRL_U, ESCAPE, BACKSPACES = "\x04", "\x15", "\x1b", ("\x7f", "\x08")
@@ -341,7 +341,7 @@ class KeyboardInput:
         self._grammar, self._post, self._note, self._clock = grammar, post, note, clock
         self._stdin = stdin
         self._typing = typing
-        self._listening = Listening.IDLE  # set by the main loop (listen_for)
+        self._vocabulary_state = VocabularyState.IDLE  # set by the main loop (listen_for)
         self._line, self._in_escape = "", False
         self._saved_mode: list[Any] | None = None
         self._stop = threading.Event()
@@ -410,7 +410,7 @@ class KeyboardInput:
         command = self._grammar.parse(line)
         detail: dict[str, Any] = {"intent": command.intent.value if command else None}
         if command is None and line.strip():
-            instead = TYPE_INSTEAD.get(self._listening, TYPE_WHILE_RUNNING)
+            instead = TYPE_INSTEAD.get(self._vocabulary_state, TYPE_WHILE_RUNNING)
             detail["hint"] = f"I didn't understand that. Type {instead}"
         self._note(Entry(self._clock(), "you", line.strip(), detail))
         if command is not None:
@@ -419,7 +419,7 @@ class KeyboardInput:
 
     def listen_for(self, vocabulary: Vocabulary) -> None:
         """What the coach listens for now (from the main loop): what a hint suggests."""
-        self._listening = vocabulary.state
+        self._vocabulary_state = vocabulary.state
 
     def close(self) -> None:
         self._stop.set()
@@ -446,7 +446,7 @@ class LiveSession:
     recorder: Recorder | None = None  # the history, and what to say before a start
     supervise: Callable[[], None] = lambda: None  # checks on devices, every turn of the loop
     # Told what the engine listens for after each event (the microphone's listener narrows).
-    listening: Callable[[Vocabulary], None] = lambda vocabulary: None
+    listen_for: Callable[[Vocabulary], None] = lambda vocabulary: None
     # Told why a device failed and what fixes it, and when it is back: the coach's spoken line
     # ("I can't hear you") has no room for a cause, and the terminal and the service's log do.
     warn: Callable[[str], None] = lambda message: None
@@ -455,7 +455,7 @@ class LiveSession:
         """Until QUIT arrives (Ctrl-C, SIGTERM, the input ended)."""
         loop = SessionLoop(self.engine, self.clock,
                            [self.speaking.act, state_lines(self.note), self._follow_sessions],
-                           recorder=self.recorder, listening=self.listening)
+                           recorder=self.recorder, listen_for=self.listen_for)
         if self.recorder is not None:
             loop.dispatch(self.recorder.precautions())
         if start is not None:

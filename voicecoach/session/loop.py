@@ -35,16 +35,16 @@ def _deaf(vocabulary: Vocabulary) -> None:
 class SessionLoop:
     def __init__(self, engine: SessionEngine, clock: Callable[[], float],
                  sinks: Sequence[ActionSink], recorder: Recorder | None = None,
-                 listening: Callable[[Vocabulary], None] = _deaf) -> None:
+                 listen_for: Callable[[Vocabulary], None] = _deaf) -> None:
         """`clock`: the session's time, read once for each event (the real clock; or stream or
         virtual time, which its runner moves to an event's moment before handing it over).
-        `listening`: told what the engine listens for after each event, so that the input
+        `listen_for`: told what the engine listens for after each event, so that the input
         narrows what it hears."""
         self.engine = engine
         self.clock = clock
         self.sinks = sinks
         self.recorder = recorder
-        self.listening = listening
+        self.listen_for = listen_for
 
     def run(self, events: Iterable[Event]) -> None:
         """Each event as it comes. A source that waits (an inbox, a stream) is a generator: it
@@ -56,7 +56,7 @@ class SessionLoop:
         now = self.clock()
         for action in self.engine.handle(event, now):
             self.act(action, now)
-        self.listening(self.engine.listening)
+        self.listen_for(self.engine.vocabulary)
 
     def act(self, action: Action, at: float) -> None:
         """An action the engine returned at `at`, or one of the runner's own (a greeting)."""

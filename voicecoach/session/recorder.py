@@ -27,14 +27,14 @@ from ..core.messages import (
     StepCompleted,
     StepSkipped,
 )
-from ..core.precautions import PAIN_WINDOW_SECONDS, PastPain, Precautions, persistent_pain
+from ..core.precautions import PAIN_WINDOW_S, PastPain, Precautions, persistent_pain
 from ..history.journal import Record
 from ..history.records import SessionSource
 from ..history.store import INTERRUPTED, HistoryStore
 from ..settings import Settings, record_safety_brief_accepted
 from .history_writer import Fact, HistoryWriter, history_fact
 
-STARTUP_READ_SECONDS = 1.0  # how long the first start waits for past pain reports
+STARTUP_READ_S = 1.0  # how long the first start waits for past pain reports
 # Sources whose "that hurts" is nobody's pain: a test recording, the demo's scripted user.
 NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
 # Sources whose "yes" to the safety brief is kept for the sessions to come: a person who has
@@ -92,7 +92,7 @@ class SessionRecorder:
         self._waited_for_past = False
         self._started = False
         opener = history if callable(history) or history is None else (lambda: history)
-        since = datetime.fromtimestamp(wall_clock() - PAIN_WINDOW_SECONDS, UTC)
+        since = datetime.fromtimestamp(wall_clock() - PAIN_WINDOW_S, UTC)
         self._writer = writer(opener or (lambda: None), note, past_pain_since=since,
                               close_store=callable(history), journal=journal)
 
@@ -105,7 +105,7 @@ class SessionRecorder:
         if not self._started:  # else the past pain would go unread, and its warning unsaid
             raise RuntimeError("the recorder is asked for precautions before start()")
         now = self._wall_clock()
-        self._take_past_pain(STARTUP_READ_SECONDS if not self._waited_for_past else 0.0)
+        self._take_past_pain(STARTUP_READ_S if not self._waited_for_past else 0.0)
         self._waited_for_past = True
         pattern = persistent_pain([*(self._past_pain or ()), *self._sitting_pain], now)
         return Precautions(safety_brief=self._settings.safety_brief_due,

@@ -126,8 +126,8 @@ class StreamSession:
         self._loop = SessionLoop(
             self.engine, self._stream_time,
             [self._speak, state_lines(self._note), self._follow_sessions],
-            recorder=self.recorder, listening=self.listener.listen_for)
-        self.listener.listen_for(self.engine.listening)
+            recorder=self.recorder, listen_for=self.listener.listen_for)
+        self.listener.listen_for(self.engine.vocabulary)
         if self.recorder is not None:
             self._dispatch(self.recorder.precautions(), self.now)
 
@@ -197,7 +197,7 @@ class StreamSession:
         yield from self._ticks_until(self.now)
 
     def _hear(self, decision: Decision) -> Iterator[Event]:
-        line = heard_line(decision, self.now, self.engine.listening,
+        line = heard_line(decision, self.now, self.engine.vocabulary,
                           self.listener.grammar.wake_word,
                           accepted=self.guard is None or self.guard.accepts(decision),
                           with_confidence=True, refusal_named=True)

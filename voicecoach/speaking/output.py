@@ -13,7 +13,7 @@ from ..audio.source import SAMPLE_RATE, AudioError, Samples
 from ..origins import Origin
 from .playback import Playback, Rendered
 
-BLOCK_SECONDS = 0.02
+BLOCK_S = 0.02
 
 
 def _output_device(sd: Any, device: int | str | None, instead: str = "use --mute",
@@ -99,7 +99,7 @@ class SpeakerOutput:
         self._thread.start()
 
     def _write(self) -> None:
-        block = round(SAMPLE_RATE * BLOCK_SECONDS)
+        block = round(SAMPLE_RATE * BLOCK_S)
         while not self._stop.is_set():
             rendered = self._playback.render(block)
             audio = rendered.audio

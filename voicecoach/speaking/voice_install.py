@@ -24,7 +24,7 @@ from .piper_voices import installed_piper_voices, voices_folder
 TEST_LINE = "Breathe out and let the muscle soften."
 # joe says the test line in 2.0 s; a voice at half or twice that speed is still well inside.
 # A config that belongs to another model (another alphabet of sounds) says it in under 0.1 s.
-PLAUSIBLE_SECONDS = (0.7, 12.0)
+PLAUSIBLE_S = (0.7, 12.0)
 # Root mean square of the float audio: speech is near 0.1, -40 dBFS is quieter than any voice.
 SILENT_RMS = 0.01
 MODEL_SUFFIX, CONFIG_SUFFIX = ".onnx", ".onnx.json"
@@ -146,7 +146,7 @@ def check_voice_files(model: Path, config_path: Path | None = None) -> CheckedVo
                                 "file may be cut off: download it again") from None
     rate = int(voice.config.sample_rate)
     seconds, rms = _speak_test_line(voice, model)
-    low, high = PLAUSIBLE_SECONDS
+    low, high = PLAUSIBLE_S
     if not low <= seconds <= high or rms < SILENT_RMS:
         heard = "only silence" if rms < SILENT_RMS else f"{seconds:.2f} s"
         raise VoiceInstallError(

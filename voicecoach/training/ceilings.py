@@ -31,7 +31,7 @@ from ..core.intents import Command, Intent
 from ..core.vocabulary import OTHER_SPEECH_STATES, state_for, vocabulary_for
 from ..hearing.backends import Backend
 from ..hearing.command_classifier import CommandClassifier, label_for
-from ..hearing.listening import hear
+from ..hearing.decisions import hear
 from ..hearing.pipeline import HearingOptions, build_listener
 from ..hearing.verification import (
     ANSWER_INTENTS,

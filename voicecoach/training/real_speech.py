@@ -23,7 +23,7 @@ COMMAND_WORDS: Mapping[str, tuple[str, str]] = {
     "yes": ("yes", "asked"), "no": ("no", "asked"), "left": ("side:left", "side"),
     "right": ("side:right", "side"), "stop": ("stop", "running"), "go": ("resume", "paused"),
 }
-MARGIN_SECONDS = 0.3  # around the speech found by energy, as a detector would cut it
+MARGIN_S = 0.3  # around the speech found by energy, as a detector would cut it
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def load_clips(classifier: CommandClassifier, folder: Path | None = None) -> lis
         raise ClipFolderError(f"{exc}; or point VOICECOACH_SHARED at the shared folder") from exc
     clips = []
     for clip in labelled:
-        audio = crop_utterance(load_clip(clip), MARGIN_SECONDS, MARGIN_SECONDS)
+        audio = crop_utterance(load_clip(clip), MARGIN_S, MARGIN_S)
         clips.append(RealClip(clip.path, clip.transcript, classifier.features(audio)))
     return clips
 

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.intents import Intent, Side
-from ..core.vocabulary import INTENTS, Listening
+from ..core.vocabulary import INTENTS, VocabularyState
 from ..hearing.command_classifier import OTHER, CommandClassifier
 
 THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9)
@@ -27,11 +27,12 @@ def labels_of(intents: frozenset[Intent]) -> frozenset[str]:
 # The four states real recordings are scored in (running, paused, asked yes/no, asked a side).
 SCORED_STATES: Mapping[str, frozenset[str]] = {
     state.value: labels_of(INTENTS[state])
-    for state in (Listening.RUNNING, Listening.PAUSED, Listening.ASKED, Listening.SIDE)
+    for state in (VocabularyState.RUNNING, VocabularyState.PAUSED, VocabularyState.ASKED,
+                  VocabularyState.SIDE)
 }
 # Every state the coach listens in: for synthetic speech, where every label has a sentence.
 ALL_STATES: Mapping[str, frozenset[str]] = {
-    state.value: labels_of(INTENTS[state]) for state in Listening
+    state.value: labels_of(INTENTS[state]) for state in VocabularyState
 }
 
 

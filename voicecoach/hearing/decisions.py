@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from ..audio.source import SAMPLE_RATE, AudioSource, Samples
 from .listener import CommandListener, Decision
 
-READ_TIMEOUT_SECONDS = 0.5
+READ_TIMEOUT_S = 0.5
 
 
 def decisions_from(
@@ -22,7 +22,7 @@ def decisions_from(
     limit = None if max_seconds is None else round(max_seconds * SAMPLE_RATE)
     fed = 0
     while not should_stop():
-        chunk = source.read(timeout=READ_TIMEOUT_SECONDS)
+        chunk = source.read(timeout=READ_TIMEOUT_S)
         if chunk is None:
             break
         if limit is not None and fed + len(chunk) >= limit:
