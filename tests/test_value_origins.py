@@ -12,9 +12,9 @@ import pytest
 from voicecoach.audio.microphone import MicrophoneSource
 from voicecoach.audio.source import AudioError
 from voicecoach.cli import main
-from voicecoach.cli.session import _play
 from voicecoach.hearing import vosk_models
 from voicecoach.origins import Origin
+from voicecoach.session.stream_launch import play_conversation
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -105,7 +105,7 @@ class NoOutputDevices:
 def test_the_demo_that_cannot_play_points_at_no_play_not_mute(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", NoOutputDevices())
     terminal = io.StringIO()
-    _play(np.zeros(160, dtype=np.int16), terminal)
+    play_conversation(np.zeros(160, dtype=np.int16), terminal)
     said = terminal.getvalue()
     assert said.startswith("-- not played: no output device") and "use --no-play" in said
     assert "--mute" not in said  # the demo with --mute still plays its recording
