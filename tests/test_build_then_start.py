@@ -20,7 +20,8 @@ from voicecoach.core.grammar import CommandGrammar
 from voicecoach.core.messages import SessionState, Snapshot
 from voicecoach.history.store import HistoryStore
 from voicecoach.session.history_writer import Fact, HistoryWriter
-from voicecoach.session.live import KeyboardInput, MicrophoneInput, Speaking
+from voicecoach.session.keyboard_input import KeyboardInput
+from voicecoach.session.live import MicrophoneInput, Speaking
 from voicecoach.session.recorder import SessionRecorder
 from voicecoach.session.terminal import PanelView
 from voicecoach.settings import Settings

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from voicecoach.core import Pressure, SessionState, Snapshot
-from voicecoach.session.live import QUIT, KeyboardInput
+from voicecoach.session.keyboard_input import KeyboardInput
+from voicecoach.session.live import QUIT
 from voicecoach.session.terminal import PanelView
 
 RUN_KEYBOARD = [sys.executable, "-m", "voicecoach", "run", "--keyboard", "--mute"]

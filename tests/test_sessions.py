@@ -24,7 +24,8 @@ from voicecoach.core.phrasebook import SAFETY_BRIEF
 from voicecoach.hearing.listener import CommandListener
 from voicecoach.hearing.sphinx_backend import PocketSphinxRecognizer
 from voicecoach.history.store import HistoryStore, default_history_path
-from voicecoach.session.live import QUIT, KeyboardInput, LiveSession, Speaking
+from voicecoach.session.keyboard_input import KeyboardInput
+from voicecoach.session.live import QUIT, LiveSession, Speaking
 from voicecoach.session.stream import StreamSession
 from voicecoach.session.transcript import Entry
 from voicecoach.session.wiring import SessionSettings, make_engine, make_voice

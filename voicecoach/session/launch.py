@@ -21,7 +21,8 @@ from ..origins import Origin
 from ..settings import Settings
 from ..speaking.playback import Playback, Rendered
 from ..speaking.tts import TextToSpeech
-from .live import QUIT, KeyboardInput, LiveSession, MicrophoneInput, Speaking
+from .keyboard_input import KeyboardInput
+from .live import QUIT, LiveSession, MicrophoneInput, Speaking
 from .recorder import SessionRecorder
 from .stopping import StopRequest, stop_on_signals
 from .supervision import SpeakerSupervisor, SupervisedSource
