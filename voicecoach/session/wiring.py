@@ -1,4 +1,6 @@
-"""Builds the real graph for `demo` and `run` from the command line's settings."""
+"""The factories every launch uses (`launch.py` for a live session, `stream_launch.py` for the
+demo and `run --input`): the listener, the voice, the engine and the recorder, from
+`SessionSettings`."""
 
 from __future__ import annotations
 
