@@ -75,9 +75,14 @@ class MicrophoneReading:
 
     def __init__(self, device: object, **options: object) -> None:
         self.device_name = "scripted"
+        self.started = False
         self._source = ScriptedSource(takes(*[synthesize(s, SPEAKER) for s in SENTENCES]))
 
+    def start(self) -> None:
+        self.started = True
+
     def read(self, timeout: float | None = None) -> Samples | None:
+        assert self.started, "read before start(): the real microphone is not open yet"
         return self._source.read(timeout)
 
     def close(self) -> None:
