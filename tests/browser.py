@@ -1,0 +1,44 @@
+"""A real browser, headless: Debian's chromium draws a page to a PNG, as a person would see it
+on an A4-shaped window (scripts/system-packages.sh installs it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+A4_WINDOW = (1240, 1754)  # A4 at 150 dots per inch
+TIMEOUT_S = 120.0
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+needs_chromium = pytest.mark.skipif(
+    chromium() is None and os.environ.get("CI") != "true",
+    reason="chromium is not installed (make test installs it)",
+)
+
+
+def screenshot(page: Path, png: Path, window: tuple[int, int] = A4_WINDOW) -> Path:
+    """`page` drawn by headless chromium into `png`, with no network and a throwaway profile."""
+    program = chromium()
+    if program is None:
+        raise FileNotFoundError("chromium is not installed: apt-get install chromium")
+    with tempfile.TemporaryDirectory(prefix="voicecoach-chromium-") as profile:
+        subprocess.run(
+            [program, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--user-data-dir={profile}", "--no-first-run", "--disable-extensions",
+             # Nothing on the page may come from the network: any request would fail here.
+             "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+             f"--screenshot={png}", f"--window-size={window[0]},{window[1]}",
+             page.resolve().as_uri()],
+            check=True, capture_output=True, timeout=TIMEOUT_S,
+            env={**os.environ, "HOME": profile},
+        )
+    return png
