@@ -159,7 +159,7 @@ class BrokenRecogniserListener:
         self.fed = 0
 
     def listen_for(self, vocabulary: object) -> None:
-        self.listening = vocabulary
+        self.vocabulary = vocabulary
 
     def feed(self, chunk: Samples) -> list[object]:
         self.fed += 1
@@ -172,7 +172,7 @@ def test_a_failing_recogniser_is_reported_and_rebuilt():
 
     class Working:
         def listen_for(self, vocabulary: object) -> None:
-            self.listening = vocabulary
+            self.vocabulary = vocabulary
 
         def feed(self, chunk: Samples) -> list[object]:
             return []
@@ -297,7 +297,7 @@ class Deaf:
     """A listener that hears nothing (the commands come from the test)."""
 
     def listen_for(self, vocabulary: object) -> None:
-        self.listening = vocabulary
+        self.vocabulary = vocabulary
 
     def feed(self, chunk: Samples) -> list[object]:
         return []

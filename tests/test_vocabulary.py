@@ -26,8 +26,8 @@ def test_idle_listens_for_starting_a_routine_not_for_steering_one():
 
 
 def test_with_a_wake_word_idle_listens_only_for_addressed_sentences():
-    assert SessionEngine({"glutes": ROUTINE}, wake_word=True).listening.addressed_only
-    assert not started_engine(wake_word=True).listening.addressed_only  # in a session: none
+    assert SessionEngine({"glutes": ROUTINE}, wake_word=True).vocabulary.addressed_only
+    assert not started_engine(wake_word=True).vocabulary.addressed_only  # in a session: none
 
 
 def test_the_introduction_hears_go_and_a_side():
