@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,8 +28,19 @@ from voicecoach.core.phrasebook import PAIN_IN_AREA, PERSISTENT_PAIN_ADVICE
 from .browser import needs_chromium, print_to_pdf, screenshot
 from .progress_history import MONDAY, NOW, Typed, write_history
 
-# Dates and weeks are shown in local time (.astimezone()): the zone is pinned to UTC+2.
-pytestmark = pytest.mark.usefixtures("local_time_is_utc_plus_two")
+
+@pytest.fixture(autouse=True)
+def local_time_is_utc_plus_two() -> Iterator[None]:
+    """Dates and weeks are local: pin the zone (POSIX: "XXX-2" is UTC+2)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "XXX-2"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 @pytest.fixture
