@@ -44,7 +44,6 @@ def _chromium(page: Path, *options: str) -> None:
     with tempfile.TemporaryDirectory(prefix="voicecoach-chromium-") as profile:
         subprocess.run(
             [program, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             "--disable-dev-shm-usage",  # containers often give /dev/shm only 64 MB
              f"--user-data-dir={profile}", "--no-first-run", "--disable-extensions",
              # Nothing on the page may come from the network: any request would fail here.
              "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
