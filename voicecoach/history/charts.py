@@ -1,10 +1,9 @@
 """The report's charts, drawn by matplotlib as SVG text to put inside the page.
 
 matplotlib is imported only here, and only when a chart is drawn: nothing that listens or
-speaks pays for loading it. Charts are `matplotlib.figure.Figure`s saved as SVG, not pyplot's:
-no backend is chosen, no display is needed and no state is left behind. SVG is vector, so the
-charts print sharp on A4 at any zoom; its text is drawn as paths, so a browser without the
-fonts shows the same picture.
+speaks pays for loading it. The Agg-free `Figure` API needs no backend, display or network;
+SVG is vector, so the charts print sharp on A4 at any zoom. Text is drawn as paths, so a
+browser without the fonts shows the same picture.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from ..core.precautions import PAIN_WINDOW_S, PastPain, persistent_pain
+from ..core.precautions import PastPain, persistent_pain
 from .records import NOT_A_PERSON, SessionRecord
 
 FINISHED = "finished"
@@ -24,7 +24,7 @@ ENDINGS = (FINISHED, STOPPED, STOPPED_AFTER_PAIN, CUT_OFF)
 CHANGES = ("slower", "lighter", "more time", "faster", "firmer")
 UNKNOWN_AREA = "other"  # a routine no longer in the library: its areas are not known
 # The coach's pain rule looks back this far, whatever period the report covers.
-ADVICE_LOOKBACK = timedelta(seconds=PAIN_WINDOW_S)
+ADVICE_LOOKBACK = timedelta(days=14)
 
 
 @dataclass(frozen=True)

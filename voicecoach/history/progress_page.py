@@ -14,7 +14,7 @@ from html import escape
 
 from ..core.wording import counted
 from . import charts
-from .progress import Progress, ending
+from .progress import CHANGES, Progress, ending
 from .records import SessionRecord
 from .report import changes_summary, length, pain_summary, steps_summary
 
@@ -166,7 +166,7 @@ def _changes(progress: Progress) -> str:
     table = _numbers("Changes asked for", ["change", "times"], rows)
     chart = charts.named_bars("changes", progress.changes, "times asked")
     hint = ('<p class="note">Asking often for slower, lighter or more time can mean a routine '
-            "is too hard; for faster or firmer, too easy.</p>")
+            f"is too hard; for {CHANGES[3]} or {CHANGES[4]}, too easy.</p>")
     return _section("Changes asked for",
                     _beside(_figure(chart, "Changes asked for"), table) + hint)
 
