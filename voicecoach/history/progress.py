@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from ..core.precautions import PastPain, persistent_pain
-from .records import NOT_A_PERSON, SessionRecord
+from .records import SessionRecord, SessionSource
 
 FINISHED = "finished"
 STOPPED = "stopped"
@@ -23,6 +23,8 @@ ENDINGS = (FINISHED, STOPPED, STOPPED_AFTER_PAIN, CUT_OFF)
 # The changes a user can ask for, in the order a reader weighs them: easier, then harder.
 CHANGES = ("slower", "lighter", "more time", "faster", "firmer")
 UNKNOWN_AREA = "other"  # a routine no longer in the library: its areas are not known
+# Sessions run on a test recording or the demo are nobody's progress.
+NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
 # The coach's pain rule looks back this far, whatever period the report covers.
 ADVICE_LOOKBACK = timedelta(days=14)
 
