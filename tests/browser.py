@@ -27,17 +27,6 @@ needs_chromium = pytest.mark.skipif(
 
 def screenshot(page: Path, png: Path, window: tuple[int, int] = A4_WINDOW) -> Path:
     """`page` drawn by headless chromium into `png`, with no network and a throwaway profile."""
-    _chromium(page, f"--screenshot={png}", f"--window-size={window[0]},{window[1]}")
-    return png
-
-
-def print_to_pdf(page: Path, pdf: Path) -> Path:
-    """`page` printed by headless chromium, as "Save as PDF" does, with no header or footer."""
-    _chromium(page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
-    return pdf
-
-
-def _chromium(page: Path, *options: str) -> None:
     program = chromium()
     if program is None:
         raise FileNotFoundError("chromium is not installed: apt-get install chromium")
@@ -47,7 +36,9 @@ def _chromium(page: Path, *options: str) -> None:
              f"--user-data-dir={profile}", "--no-first-run", "--disable-extensions",
              # Nothing on the page may come from the network: any request would fail here.
              "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-             *options, page.resolve().as_uri()],
+             f"--screenshot={png}", f"--window-size={window[0]},{window[1]}",
+             page.resolve().as_uri()],
             check=True, capture_output=True, timeout=TIMEOUT_S,
             env={**os.environ, "HOME": profile},
         )
+    return png

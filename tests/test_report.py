@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import re
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from voicecoach.cli.report import add_report_command
 from voicecoach.core.errors import VoicecoachError
 from voicecoach.core.phrasebook import PAIN_IN_AREA, PERSISTENT_PAIN_ADVICE
 
-from .browser import needs_chromium, print_to_pdf, screenshot
+from .browser import needs_chromium, screenshot
 from .progress_history import MONDAY, NOW, Typed, write_history
 
 
@@ -283,15 +282,3 @@ def test_a_real_browser_draws_the_report_with_its_charts(history: Path, tmp_path
     assert chart_blue > 5000, "the first screen shows no bars"
     assert not_white > 0.03 * len(pixels)
     assert len(np.unique(pixels, axis=0)) > 50  # text, lines and bars, not one flat colour
-
-
-@needs_chromium
-def test_the_report_prints_on_a_few_a4_pages(history: Path, tmp_path: Path) -> None:
-    out = tmp_path / "report.html"
-    report("--history", str(history), "--out", str(out))
-    pdf = print_to_pdf(out, tmp_path / "report.pdf").read_bytes()
-    sizes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
-    assert sizes, "no pages"
-    # A4 is 210 x 297 mm: 595 x 842 points.
-    assert {(round(float(w)), round(float(h))) for w, h in sizes} == {(595, 842)}
-    assert 1 <= len(re.findall(rb"/Type\s*/Page\b", pdf)) <= 3

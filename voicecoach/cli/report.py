@@ -12,11 +12,11 @@ from rich.console import Console
 
 from ..atomic_files import write_text_atomically
 from ..core.wording import counted
-from ..history import default_history_path
+from ..history import HistoryError, default_history_path
 from ..history.progress import ADVICE_LOOKBACK, Period, progress
 from ..history.progress_page import report_page
 from ..library import load_library
-from ..output_files import OutputError, check_output_file
+from ..output_files import check_output_file
 from .history import positive_days, read_history, utc_now
 from .routines import warn
 
@@ -68,8 +68,8 @@ def run_report(args: argparse.Namespace, out: Console,
     try:
         write_text_atomically(target, page)
     except OSError as exc:
-        raise OutputError(f"--out {target}: cannot write the report ({exc.strerror}); "
-                          "choose a folder you can write to") from exc
+        raise HistoryError(f"--out {target}: cannot write the report ({exc.strerror}). Fix: "
+                           "choose a file in a folder you can write to.") from exc
     out.print(f"Report of {counted(len(figures.sessions), 'session')} written to {target}",
               markup=False, highlight=False)
     return 0
