@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-WIDTH_IN = 5.0  # two thirds of A4's width inside its margins: the numbers go beside it
+WIDTH_IN = 7.0  # about A4's width inside its margins
 HEIGHT_IN = 2.6
 # Colours told apart with the common kinds of colour blindness (Okabe and Ito), and in grey.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -45,11 +45,10 @@ def _svg(figure: Figure, name: str) -> str:
     return text[text.index("<svg"):]
 
 
-def _whole_numbers(axes: Axes, axis: str = "y") -> None:
-    """Counts are ticked 0, 1, 2, never 0.25."""
+def _whole_numbers(axes: Axes) -> None:
     from matplotlib.ticker import MaxNLocator
 
-    (axes.yaxis if axis == "y" else axes.xaxis).set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def week_bars(name: str, weeks: Sequence[str], values: Sequence[float], label: str) -> str:
@@ -72,15 +71,12 @@ def weekly_lines(name: str, weeks: Sequence[str], series: Sequence[tuple[str, Se
     axes.set_ylabel(label)
     axes.set_ylim(bottom=0)
     _whole_numbers(axes)
-    # Outside the axes: a legend inside would hide the points of some week.
-    axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes.legend(frameon=False, loc="upper right")
     return _svg(figure, name)
 
 
-def named_bars(name: str, values: Sequence[tuple[str, float]], label: str, *,
-               counts: bool = True) -> str:
-    """One horizontal bar per name (an area, an ending, a change), the first at the top;
-    `counts`: the values are whole numbers (sessions, times), not minutes."""
+def named_bars(name: str, values: Sequence[tuple[str, float]], label: str) -> str:
+    """One horizontal bar per name (an area, an ending, a change), the first at the top."""
     figure, axes = _figure()
     figure.set_size_inches(WIDTH_IN, 0.6 + 0.35 * max(len(values), 2))
     names = [item for item, _ in values]
@@ -90,8 +86,6 @@ def named_bars(name: str, values: Sequence[tuple[str, float]], label: str, *,
     axes.set_xlabel(label)
     axes.grid(axis="y", visible=False)
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
-    if counts:
-        _whole_numbers(axes, "x")
     return _svg(figure, name)
 
 

@@ -33,10 +33,6 @@ h2 { font-size: 13pt; margin: 1.4em 0 .3em; border-bottom: 1px solid #ccc; }
 .advice { border: 2px solid #D55E00; padding: .6em .8em; margin: 1em 0; }
 figure { margin: .4em 0; }
 figure svg { width: 100%; height: auto; display: block; }
-.pair { display: flex; gap: 1em; align-items: flex-start; }
-.pair figure { flex: 0 0 64%; }
-.pair .numbers { flex: 1 1 auto; }
-td:first-child { white-space: nowrap; }
 table { border-collapse: collapse; margin: .3em 0 .6em; font-size: 9.5pt; }
 th, td { border: 1px solid #bbb; padding: .15em .5em; text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; }
@@ -114,18 +110,16 @@ def _sessions(progress: Progress) -> str:
     if len(progress.sessions) < SESSIONS_FOR_A_TREND or len(weeks) < 2:
         return _section("Sessions per week", _few(progress) + table)
     chart = charts.week_bars("sessions", weeks, progress.sessions_per_week, "sessions")
-    return _section("Sessions per week", _beside(_figure(chart, "Sessions per week"), table))
+    return _section("Sessions per week", _figure(chart, "Sessions per week") + table)
 
 
 def _areas(progress: Progress) -> str:
     rows = [[area, f"{minutes:.0f}"] for area, minutes in progress.minutes_by_area]
     table = _numbers("Minutes by body area", ["area", "minutes"], rows)
-    chart = charts.named_bars("areas", progress.minutes_by_area, "minutes",
-                              counts=False)
+    chart = charts.named_bars("areas", progress.minutes_by_area, "minutes")
     note = ('<p class="note">A session\'s minutes are shared equally among the areas its '
             "routine works.</p>")
-    return _section("Minutes by body area",
-                    _beside(_figure(chart, "Minutes by body area"), table + note))
+    return _section("Minutes by body area", _figure(chart, "Minutes by body area") + table + note)
 
 
 def _pain(progress: Progress) -> str:
@@ -143,8 +137,8 @@ def _pain(progress: Progress) -> str:
     if len(weeks) < 2:
         return _section("Pain reports", total + table + pressure)
     chart = charts.weekly_lines("pain", weeks, progress.pain_by_area, "pain reports")
-    return _section("Pain reports", total + _beside(
-        _figure(chart, "Pain reports per week, by area"), table + pressure))
+    return _section("Pain reports",
+                    total + _figure(chart, "Pain reports per week, by area") + table + pressure)
 
 
 def _endings(progress: Progress) -> str:
@@ -154,8 +148,7 @@ def _endings(progress: Progress) -> str:
     skipped = (f"<p>{counted(progress.steps_skipped, 'step')} skipped (moved on from with "
                "“next” before the hold was done).</p>" if progress.steps_skipped
                else "<p>No steps skipped.</p>")
-    return _section("How sessions ended",
-                    _beside(_figure(chart, "How sessions ended"), table) + skipped)
+    return _section("How sessions ended", _figure(chart, "How sessions ended") + table + skipped)
 
 
 def _changes(progress: Progress) -> str:
@@ -167,8 +160,7 @@ def _changes(progress: Progress) -> str:
     chart = charts.named_bars("changes", progress.changes, "times asked")
     hint = ('<p class="note">Asking often for slower, lighter or more time can mean a routine '
             f"is too hard; for {CHANGES[3]} or {CHANGES[4]}, too easy.</p>")
-    return _section("Changes asked for",
-                    _beside(_figure(chart, "Changes asked for"), table) + hint)
+    return _section("Changes asked for", _figure(chart, "Changes asked for") + table + hint)
 
 
 def _table(records: Sequence[SessionRecord], zone: tzinfo | None) -> str:
@@ -185,12 +177,6 @@ def _section(title: str, inside: str) -> str:
 
 def _figure(svg: str, label: str) -> str:
     return f'<figure role="img" aria-label="{escape(label)}">\n{svg}\n</figure>\n'
-
-
-def _beside(figure: str, numbers: str) -> str:
-    """A chart with its numbers at its right: the page shows more at a glance, and prints
-    shorter."""
-    return f'<div class="pair">\n{figure}<div class="numbers">\n{numbers}</div>\n</div>\n'
 
 
 def _numbers(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
