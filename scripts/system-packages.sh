@@ -15,7 +15,6 @@ packages=(
   libspeexdsp1     # echo cancellation: the coach must not hear itself
   sphinxtrain      # bw + mllr_solve: adapting PocketSphinx to the user's voice (enroll)
   npm              # fetches Kokoro's training voices (kokoro-js) for voicecoach train
-  chromium         # the tests look at voicecoach report's page in a real, headless browser
 )
 
 need_python_venv() {
