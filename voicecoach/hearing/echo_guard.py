@@ -50,7 +50,7 @@ AUDIBLE_ENERGY = 10 ** (40 / 10)  # reference frames below 40 dB (int16 units) a
 # The double-talk detector: a frame is near-end speech when its cleaned energy exceeds, by
 # NEAR_END_MARGIN_DB, the most echo the canceller is known to let through, and the noise
 # floor by NOISE_MARGIN_DB. "Known to let through": the LEAK_PERCENTILE of cleaned energy /
-# reference envelope over LEAK_WINDOW_FRAMES of the coach's voice that ended COMMAND_S
+# reference envelope over LEAK_WINDOW_FRAMES of the coach's voice that ended COMMAND_S seconds
 # ago, so that the user's own words do not raise it. It starts at 1 (the echo whole) and
 # falls as the filter converges: strict while cancellation is poor, lenient once it works,
 # and never told the room.
@@ -208,7 +208,7 @@ class EchoGuard:
     def played(self, samples: Samples, start_s: float) -> None:
         """The loudspeaker emits `samples` (16 kHz mono) from `start_s` on, on the clock the
         microphone's chunks are timed by. Output latency the caller cannot know is fine: the
-        canceller's tail absorbs up to TAIL_S of it, reverberation included."""
+        canceller's tail absorbs up to TAIL_S seconds of it, reverberation included."""
         if len(samples):
             with self._played_lock:
                 self._played.append((round(start_s * SAMPLE_RATE), samples.astype(np.int16)))
@@ -276,7 +276,7 @@ class EchoGuard:
         """Whether to act on `decision`. Times are stream seconds; by default they come from
         the decision, whose clock is the recogniser's (fed this guard's output from stream
         time 0, so `delay_s` behind). Without a start, the speech began at the first voice
-        heard in the COMMAND_S before it ended: a command said just after the coach
+        heard in the COMMAND_S seconds before it ended: a command said just after the coach
         stopped is not a command said over it."""
         if decision.command is None:
             return True  # nothing will happen anyway
