@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-tools
 
 .PHONY: demo test soak lint setup clean
 
@@ -20,7 +21,12 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 demo: $(STAMP)
 	$(BIN)/voicecoach demo --save demo-conversation.wav
 
-test: $(STAMP)
+# What only the tests need (a headless browser), kept out of what the coach itself installs.
+$(TEST_STAMP): $(STAMP) scripts/system-packages.sh
+	scripts/system-packages.sh --tests
+	touch $(TEST_STAMP)
+
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check voicecoach tests scripts
 	$(BIN)/mypy

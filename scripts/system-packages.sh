@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian/Ubuntu/Raspberry Pi OS packages, what voicecoach needs outside Python,
 # and only what is missing. Safe to run again. Called by `make` before the virtual environment
-# is built; run it yourself with no arguments to see what it would do.
+# is built; run it yourself with no arguments to see what it would do. With --tests: also what
+# only the test suite needs (`make test`), which a Raspberry Pi running the coach does not.
 set -euo pipefail
 
 # Debian packages voicecoach needs, one per line with why.
@@ -16,6 +17,18 @@ packages=(
   sphinxtrain      # bw + mllr_solve: adapting PocketSphinx to the user's voice (enroll)
   npm              # fetches Kokoro's training voices (kokoro-js) for voicecoach train
 )
+
+if [[ ${1:-} == --tests ]]; then
+  # The tests look at voicecoach report's page in a real, headless browser. Debian and
+  # Raspberry Pi OS call it chromium; Ubuntu ships it only as a snap, which apt cannot give.
+  packages=(chromium)
+  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    packages=()
+  elif grep -qs '^ID=ubuntu' /etc/os-release; then
+    echo "note: on Ubuntu chromium is a snap: 'snap install chromium' for the browser tests" >&2
+    packages=()
+  fi
+fi
 
 need_python_venv() {
   ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null

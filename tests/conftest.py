@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,3 +110,17 @@ def no_thread_left_behind() -> Iterator[None]:
     yield
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {leaked}"
+
+
+@pytest.fixture
+def local_time_is_utc_plus_two() -> Iterator[None]:
+    """The machine's zone pinned to UTC+2 (POSIX: "XXX-2"), for what is shown in local time."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "XXX-2"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()

@@ -8,8 +8,6 @@ import io
 import json
 import os
 import re
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,18 +22,8 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)  # 14:00 in the test's time zone (U
 NOW = T0 + timedelta(days=10)
 
 
-@pytest.fixture(autouse=True)
-def local_time_is_utc_plus_two() -> Iterator[None]:
-    """Local times are shown with .astimezone(): pin the zone (POSIX: "XXX-2" is UTC+2)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "XXX-2"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+# Dates and weeks are shown in local time (.astimezone()): the zone is pinned to UTC+2.
+pytestmark = pytest.mark.usefixtures("local_time_is_utc_plus_two")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -46,6 +46,9 @@ class StalledDisk:
     def pain_reports(self, since: datetime | None = None, **_: object) -> list[object]:
         return []  # reads answer at once: what stalls is writing
 
+    def sessions(self, since: datetime | None = None) -> list[object]:
+        return []
+
     def close(self) -> None:
         pass
 

@@ -29,7 +29,14 @@ from voicecoach.core.phrasebook import (
     PERSISTENT_PAIN_ADVICE,
     SAFETY_BRIEF,
 )
-from voicecoach.core.precautions import PainPattern, PastPain, persistent_pain
+from voicecoach.core.precautions import (
+    DAY_S,
+    PainPattern,
+    PastPain,
+    PastSession,
+    persistent_pain,
+    sessions_so_far,
+)
 from voicecoach.core.vocabulary import VocabularyState, vocabulary_for
 
 from .coach_driver import CoachDriver
@@ -272,3 +279,24 @@ def test_an_unanswered_question_is_asked_again_twenty_seconds_after_it_was_said(
     assert len(question) == 1
     assert [a.text for a in again if isinstance(a, Say)] == question
     assert engine.next_deadline() is None  # asked twice; now it waits for as long as it takes
+
+
+# -- the line of progress at the end of a finished session ---------------------------------------
+
+def test_the_line_counts_sessions_in_seven_days_and_those_in_a_row_without_pain():
+    now = 100 * DAY_S
+    past = [PastSession(now - 9 * DAY_S, pain=False),  # more than seven days ago
+            PastSession(now - 6 * DAY_S, pain=True),
+            PastSession(now - 4 * DAY_S, pain=False),
+            PastSession(now - 2 * DAY_S, pain=False)]
+    so_far = sessions_so_far(past, now)
+    assert (so_far.past_week, so_far.pain_free) == (3, 2)
+    assert so_far.spoken(pain_now=False) == (
+        "That's your fourth session in seven days. No pain reported in your last three "
+        "sessions.")
+    # Pain in this session: the sessions are still counted; nothing is said about pain.
+    assert so_far.spoken(pain_now=True) == "That's your fourth session in seven days."
+
+
+def test_a_first_session_gets_no_line():
+    assert sessions_so_far([], 100 * DAY_S).spoken(pain_now=False) == ""

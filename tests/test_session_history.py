@@ -23,12 +23,14 @@ from voicecoach.core import (
     SessionEngine,
     SessionState,
     SpeechFinished,
+    Tick,
 )
 from voicecoach.core.phrasebook import (
     PAIN_WARNING_DECLINED,
     PERSISTENT_PAIN_ADVICE,
     SAFETY_BRIEF,
 )
+from voicecoach.history.records import SessionSource
 from voicecoach.history.store import HistoryError, HistoryStore, default_history_path
 from voicecoach.session.recorder import SessionRecorder
 from voicecoach.settings import Settings, load_settings
@@ -340,3 +342,54 @@ def test_next_seven_times_and_stop_is_said_and_kept_as_skipped_steps_not_finishe
     summary = next(line for line in result.stdout.splitlines() if "You finished" in line)
     assert f"You finished 0 of {session.steps_total} steps and skipped " \
            f"{session.steps_skipped}, in" in summary
+
+
+def finish_the_routine(sitting: Sitting) -> None:
+    """Time passes until the routine is done and the coach has closed."""
+    while sitting.engine.state not in (SessionState.IDLE, SessionState.FINISHED):
+        deadline = sitting.engine.next_deadline()
+        assert deadline is not None, (sitting.engine.state, sitting.said[-3:])
+        sitting.wall[0] += max(deadline - sitting.now, 0.0)
+        sitting.now = max(deadline, sitting.now)
+        sitting.send(Tick())
+
+
+def test_a_finished_session_ends_with_the_progress_the_history_shows():
+    wall = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()]
+    history = HistoryStore(":memory:")
+    for days_ago, hurt in ((6, True), (4, False), (2, False)):
+        at = datetime.fromtimestamp(wall[0] - days_ago * DAY, UTC)
+        session = history.begin_session("glutes", "Test glutes", 2, 1.0, at, "keyboard")
+        if hurt:
+            history.record_pain(session, 0, "Kneading", None, "light", ["glutes"], at)
+        history.finish_session(session, "completed", 2, 1.0, 0, at)
+    sitting = Sitting(SessionRecorder(history, ACCEPTED, None, print, lambda: wall[0],
+                                      source=SessionSource.KEYBOARD), wall)
+    sitting.hear(Intent.START, routine="glutes")
+    finish_the_routine(sitting)
+    closing = next(line for line in sitting.said if "Well done" in line)
+    assert ("That's your fourth session in seven days. No pain reported in your last three "
+            "sessions.") in closing
+    # The next one in the same sitting counts this one too; pain in it is not called "no pain".
+    sitting.hear(Intent.START, routine="glutes")
+    sitting.hear(Intent.PAIN)
+    finish_the_routine(sitting)
+    closing = [line for line in sitting.said if "Well done" in line][-1]
+    assert "That's your fifth session in seven days." in closing
+    assert "No pain reported" not in closing
+    sitting.recorder.close()
+
+
+def test_a_recordings_session_ends_with_no_progress_line():
+    wall = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()]
+    history = HistoryStore(":memory:")
+    at = datetime.fromtimestamp(wall[0] - DAY, UTC)
+    history.finish_session(history.begin_session("glutes", "Test glutes", 2, 1.0, at),
+                           "completed", 2, 1.0, 0, at)
+    sitting = Sitting(SessionRecorder(history, ACCEPTED, None, print, lambda: wall[0],
+                                      source=SessionSource.RECORDING), wall)
+    sitting.hear(Intent.START, routine="glutes")
+    finish_the_routine(sitting)
+    closing = next(line for line in sitting.said if "Well done" in line)
+    assert "session in seven days" not in closing
+    sitting.recorder.close()

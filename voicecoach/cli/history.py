@@ -38,7 +38,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _days(text: str) -> float:
+def positive_days(text: str) -> float:
     try:
         days = float(text)
     except ValueError:
@@ -56,7 +56,7 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     output.add_argument("--export", metavar="FILE.csv",
                         help="one row per session as CSV, e.g. for a physiotherapist "
                         "(- for standard output)")
-    command.add_argument("--since", type=_days, metavar="DAYS",
+    command.add_argument("--since", type=positive_days, metavar="DAYS",
                          help="only sessions started in the last DAYS days")
     command.add_argument("--history", metavar="PATH",
                          help="the history file (default: $VOICECOACH_HISTORY, else "
@@ -64,7 +64,7 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     command.set_defaults(run=run_history)
 
 
-def _since(days: float | None, now: Callable[[], datetime]) -> datetime | None:
+def since_from(days: float | None, now: Callable[[], datetime]) -> datetime | None:
     if days is None:
         return None
     try:
@@ -73,7 +73,7 @@ def _since(days: float | None, now: Callable[[], datetime]) -> datetime | None:
         return None
 
 
-def _read(path: Path, since: datetime | None) -> tuple[list[SessionRecord], list[Note]]:
+def read_history(path: Path, since: datetime | None) -> tuple[list[SessionRecord], list[Note]]:
     """The sessions, and the device notes from while no session ran."""
     # Looking must not create a history: no file simply means no sessions yet.
     if not path.exists():
@@ -121,7 +121,7 @@ def run_history(args: argparse.Namespace, out: Console,
                 now: Callable[[], datetime] = utc_now) -> int:
     """`now` is the clock `--since` counts back from (a fixed one in tests)."""
     path = Path(args.history).expanduser() if args.history else default_history_path()
-    records, between = _read(path, _since(args.since, now))
+    records, between = read_history(path, since_from(args.since, now))
     if args.export:
         _export(records, args.export, out)
     elif args.json:

@@ -32,6 +32,7 @@ from .bounds import option_type
 from .config import add_config_command
 from .history import add_history_command
 from .origins import typed
+from .report import add_report_command
 from .routines import (
     cmd_check,
     cmd_list,
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_command(sub)
     add_voices_command(sub)
     add_history_command(sub)
+    add_report_command(sub)
     add_service_command(sub)
     from .enroll import add_parser as add_enroll_command
 

@@ -35,6 +35,7 @@ from .pressure_choices import UNPRESSED_TECHNIQUES, PressureChoices, pressure_wo
 from .routine import Cue, Pressure, PressureChange, Routine, Step
 from .schedule import Moment, StepSchedule
 from .session_record import SessionRecord
+from .sitting import Sitting
 from .speaking_time import seconds_to_say, speaking_seconds
 from .timer import EPSILON, Countdown
 
@@ -48,12 +49,15 @@ def clamp(value: float, bounds: tuple[float, float]) -> float:
 
 
 class SessionCourse:
-    def __init__(self, talk: Conversation, *, pace: float = 1.0) -> None:
+    def __init__(self, talk: Conversation, *, pace: float = 1.0,
+                 sitting: Sitting | None = None) -> None:
         """`talk`: what the coach says, and the state it is in (conversation.py); its
         `words_per_minute` are the rate the voice is asked for (the user's `speech_rate`), so
         that the minutes the coach says a session takes count its words as `voicecoach list`
-        does."""
+        does. `sitting`: what the history says about the sessions before (sitting.py), for
+        the line of progress at the end."""
         self._talk = talk
+        self._sitting = sitting or Sitting()
         self._default_pace = clamp(pace, PACE_BOUNDS)
         # A switch of routine ("start outer hip", "yes") is the same sitting: it goes on
         # counting the pain reports, which decide when the coach asks whether to stop. A
@@ -381,9 +385,14 @@ class SessionCourse:
             phrases.END_OF.say(title=self._routine.title),
             self._routine.closing or "",
             phrases.WELL_DONE.say(minutes=minutes),
+            self._progress_line(),
             phrases.PROFESSIONAL_ADVICE.say(),
         ]
         self._speak_phase(SessionState.CLOSING, parts, now, out)
+
+    def _progress_line(self) -> str:
+        so_far = self._sitting.precautions.so_far
+        return so_far.spoken(pain_now=self._record.pain_reports > 0) if so_far else ""
 
     # --- pressure ---------------------------------------------------------------------------
 

@@ -80,9 +80,9 @@ class SessionEngine:
         self._wake_word = wake_word
         self._faults = FaultBook()
         talk = self._talk = Conversation(words_per_minute)
-        course = self._course = SessionCourse(talk, pace=pace)
-        replies = self._replies = Replies(course, talk)
         sitting = self._sitting = Sitting()
+        course = self._course = SessionCourse(talk, pace=pace, sitting=sitting)
+        replies = self._replies = Replies(course, talk)
         self._commands = CommandHandlers(course, talk, replies, routines, sitting)
         self._answers = Answers(course, talk, replies, sitting)
 

@@ -226,6 +226,9 @@ STOP_SUMMARY_SKIPPED = Phrase(
 )
 END_OF = Fragment("That's the end of {title}")
 WELL_DONE = Phrase("Well done: you worked for {minutes}.")
+# After a finished session, when the history shows it: how often, and how long without pain.
+SESSIONS_IN_A_WEEK = Phrase("That's your {ordinal} session in seven days.")
+NO_PAIN_LATELY = Phrase("No pain reported in your last {count} sessions.")
 # Said at every end, finished or stopped: self-massage does not replace a professional.
 PROFESSIONAL_ADVICE = Phrase(
     "If your pain persists or gets worse, please consult a professional, "

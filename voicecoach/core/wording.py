@@ -40,3 +40,22 @@ def sentence(text: str) -> str:
     """Ends with a full stop unless it already ends a sentence, so joined lines read well."""
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_ORDINALS = ("zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+             "eighth", "ninth", "tenth")
+
+
+def number(count: int) -> str:
+    """'three', said as a word up to ten; '12' beyond."""
+    return _NUMBERS[count] if 0 <= count < len(_NUMBERS) else str(count)
+
+
+def ordinal(count: int) -> str:
+    """'fourth' up to ten; '11th', '21st', '22nd' beyond."""
+    if 0 <= count < len(_ORDINALS):
+        return _ORDINALS[count]
+    suffix = "th" if count % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(
+        count % 10, "th")
+    return f"{count}{suffix}"

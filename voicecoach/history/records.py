@@ -19,6 +19,10 @@ class SessionSource(StrEnum):
     UNKNOWN = "unknown"  # recorded before voicecoach kept this
 
 
+# A test recording's or the demo's sessions are nobody's: not in the pain rules, not progress.
+NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
+
+
 @dataclass(frozen=True)
 class PainRecord:
     """The user said it hurts: where in which routine, on which side, at what pressure."""

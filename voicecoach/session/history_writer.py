@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..history.journal import Journal, Record, SessionLost, apply
-from ..history.records import PainRecord
+from ..history.records import NOT_A_PERSON, PainRecord, SessionRecord
 from ..history.store import HistoryError, HistoryStore, UnknownSession
 from ..settings import SettingsError
 
@@ -107,6 +107,7 @@ class HistoryWriter:
         self._trouble: str | None = None  # why facts wait, while they do
         self._dropped: Counter[str] = Counter()
         self._past_pain: list[PainRecord] | None = None
+        self._past_sessions: list[SessionRecord] | None = None
         self._past_pain_read = threading.Event()
         self.store: HistoryStore | None = None
         self._sessions: dict[str, int] = {}  # a record's session key -> the history's id
@@ -145,6 +146,11 @@ class HistoryWriter:
         are not read (yet)."""
         self._past_pain_read.wait(timeout)
         return self._past_pain
+
+    def past_sessions(self) -> list[SessionRecord] | None:
+        """A person's sessions started since `past_pain_since`, read with the pain reports
+        (ask `past_pain` first); None if they are not read (yet)."""
+        return self._past_sessions if self._past_pain_read.is_set() else None
 
     def flush(self, timeout: float) -> bool:
         """Wait until every submitted fact is written (tests, and the end); True if so."""
@@ -265,6 +271,8 @@ class HistoryWriter:
     def _read_past_pain(self, store: HistoryStore, since: datetime) -> None:
         try:
             self._past_pain = store.pain_reports(since=since, from_recordings=False)
+            self._past_sessions = [record for record in store.sessions(since)
+                                   if record.source not in NOT_A_PERSON]
         except (HistoryError, sqlite3.Error) as exc:
             self._say_once("history", f"past pain reports could not be read: {exc}")
 

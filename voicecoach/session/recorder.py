@@ -27,16 +27,22 @@ from ..core.messages import (
     StepCompleted,
     StepSkipped,
 )
-from ..core.precautions import PAIN_WINDOW_S, PastPain, Precautions, persistent_pain
+from ..core.precautions import (
+    PAIN_WINDOW_S,
+    PastPain,
+    PastSession,
+    Precautions,
+    persistent_pain,
+    sessions_so_far,
+)
 from ..history.journal import Record
-from ..history.records import SessionSource
+from ..history.records import NOT_A_PERSON, SessionSource
 from ..history.store import INTERRUPTED, HistoryStore
 from ..settings import Settings, record_safety_brief_accepted
 from .history_writer import Fact, HistoryWriter, history_fact
 
 STARTUP_READ_S = 1.0  # how long the first start waits for past pain reports
 # Sources whose "that hurts" is nobody's pain: a test recording, the demo's scripted user.
-NOT_A_PERSON = (SessionSource.RECORDING, SessionSource.DEMO)
 # Sources whose "yes" to the safety brief is kept for the sessions to come: a person who has
 # just heard the warnings. Anything else (a recording) accepts it for its own sitting only, or
 # the next live session would skip warnings nobody heard.
@@ -89,6 +95,11 @@ class SessionRecorder:
         # This sitting's pain, in memory: the writer may be far behind the user.
         self._sitting_pain: list[PastPain] = []
         self._past_pain: list[PastPain] | None = None
+        # The person's sessions, for the line of progress at the end of one: those the history
+        # held at the start, and this sitting's, finished. None: not read (yet).
+        self._past_sessions: list[PastSession] | None = None
+        self._sitting_sessions: list[PastSession] = []
+        self._under_way: PastSession | None = None
         self._waited_for_past = False
         self._started = False
         opener = history if callable(history) or history is None else (lambda: history)
@@ -108,8 +119,11 @@ class SessionRecorder:
         self._take_past_pain(STARTUP_READ_S if not self._waited_for_past else 0.0)
         self._waited_for_past = True
         pattern = persistent_pain([*(self._past_pain or ()), *self._sitting_pain], now)
+        known = self._past_sessions is not None and self._source not in NOT_A_PERSON
+        so_far = sessions_so_far([*(self._past_sessions or ()), *self._sitting_sessions],
+                                 now) if known else None
         return Precautions(safety_brief=self._settings.safety_brief_due,
-                           persistent_pain=pattern)
+                           persistent_pain=pattern, so_far=so_far)
 
     def _take_past_pain(self, timeout: float) -> bool:
         """True when the start-up read has just arrived."""
@@ -119,6 +133,10 @@ class SessionRecorder:
         if read is None:
             return False
         self._past_pain = [PastPain(r.session_id, r.at.timestamp(), r.areas) for r in read]
+        sessions = self._writer.past_sessions()
+        if sessions is not None:
+            self._past_sessions = [PastSession(r.started_at.timestamp(), bool(r.pain))
+                                   for r in sessions]
         return True
 
     def record(self, action: Action) -> bool:
@@ -133,16 +151,23 @@ class SessionRecorder:
         if isinstance(action, PainReported) and self._source not in NOT_A_PERSON:
             # Negative: this sitting's sessions are not yet numbered by the history.
             self._sitting_pain.append(PastPain(-self._token, at.timestamp(), action.areas))
+        if isinstance(action, PainReported) and self._under_way is not None:
+            self._under_way = PastSession(self._under_way.at, pain=True)
         if isinstance(action, SessionStarted):
             self._token += 1
             self._session = self._token
+            self._under_way = PastSession(at.timestamp(), pain=False)
         fact = self._fact(action, at)
         if fact is not None and self._writes:
             self._writer.submit(fact)
         if isinstance(action, SessionFinished):
             self._session = None
+            if self._under_way is not None:
+                self._sitting_sessions.append(self._under_way)
+            self._under_way = None
             return True
-        return arrived
+        # Fresh at each start: "in seven days" counts back from now, not from the last end.
+        return arrived or isinstance(action, SessionStarted)
 
     def _fact(self, action: Action, at: datetime) -> Fact | None:
         """The history's fact for `action`, as data (history/journal.py), if it is one."""
