@@ -64,11 +64,12 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     command.set_defaults(run=run_history)
 
 
-def since_from(days: float | None, now: Callable[[], datetime]) -> datetime | None:
+def since_from(days: float | None, now: datetime) -> datetime | None:
+    """`days` before `now`; None (every session) without `--since`."""
     if days is None:
         return None
     try:
-        return now() - timedelta(days=days)
+        return now - timedelta(days=days)
     except OverflowError:  # more days than the calendar holds: everything
         return None
 
@@ -121,7 +122,7 @@ def run_history(args: argparse.Namespace, out: Console,
                 now: Callable[[], datetime] = utc_now) -> int:
     """`now` is the clock `--since` counts back from (a fixed one in tests)."""
     path = Path(args.history).expanduser() if args.history else default_history_path()
-    records, between = read_history(path, since_from(args.since, now))
+    records, between = read_history(path, since_from(args.since, now()))
     if args.export:
         _export(records, args.export, out)
     elif args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -17,7 +17,7 @@ from ..history.progress import ADVICE_LOOKBACK, Period, progress
 from ..history.progress_page import report_page
 from ..library import load_library
 from ..output_files import OutputError, check_output_file
-from .history import positive_days, read_history, utc_now
+from .history import positive_days, read_history, since_from, utc_now
 from .routines import warn
 
 DEFAULT_OUT = "voicecoach-report.html"
@@ -38,22 +38,13 @@ def add_report_command(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     command.set_defaults(run=run_report)
 
 
-def _period(days: float | None, now: datetime) -> Period:
-    if days is None:
-        return Period(None, now)
-    try:
-        return Period(now - timedelta(days=days), now)
-    except OverflowError:  # more days than the calendar holds: everything
-        return Period(None, now)
-
-
 def run_report(args: argparse.Namespace, out: Console,
                now: Callable[[], datetime] = utc_now) -> int:
     """`now` is the end of the period (a fixed clock in tests)."""
     target = None if args.out == "-" else check_output_file(
         Path(args.out).expanduser(), "--out", (".html", ".htm"))
     moment = now()
-    period = _period(args.since, moment)
+    period = Period(since_from(args.since, moment), moment)
     path = Path(args.history).expanduser() if args.history else default_history_path()
     # The coach's advice about pain looks back two weeks, whatever the period.
     reach = period.start and min(period.start, moment - ADVICE_LOOKBACK)

@@ -42,7 +42,6 @@ from ..settings import Settings, record_safety_brief_accepted
 from .history_writer import Fact, HistoryWriter, history_fact
 
 STARTUP_READ_S = 1.0  # how long the first start waits for past pain reports
-# Sources whose "that hurts" is nobody's pain: a test recording, the demo's scripted user.
 # Sources whose "yes" to the safety brief is kept for the sessions to come: a person who has
 # just heard the warnings. Anything else (a recording) accepts it for its own sitting only, or
 # the next live session would skip warnings nobody heard.
